@@ -1,0 +1,155 @@
+//! Error policy.
+//!
+//! Every stage returns its own error type carrying what a user needs to act:
+//! the dossier number, the path, the (redacted) URL and the cause. Errors say
+//! whether retrying can help ([`Error::is_retryable`]) and which exit code a
+//! run that dies of them ends with ([`Error::exit_code`]). A per-dossier error
+//! fails that dossier only; a run-level error (bad token, unknown démarche,
+//! unwritable output) stops the run with exit code 2.
+
+use std::path::PathBuf;
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    /// Everything done and verified.
+    pub const OK: u8 = 0;
+    /// The run finished but something failed or was invalid.
+    pub const FAILURES: u8 = 1;
+    /// Fatal: bad arguments, bad token, unknown démarche, unwritable output.
+    pub const FATAL: u8 = 2;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Errors that stop a run or fail a dossier.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The API refused the token.
+    #[error("the DS API refused the token (HTTP {status}): {message}")]
+    Auth {
+        /// HTTP status.
+        status: u16,
+        /// The API's message.
+        message: String,
+    },
+    /// The démarche does not exist or the token cannot see it.
+    #[error("démarche {number} not found or not visible with this token: {message}")]
+    UnknownDemarche {
+        /// The démarche number asked for.
+        number: u64,
+        /// The API's message.
+        message: String,
+    },
+    /// A GraphQL request failed for good.
+    #[error("GraphQL request `{operation}` failed: {message}")]
+    Api {
+        /// Operation name.
+        operation: String,
+        /// What went wrong.
+        message: String,
+        /// Whether another try may succeed.
+        retryable: bool,
+    },
+    /// An HTTP transfer failed.
+    #[error("HTTP request to {url} failed: {message}")]
+    Http {
+        /// The URL, without its query string (signed URLs carry secrets).
+        url: String,
+        /// What went wrong.
+        message: String,
+        /// Whether another try may succeed.
+        retryable: bool,
+        /// The HTTP status, when there was one.
+        status: Option<u16>,
+    },
+    /// A downloaded file does not match what DS declared.
+    #[error("dossier {dossier}: `{filename}` does not match DS: {message}")]
+    Integrity {
+        /// Dossier number.
+        dossier: u64,
+        /// The file's original name.
+        filename: String,
+        /// Which check failed.
+        message: String,
+    },
+    /// A filesystem operation failed.
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        /// What we were doing.
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another run holds the output folder.
+    #[error("`{}` is locked by another ds-archive run (pid {pid})", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// The holder's pid.
+        pid: u32,
+    },
+    /// The user asked for something impossible.
+    #[error("{0}")]
+    Usage(String),
+    /// Ctrl-C.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// Whether another try may succeed.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api { retryable, .. } | Self::Http { retryable, .. } => *retryable,
+            Self::Integrity { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The process exit code for a run that dies of this error.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Interrupted => exit::INTERRUPTED,
+            _ => exit::FATAL,
+        }
+    }
+
+    /// Wrap an I/O error with the action and path.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Drop the query string and fragment of a URL: signed file URLs carry their
+/// signature there, and nothing secret may reach a log.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    url[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_drops_signature() {
+        assert_eq!(
+            redact_url("https://s3.example/blob/abc?X-Amz-Signature=secret"),
+            "https://s3.example/blob/abc"
+        );
+        assert_eq!(redact_url("http://h/p"), "http://h/p");
+    }
+}

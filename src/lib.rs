@@ -1,0 +1,28 @@
+//! ds-archive: archive the dossiers of a demarches-simplifiees.fr démarche as
+//! bundles that last.
+//!
+//! The pipeline's stages are modules, each owning one job:
+//! [`api`] (GraphQL over HTTP, pacing, retries) → [`fetch`] (pages of dossiers)
+//! → [`model`] (what a dossier holds) → [`layout`] (where each file goes in the
+//! bag) → [`download`] (stream, hash, check) → [`metadata`] and [`manifest`]
+//! (the bag's describing files) → [`bundle`] (one zip per dossier) →
+//! [`verify`]. [`journal`] makes runs resumable, [`progress`] shows them,
+//! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
+//! DS API look-alike used by `demo`, the tests and the benchmarks.
+
+pub mod api;
+pub mod bundle;
+pub mod cli;
+pub mod download;
+pub mod error;
+pub mod fake;
+pub mod fetch;
+pub mod fsx;
+pub mod journal;
+pub mod layout;
+pub mod manifest;
+pub mod metadata;
+pub mod model;
+pub mod pipeline;
+pub mod progress;
+pub mod verify;
