@@ -311,3 +311,6 @@ pub fn attachment_from_file(file: &Value, origin: Origin, index: u32) -> Option<
         virus_scan_result: str_field(file, "virusScanResult").map(str::to_owned),
     })
 }
+
+mod files;
+pub use files::attachments;
