@@ -1,1 +1,291 @@
-//! TODO
+//! Stream one attachment to disk, hashing it on the way.
+//!
+//! The body goes from the socket to the file in chunks: memory stays bounded
+//! whatever the file size. MD5 (to check DS's checksum), SHA-256 and, when
+//! asked, SHA-512 (for the manifests) are computed in that same single pass.
+//! Size and checksum are checked before the caller may count the file as
+//! stored; on any failure the partial file is removed, so a file on disk under
+//! a final name in a staging bag is always a complete, checked one.
+//! Retrying (and refreshing expired URLs) is the caller's job: it knows the
+//! dossier and can ask DS for fresh URLs.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use futures_util::StreamExt as _;
+use md5::{Digest as _, Md5};
+use sha2::{Sha256, Sha512};
+use tokio::io::AsyncWriteExt as _;
+
+use crate::error::redact_url;
+use crate::model::{Attachment, Digests};
+
+/// Why a download did not give a good file.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// The signed URL was refused (expired, 403/404/410): ask DS for a fresh one.
+    #[error("file URL refused (HTTP {status}, expired or revoked): {url}")]
+    UrlRefused {
+        /// HTTP status.
+        status: u16,
+        /// The URL without its signature.
+        url: String,
+    },
+    /// A failure another try may fix: 5xx, connection reset, body cut.
+    #[error("{0}")]
+    Transient(String),
+    /// The bytes are not what DS declared.
+    #[error("{0}")]
+    Mismatch(String),
+    /// Writing the file failed (disk full, permissions).
+    #[error("cannot write `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl DownloadError {
+    /// Whether downloading again (maybe with a fresh URL) can help.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, Self::Io { .. })
+    }
+}
+
+/// MD5, SHA-256 and optionally SHA-512 over one stream of bytes.
+pub struct MultiHasher {
+    md5: Md5,
+    sha256: Sha256,
+    sha512: Option<Sha512>,
+    size: u64,
+}
+
+impl MultiHasher {
+    /// A hasher; `sha512` adds the SHA-512 digest.
+    #[must_use]
+    pub fn new(sha512: bool) -> Self {
+        Self {
+            md5: Md5::new(),
+            sha256: Sha256::new(),
+            sha512: sha512.then(Sha512::new),
+            size: 0,
+        }
+    }
+
+    /// Feed bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.md5.update(bytes);
+        self.sha256.update(bytes);
+        if let Some(h) = &mut self.sha512 {
+            h.update(bytes);
+        }
+        self.size += bytes.len() as u64;
+    }
+
+    /// The digests.
+    #[must_use]
+    pub fn finish(self) -> Digests {
+        Digests {
+            size: self.size,
+            md5_base64: base64::engine::general_purpose::STANDARD.encode(self.md5.finalize()),
+            sha256: hex::encode(self.sha256.finalize()),
+            sha512: self.sha512.map(|h| hex::encode(h.finalize())),
+        }
+    }
+}
+
+/// Digests of bytes already in memory (our JSON and XML files).
+#[must_use]
+pub fn hash_bytes(bytes: &[u8], sha512: bool) -> Digests {
+    let mut h = MultiHasher::new(sha512);
+    h.update(bytes);
+    h.finish()
+}
+
+/// Check what we got against what DS declared.
+///
+/// # Errors
+/// A readable description of the mismatch.
+pub fn check_against_ds(att: &Attachment, got: &Digests) -> Result<(), String> {
+    if !att.is_generated() && att.byte_size != got.size {
+        return Err(format!(
+            "size {} bytes, DS declares {} bytes",
+            got.size, att.byte_size
+        ));
+    }
+    let declared = att.checksum.trim();
+    // DS gives base64 MD5 (ActiveStorage); chunked archive blobs use hex
+    // SHA-256; newer Rails may prefix the algorithm. Be tolerant of all three.
+    let (alg, value) = match declared.split_once(':') {
+        Some((alg, value)) if !value.is_empty() => (alg.to_ascii_lowercase(), value),
+        _ => (String::new(), declared),
+    };
+    let ok = match (alg.as_str(), value.len()) {
+        (_, 0) => true,
+        ("" | "md5", 24) => value == got.md5_base64,
+        ("" | "md5", 32) => value.eq_ignore_ascii_case(&md5_hex(&got.md5_base64)),
+        ("" | "sha256", 64) => value.eq_ignore_ascii_case(&got.sha256),
+        _ => {
+            tracing::warn!(
+                file = %att.filename,
+                checksum = declared,
+                "unknown DS checksum form: only our own digests vouch for this file"
+            );
+            true
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "checksum {declared} declared by DS, got MD5 {} (SHA-256 {})",
+            got.md5_base64, got.sha256
+        ))
+    }
+}
+
+fn md5_hex(b64: &str) -> String {
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map(hex::encode)
+        .unwrap_or_default()
+}
+
+/// Download `att` into `dest` (which must not exist), hashing as it streams,
+/// and check it against DS. On error nothing is left at `dest`.
+///
+/// # Errors
+/// See [`DownloadError`].
+pub async fn download(
+    http: &reqwest::Client,
+    att: &Attachment,
+    dest: &Path,
+    sha512: bool,
+    on_bytes: &(dyn Fn(u64) + Send + Sync),
+) -> Result<Digests, DownloadError> {
+    let result = stream_to(http, att, dest, sha512, on_bytes).await;
+    if result.is_err() {
+        // Best effort: the error that matters is the one we return.
+        let _ = tokio::fs::remove_file(dest).await;
+    }
+    let digests = result?;
+    check_against_ds(att, &digests).map_err(DownloadError::Mismatch)?;
+    Ok(digests)
+}
+
+async fn stream_to(
+    http: &reqwest::Client,
+    att: &Attachment,
+    dest: &Path,
+    sha512: bool,
+    on_bytes: &(dyn Fn(u64) + Send + Sync),
+) -> Result<Digests, DownloadError> {
+    let io = |source| DownloadError::Io {
+        path: dest.to_owned(),
+        source,
+    };
+    let resp = http
+        .get(&att.url)
+        .send()
+        .await
+        .map_err(|e| DownloadError::Transient(crate::api::describe_reqwest(&e)))?;
+    let status = resp.status().as_u16();
+    match status {
+        200 => {}
+        401 | 403 | 404 | 410 => {
+            return Err(DownloadError::UrlRefused {
+                status,
+                url: redact_url(&att.url),
+            })
+        }
+        _ => {
+            return Err(DownloadError::Transient(format!(
+                "HTTP {status} from {}",
+                redact_url(&att.url)
+            )))
+        }
+    }
+    let announced = resp.content_length();
+    if let Some(parent) = dest.parent() {
+        fs_err::tokio::create_dir_all(parent).await.map_err(io)?;
+    }
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest)
+        .await
+        .map_err(io)?;
+    let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
+    let mut hasher = MultiHasher::new(sha512);
+    let mut body = resp.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| DownloadError::Transient(crate::api::describe_reqwest(&e)))?;
+        hasher.update(&chunk);
+        out.write_all(&chunk).await.map_err(io)?;
+        on_bytes(chunk.len() as u64);
+    }
+    out.flush().await.map_err(io)?;
+    let file = out.into_inner();
+    file.sync_all().await.map_err(io)?;
+    let digests = hasher.finish();
+    if let Some(n) = announced {
+        if n != digests.size {
+            return Err(DownloadError::Transient(format!(
+                "body cut: got {} of {n} bytes from {}",
+                digests.size,
+                redact_url(&att.url)
+            )));
+        }
+    }
+    Ok(digests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+
+    fn att(checksum: &str, size: u64) -> Attachment {
+        Attachment {
+            origin: Origin::Motivation,
+            index: 0,
+            filename: "x".into(),
+            content_type: "text/plain".into(),
+            checksum: checksum.into(),
+            byte_size: size,
+            url: String::new(),
+            created_at: None,
+            virus_scan_result: None,
+        }
+    }
+
+    #[test]
+    fn md5_base64_is_checked() {
+        let d = hash_bytes(b"hello", false);
+        assert_eq!(d.md5_base64, "XUFAKrxLKna5cZ2REBfFkg==");
+        assert!(check_against_ds(&att("XUFAKrxLKna5cZ2REBfFkg==", 5), &d).is_ok());
+        assert!(check_against_ds(&att("AAAAKrxLKna5cZ2REBfFkg==", 5), &d).is_err());
+        assert!(check_against_ds(&att("XUFAKrxLKna5cZ2REBfFkg==", 6), &d).is_err());
+    }
+
+    #[test]
+    fn other_checksum_forms_are_checked() {
+        let d = hash_bytes(b"hello", true);
+        let sha = d.sha256.clone();
+        assert!(check_against_ds(&att(&sha, 5), &d).is_ok());
+        assert!(check_against_ds(&att(&format!("sha256:{sha}"), 5), &d).is_ok());
+        assert!(check_against_ds(&att(&format!("sha256:{}", "0".repeat(64)), 5), &d).is_err());
+        assert!(check_against_ds(&att("5d41402abc4b2a76b9719d911017c592", 5), &d).is_ok());
+        assert_eq!(d.sha512.as_deref().map(str::len), Some(128));
+    }
+
+    #[test]
+    fn generated_files_have_nothing_to_check() {
+        let d = hash_bytes(b"%PDF-1.4 whatever", false);
+        assert!(check_against_ds(&att("", 0), &d).is_ok());
+    }
+}
