@@ -1,1 +1,434 @@
-//! TODO
+//! The run state under `<DIR>/.ds-archive/`: a lock, and an append-only
+//! journal from which everything else is derived.
+//!
+//! Every finished step appends one JSON line and fsyncs it before the run goes
+//! on, so after a crash (even `kill -9`) the journal says exactly which
+//! dossiers are complete: a bundle counts only once its `dossier_done` line is
+//! on disk. A line torn by a crash is cut off when the journal is reopened.
+//! The lock is an OS file lock: it disappears with the process holding it, so
+//! a stale lock from a dead run never blocks the next one.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, Seek as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Name of the state folder inside the output folder.
+pub const STATE_DIR: &str = ".ds-archive";
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A run began (or resumed an unfinished one: same `run_id`).
+    RunStarted {
+        /// Identifies the run across resumes.
+        run_id: String,
+        /// When the run first started (RFC 3339, UTC).
+        started_at: String,
+        /// The démarche.
+        demarche: u64,
+        /// The `updatedSince` the listing uses, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        updated_since: Option<String>,
+    },
+    /// Every dossier of the listing up to this cursor was handled.
+    Cursor {
+        /// The run.
+        run_id: String,
+        /// Which listing (the state filter, or `all`).
+        listing: String,
+        /// DS's `endCursor`.
+        cursor: String,
+    },
+    /// A dossier version is complete: bag, zip and checks.
+    DossierDone {
+        /// Dossier number.
+        number: u64,
+        /// 1 for the first bundle of this dossier, then 2, 3...
+        version: u32,
+        /// DS's `dateDerniereModification` of the archived data.
+        updated_at: String,
+        /// The bag folder's name (`dossier-N` or `dossier-N.vK`).
+        name: String,
+        /// SHA-256 of the zip.
+        zip_sha256: String,
+        /// Payload files in the bag.
+        files: u64,
+        /// Payload bytes in the bag.
+        bytes: u64,
+        /// The run that made it.
+        run_id: String,
+    },
+    /// A dossier could not be archived in this run.
+    DossierFailed {
+        /// Dossier number.
+        number: u64,
+        /// Why.
+        reason: String,
+        /// The run.
+        run_id: String,
+    },
+    /// DS lists the dossier as deleted (or in its trash).
+    Deleted {
+        /// Dossier number.
+        number: u64,
+        /// DS's reason.
+        reason: String,
+        /// DS's `dateSupression`.
+        date: String,
+        /// Still restorable in DS's trash.
+        pending: bool,
+    },
+    /// A run reached its end (not interrupted).
+    RunFinished {
+        /// The run.
+        run_id: String,
+        /// When it finished.
+        finished_at: String,
+    },
+}
+
+/// What the journal says, replayed.
+#[derive(Debug, Default, Clone)]
+pub struct State {
+    /// Every complete version of each dossier, oldest first.
+    pub done: BTreeMap<u64, Vec<DoneVersion>>,
+    /// The latest failure of dossiers not done since.
+    pub failed: BTreeMap<u64, String>,
+    /// Deleted dossiers.
+    pub deleted: BTreeMap<u64, (String, String, bool)>,
+    /// The last run started, and whether it finished.
+    pub last_run: Option<RunInfo>,
+    /// Runs that finished, with their start times (oldest first).
+    pub finished_runs: Vec<RunInfo>,
+}
+
+/// A complete dossier version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoneVersion {
+    /// Version number.
+    pub version: u32,
+    /// DS's last modification date of the archived data.
+    pub updated_at: String,
+    /// Bag folder name.
+    pub name: String,
+    /// SHA-256 of the zip.
+    pub zip_sha256: String,
+    /// Payload files.
+    pub files: u64,
+    /// Payload bytes.
+    pub bytes: u64,
+}
+
+/// A run as the journal knows it.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    /// Run id.
+    pub run_id: String,
+    /// Start time.
+    pub started_at: String,
+    /// Démarche.
+    pub demarche: u64,
+    /// Listing filter.
+    pub updated_since: Option<String>,
+    /// Last cursor per listing.
+    pub cursors: BTreeMap<String, String>,
+    /// Finished?
+    pub finished_at: Option<String>,
+}
+
+impl State {
+    /// Apply one event.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::RunStarted {
+                run_id,
+                started_at,
+                demarche,
+                updated_since,
+            } => {
+                let same = self.last_run.as_ref().is_some_and(|r| r.run_id == *run_id);
+                if !same {
+                    self.last_run = Some(RunInfo {
+                        run_id: run_id.clone(),
+                        started_at: started_at.clone(),
+                        demarche: *demarche,
+                        updated_since: updated_since.clone(),
+                        ..RunInfo::default()
+                    });
+                }
+            }
+            Event::Cursor {
+                run_id,
+                listing,
+                cursor,
+            } => {
+                if let Some(run) = self.last_run.as_mut().filter(|r| r.run_id == *run_id) {
+                    run.cursors.insert(listing.clone(), cursor.clone());
+                }
+            }
+            Event::DossierDone {
+                number,
+                version,
+                updated_at,
+                name,
+                zip_sha256,
+                files,
+                bytes,
+                ..
+            } => {
+                self.failed.remove(number);
+                self.done.entry(*number).or_default().push(DoneVersion {
+                    version: *version,
+                    updated_at: updated_at.clone(),
+                    name: name.clone(),
+                    zip_sha256: zip_sha256.clone(),
+                    files: *files,
+                    bytes: *bytes,
+                });
+            }
+            Event::DossierFailed { number, reason, .. } => {
+                self.failed.insert(*number, reason.clone());
+            }
+            Event::Deleted {
+                number,
+                reason,
+                date,
+                pending,
+            } => {
+                self.deleted
+                    .insert(*number, (reason.clone(), date.clone(), *pending));
+            }
+            Event::RunFinished {
+                run_id,
+                finished_at,
+            } => {
+                if let Some(run) = self.last_run.as_mut().filter(|r| r.run_id == *run_id) {
+                    run.finished_at = Some(finished_at.clone());
+                    self.finished_runs.push(run.clone());
+                }
+            }
+        }
+    }
+
+    /// The latest complete version of a dossier.
+    #[must_use]
+    pub fn latest(&self, number: u64) -> Option<&DoneVersion> {
+        self.done.get(&number).and_then(|v| v.last())
+    }
+
+    /// The run to resume: the last one, if it did not finish.
+    #[must_use]
+    pub fn unfinished_run(&self) -> Option<&RunInfo> {
+        self.last_run.as_ref().filter(|r| r.finished_at.is_none())
+    }
+}
+
+/// The open journal of an output folder, with its lock held.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: std::fs::File,
+    // Held for the journal's lifetime; the OS drops the lock with the process.
+    _lock: std::fs::File,
+    state: State,
+}
+
+impl Journal {
+    /// Lock `<out>/.ds-archive/` and replay its journal.
+    ///
+    /// # Errors
+    /// [`Error::Locked`] when another live run holds the folder; I/O errors
+    /// name the path.
+    pub fn open(out: &Path) -> Result<Self> {
+        let dir = out.join(STATE_DIR);
+        fs_err::create_dir_all(&dir).map_err(|e| Error::io("create state folder", &dir, e))?;
+        let lock_path = dir.join("lock");
+        let mut lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io("open lock", &lock_path, e))?;
+        if let Err(e) = lock.try_lock() {
+            let pid = fs_err::read_to_string(&lock_path)
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(0);
+            return match e {
+                std::fs::TryLockError::WouldBlock => Err(Error::Locked {
+                    path: lock_path,
+                    pid,
+                }),
+                std::fs::TryLockError::Error(e) => Err(Error::io("lock", &lock_path, e)),
+            };
+        }
+        // The lock is ours (a dead holder's lock vanished with it): record our pid.
+        lock.set_len(0).map_err(|e| Error::io("write lock", &lock_path, e))?;
+        lock.rewind().map_err(|e| Error::io("write lock", &lock_path, e))?;
+        writeln!(lock, "{}", std::process::id()).map_err(|e| Error::io("write lock", &lock_path, e))?;
+
+        let path = dir.join("journal.jsonl");
+        let state = replay_and_repair(&path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io("open journal", &path, e))?;
+        Ok(Self {
+            path,
+            file,
+            _lock: lock,
+            state,
+        })
+    }
+
+    /// The replayed state.
+    #[must_use]
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Append an event and make it durable before returning.
+    ///
+    /// # Errors
+    /// When the journal cannot be written or synced (disk full...).
+    pub fn append(&mut self, event: Event) -> Result<()> {
+        let mut line = serde_json::to_vec(&event).map_err(|e| {
+            Error::io("encode journal event", &self.path, std::io::Error::other(e))
+        })?;
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| Error::io("append to journal", &self.path, e))?;
+        self.state.apply(&event);
+        Ok(())
+    }
+}
+
+/// Read the state of an output folder without locking it (for `status`).
+///
+/// # Errors
+/// When the journal exists but cannot be read.
+pub fn read_state(out: &Path) -> Result<Option<State>> {
+    let path = out.join(STATE_DIR).join("journal.jsonl");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = fs_err::read_to_string(&path).map_err(|e| Error::io("read journal", &path, e))?;
+    Ok(Some(replay(&text)))
+}
+
+fn replay(text: &str) -> State {
+    let mut state = State::default();
+    for line in text.lines() {
+        // A line that does not parse can only be a write torn by a crash
+        // (we fsync each line); it was never acknowledged, so skip it.
+        if let Ok(event) = serde_json::from_str::<Event>(line) {
+            state.apply(&event);
+        }
+    }
+    state
+}
+
+/// Replay the journal and cut a torn last line, so new lines start clean.
+fn replay_and_repair(path: &Path) -> Result<State> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(State::default());
+    };
+    let mut good_len = 0u64;
+    let mut text = String::new();
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| Error::io("read journal", path, e))?;
+        if n == 0 || !line.ends_with('\n') {
+            break;
+        }
+        good_len += n as u64;
+        text.push_str(&line);
+    }
+    let len = fs_err::metadata(path)
+        .map_err(|e| Error::io("read journal", path, e))?
+        .len();
+    if len != good_len {
+        tracing::warn!(journal = %path.display(), "cutting a journal line torn by a crash");
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io("repair journal", path, e))?;
+        f.set_len(good_len)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| Error::io("repair journal", path, e))?;
+    }
+    Ok(replay(&text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(number: u64, version: u32) -> Event {
+        Event::DossierDone {
+            number,
+            version,
+            updated_at: "2024-01-01T00:00:00+01:00".into(),
+            name: format!("dossier-{number}"),
+            zip_sha256: "00".into(),
+            files: 1,
+            bytes: 2,
+            run_id: "r1".into(),
+        }
+    }
+
+    #[test]
+    fn replays_and_survives_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut j = Journal::open(dir.path()).unwrap();
+            j.append(done(1, 1)).unwrap();
+            j.append(done(2, 1)).unwrap();
+        }
+        let path = dir.path().join(STATE_DIR).join("journal.jsonl");
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"event\":\"dossier_done\",\"num").unwrap();
+        drop(f);
+        let mut j = Journal::open(dir.path()).unwrap();
+        assert_eq!(j.state().done.len(), 2);
+        j.append(done(3, 1)).unwrap();
+        drop(j);
+        let j = Journal::open(dir.path()).unwrap();
+        assert_eq!(j.state().done.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_second_journal_on_the_same_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Journal::open(dir.path()).unwrap();
+        let second = Journal::open(dir.path());
+        assert!(matches!(second, Err(Error::Locked { pid, .. }) if pid == std::process::id()));
+    }
+
+    #[test]
+    fn failure_is_cleared_by_a_later_success() {
+        let mut s = State::default();
+        s.apply(&Event::DossierFailed {
+            number: 4,
+            reason: "md5".into(),
+            run_id: "r".into(),
+        });
+        assert!(s.failed.contains_key(&4));
+        s.apply(&done(4, 1));
+        assert!(s.failed.is_empty());
+        assert_eq!(s.latest(4).map(|v| v.version), Some(1));
+    }
+}
