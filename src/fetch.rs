@@ -1,1 +1,263 @@
-//! TODO
+//! Listing a démarche: its header, pages of dossiers, single dossiers and the
+//! deleted ones.
+//!
+//! Pages follow DS's cursor protocol (DS API §3): `first` ≤ 100, loop on
+//! `endCursor` while `hasNextPage`, keep the previous cursor when a page is
+//! empty. A page that times out at DS is asked again with half the size (the
+//! cursor stays valid whatever the size); the size grows back after a run of
+//! good pages. Nothing here decides what to archive: that is the pipeline's.
+
+use serde_json::{json, Value};
+
+use crate::api::{ApiClient, ApiError, Operation};
+use crate::model::DossierState;
+
+/// DS's maximum page size.
+pub const MAX_PAGE: u32 = 100;
+
+/// The listing arguments (fixed for the whole listing: cursors are only
+/// valid for the same arguments).
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Démarche number.
+    pub demarche: u64,
+    /// Only this state.
+    pub state: Option<DossierState>,
+    /// Only dossiers modified since (RFC 3339).
+    pub updated_since: Option<String>,
+}
+
+impl Listing {
+    /// A key naming this listing in the journal.
+    #[must_use]
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{}",
+            self.state.map_or("all", DossierState::api_name),
+            self.updated_since.as_deref().unwrap_or("-")
+        )
+    }
+}
+
+/// One page of dossiers.
+#[derive(Debug)]
+pub struct Page {
+    /// The dossier nodes, as returned.
+    pub nodes: Vec<Value>,
+    /// More after this page.
+    pub has_next: bool,
+    /// Cursor of the last node (None on an empty page).
+    pub end_cursor: Option<String>,
+}
+
+/// Walks a listing page by page, adapting the page size to DS's timeouts.
+#[derive(Debug)]
+pub struct Pager {
+    listing: Listing,
+    after: Option<String>,
+    size: u32,
+    max_size: u32,
+    good_pages: u32,
+    done: bool,
+}
+
+impl Pager {
+    /// Start a listing after `cursor` (None: from the start).
+    #[must_use]
+    pub fn new(listing: Listing, cursor: Option<String>, page_size: u32) -> Self {
+        let max_size = page_size.clamp(1, MAX_PAGE);
+        Self {
+            listing,
+            after: cursor,
+            size: max_size,
+            max_size,
+            good_pages: 0,
+            done: false,
+        }
+    }
+
+    /// The cursor to resume after the last page returned.
+    #[must_use]
+    pub fn cursor(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
+    /// The next page, or None at the end.
+    ///
+    /// # Errors
+    /// Failures that retries (and smaller pages) did not fix.
+    pub async fn next(&mut self, client: &ApiClient) -> Result<Option<Page>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            let vars = json!({
+                "demarcheNumber": self.listing.demarche,
+                "first": self.size,
+                "after": self.after,
+                "state": self.listing.state.map(DossierState::api_name),
+                "updatedSince": self.listing.updated_since,
+            });
+            match client.query(Operation::GetDossiers, vars).await {
+                Ok(data) => {
+                    let page = parse_page(&data, "dossiers")?;
+                    if let Some(c) = &page.end_cursor {
+                        self.after = Some(c.clone());
+                    }
+                    self.done = !page.has_next;
+                    self.good_pages += 1;
+                    if self.good_pages >= 5 && self.size < self.max_size {
+                        self.size = (self.size * 2).min(self.max_size);
+                        self.good_pages = 0;
+                    }
+                    return Ok(Some(page));
+                }
+                Err(ApiError::Timeout { .. }) if self.size > 1 => {
+                    self.size = (self.size / 2).max(1);
+                    self.good_pages = 0;
+                    tracing::warn!(
+                        page_size = self.size,
+                        "DS timed out on a page of dossiers: asking again with a smaller page"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn parse_page(data: &Value, connection: &str) -> Result<Page, ApiError> {
+    let conn = data
+        .get("demarche")
+        .and_then(|d| d.get(connection))
+        .ok_or_else(|| ApiError::Fatal {
+            operation: "getDossiers",
+            message: format!("response without demarche.{connection}"),
+        })?;
+    let mut nodes = Vec::new();
+    for node in conn.get("nodes").and_then(Value::as_array).into_iter().flatten() {
+        if node.is_null() {
+            // A null node without an error means DS could not load a dossier;
+            // never treat the page as complete without it.
+            return Err(ApiError::Fatal {
+                operation: "getDossiers",
+                message: "DS returned a null dossier in a page".into(),
+            });
+        }
+        nodes.push(node.clone());
+    }
+    let info = conn.get("pageInfo").ok_or_else(|| ApiError::Fatal {
+        operation: "getDossiers",
+        message: "response without pageInfo".into(),
+    })?;
+    Ok(Page {
+        nodes,
+        has_next: info.get("hasNextPage").and_then(Value::as_bool).unwrap_or(false),
+        end_cursor: info
+            .get("endCursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
+/// The démarche header (title, service, groupes, revisions).
+///
+/// # Errors
+/// [`ApiError::NotFound`] for an unknown or hidden démarche.
+pub async fn demarche(client: &ApiClient, number: u64) -> Result<Value, ApiError> {
+    let data = client
+        .query(Operation::GetDemarche, json!({ "demarcheNumber": number }))
+        .await?;
+    match data.get("demarche") {
+        Some(d) if d.is_object() => Ok(d.clone()),
+        _ => Err(ApiError::NotFound {
+            message: format!("Demarche {number} not found"),
+        }),
+    }
+}
+
+/// One dossier by number (fresh file URLs).
+///
+/// # Errors
+/// As [`ApiClient::query`].
+pub async fn dossier(client: &ApiClient, number: u64) -> Result<Value, ApiError> {
+    let data = client
+        .query(Operation::GetDossier, json!({ "dossierNumber": number }))
+        .await?;
+    match data.get("dossier") {
+        Some(d) if d.is_object() => Ok(d.clone()),
+        _ => Err(ApiError::NotFound {
+            message: format!("Dossier {number} not found"),
+        }),
+    }
+}
+
+/// A dossier DS lists as deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedDossier {
+    /// Dossier number.
+    pub number: u64,
+    /// DS's reason.
+    pub reason: String,
+    /// DS's `dateSupression`.
+    pub date: String,
+    /// In DS's trash (restorable) rather than purged.
+    pub pending: bool,
+}
+
+/// Every deleted and pending-deleted dossier of the démarche.
+///
+/// # Errors
+/// As [`ApiClient::query`].
+pub async fn deleted(client: &ApiClient, demarche: u64) -> Result<Vec<DeletedDossier>, ApiError> {
+    let mut out = Vec::new();
+    for (op, connection, pending) in [
+        (Operation::GetPendingDeletedDossiers, "pendingDeletedDossiers", true),
+        (Operation::GetDeletedDossiers, "deletedDossiers", false),
+    ] {
+        let mut after: Option<String> = None;
+        loop {
+            let vars = json!({"demarcheNumber": demarche, "first": MAX_PAGE, "after": after});
+            let data = client.query(op, vars).await?;
+            let page = parse_page(&data, connection)?;
+            for node in &page.nodes {
+                if let Some(number) = node.get("number").and_then(Value::as_u64) {
+                    let s = |k: &str| node.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+                    out.push(DeletedDossier {
+                        number,
+                        reason: s("reason"),
+                        date: s("dateSupression"),
+                        pending,
+                    });
+                }
+            }
+            if let Some(c) = page.end_cursor {
+                after = Some(c);
+            }
+            if !page.has_next {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_page_keeps_no_cursor_and_null_nodes_fail() {
+        let data = json!({"demarche": {"dossiers": {"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": []}}});
+        let page = parse_page(&data, "dossiers").unwrap();
+        assert!(page.end_cursor.is_none() && !page.has_next && page.nodes.is_empty());
+        let data = json!({"demarche": {"dossiers": {"pageInfo": {"hasNextPage": true, "endCursor": "x"}, "nodes": [null]}}});
+        assert!(parse_page(&data, "dossiers").is_err());
+    }
+
+    #[test]
+    fn page_size_is_capped() {
+        let p = Pager::new(Listing::default(), None, 500);
+        assert_eq!(p.size, 100);
+    }
+}
