@@ -1,1 +1,225 @@
-//! TODO
+//! Showing a run's progress without the pipeline knowing how.
+//!
+//! The pipeline reports events to a [`Progress`] handle; what the user sees
+//! depends on where stderr goes: live bars on a terminal (indicatif), a log
+//! line every few seconds otherwise (CI, `nohup`, systemd), nothing with
+//! `--quiet`. Counters live in atomics so reporting never slows the hot path.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Live bars (stderr is a terminal).
+    Bars,
+    /// A log line every few seconds.
+    Log,
+    /// Nothing.
+    Hidden,
+}
+
+/// Counters of a run.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Dossiers seen in the listing.
+    pub listed: AtomicU64,
+    /// Dossiers archived in this run.
+    pub archived: AtomicU64,
+    /// Dossiers unchanged since their last bundle.
+    pub unchanged: AtomicU64,
+    /// Dossiers that failed.
+    pub failed: AtomicU64,
+    /// Attachment bytes downloaded.
+    pub bytes: AtomicU64,
+    /// Attachment downloads retried.
+    pub retries: AtomicU64,
+}
+
+/// The progress handle given to the pipeline (cheap to clone).
+#[derive(Clone)]
+pub struct Progress {
+    counters: Arc<Counters>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    mode: Mode,
+    started: Instant,
+    last_log: Mutex<Instant>,
+    bars: Option<(MultiProgress, ProgressBar, ProgressBar)>,
+}
+
+impl Progress {
+    /// A handle showing progress in `mode`.
+    #[must_use]
+    pub fn new(mode: Mode) -> Self {
+        let bars = (mode == Mode::Bars).then(|| {
+            let mp = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            let dossiers = mp.add(ProgressBar::new_spinner());
+            dossiers.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed_precise} dossiers {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            let bytes = mp.add(ProgressBar::new_spinner());
+            bytes.set_style(
+                ProgressStyle::with_template("  {bytes} downloaded, {bytes_per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            dossiers.enable_steady_tick(Duration::from_millis(200));
+            (mp, dossiers, bytes)
+        });
+        Self {
+            counters: Arc::new(Counters::default()),
+            inner: Arc::new(Inner {
+                mode,
+                started: Instant::now(),
+                last_log: Mutex::new(Instant::now()),
+                bars,
+            }),
+        }
+    }
+
+    /// The counters (read by the final report).
+    #[must_use]
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The bars, so log lines can be printed above them.
+    #[must_use]
+    pub fn multi(&self) -> Option<MultiProgress> {
+        self.inner.bars.as_ref().map(|(mp, _, _)| mp.clone())
+    }
+
+    /// Dossiers listed by DS so far.
+    pub fn listed(&self, n: u64) {
+        self.counters.listed.fetch_add(n, Ordering::Relaxed);
+        self.refresh();
+    }
+
+    /// A dossier ended: `archived`, `unchanged` or `failed`.
+    pub fn dossier(&self, outcome: Outcome) {
+        let c = match outcome {
+            Outcome::Archived => &self.counters.archived,
+            Outcome::Unchanged => &self.counters.unchanged,
+            Outcome::Failed => &self.counters.failed,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+        self.refresh();
+    }
+
+    /// Bytes downloaded.
+    pub fn bytes(&self, n: u64) {
+        self.counters.bytes.fetch_add(n, Ordering::Relaxed);
+        if let Some((_, _, b)) = &self.inner.bars {
+            b.inc(n);
+        }
+    }
+
+    /// A download is tried again.
+    pub fn retry(&self) {
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn line(&self) -> String {
+        let c = &self.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        format!(
+            "{} listed, {} archived, {} unchanged, {} failed, {} MB, {} retries",
+            get(&c.listed),
+            get(&c.archived),
+            get(&c.unchanged),
+            get(&c.failed),
+            get(&c.bytes) / 1_000_000,
+            get(&c.retries),
+        )
+    }
+
+    fn refresh(&self) {
+        match self.inner.mode {
+            Mode::Hidden => {}
+            Mode::Bars => {
+                if let Some((_, d, _)) = &self.inner.bars {
+                    d.set_message(self.line());
+                }
+            }
+            Mode::Log => {
+                let Ok(mut last) = self.inner.last_log.lock() else {
+                    return;
+                };
+                if last.elapsed() >= Duration::from_secs(10) {
+                    *last = Instant::now();
+                    tracing::info!(
+                        elapsed_secs = self.inner.started.elapsed().as_secs(),
+                        "progress: {}",
+                        self.line()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Clear the bars at the end of the run.
+    pub fn finish(&self) {
+        if let Some((mp, d, b)) = &self.inner.bars {
+            d.finish_and_clear();
+            b.finish_and_clear();
+            let _ = mp.clear();
+        }
+    }
+}
+
+/// How a dossier ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new bundle (or a new version) was made.
+    Archived,
+    /// Already archived and unchanged at DS.
+    Unchanged,
+    /// Failed in this run.
+    Failed,
+}
+
+/// A `tracing` writer that prints above the progress bars instead of
+/// tearing them.
+#[derive(Clone)]
+pub struct LogWriter {
+    multi: Option<MultiProgress>,
+}
+
+impl LogWriter {
+    /// Write logs to stderr, above `multi`'s bars if any.
+    #[must_use]
+    pub fn new(multi: Option<MultiProgress>) -> Self {
+        Self { multi }
+    }
+}
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &self.multi {
+            Some(mp) if !mp.is_hidden() => {
+                let text = String::from_utf8_lossy(buf);
+                mp.suspend(|| std::io::stderr().write_all(text.as_bytes()))?;
+            }
+            _ => std::io::stderr().write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
+    type Writer = LogWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
