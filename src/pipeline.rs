@@ -1,1 +1,304 @@
-//! TODO
+//! The `archive` run: list the démarche, archive every dossier that is new or
+//! changed, record deletions, write the run-level files.
+//!
+//! This module owns the order of things and the rules that make a run safe to
+//! kill and rerun: the lock and journal are taken first; leftovers of a crashed
+//! run are removed before anything is built; a dossier counts as archived only
+//! once its `dossier_done` line is durable; the listing cursor is saved only
+//! after every dossier of its page is settled. The per-dossier work is in
+//! [`dossier`], the run-level files in [`report`].
+
+mod dossier;
+mod report;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt as _;
+use serde_json::Value;
+use tokio::sync::{Mutex, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{ApiClient, ApiError};
+use crate::error::{Error, Result};
+use crate::fetch::{self, Listing, Pager};
+use crate::journal::{Event, Journal, STATE_DIR};
+use crate::model::{DigestAlg, DossierState};
+use crate::progress::{Outcome, Progress};
+
+pub use report::Summary;
+
+/// What `archive` was asked to do (validated by the CLI).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Démarche number.
+    pub demarche: u64,
+    /// Only these states (empty: all).
+    pub states: Vec<DossierState>,
+    /// Only dossiers modified since (RFC 3339); default on a rerun: the
+    /// previous run's start, minus an overlap.
+    pub since: Option<String>,
+    /// Parallel downloads (and dossiers in flight).
+    pub concurrency: usize,
+    /// Manifest algorithms.
+    pub digests: Vec<DigestAlg>,
+    /// Write one zip per dossier.
+    pub zip: bool,
+    /// Dossiers per page (≤ 100).
+    pub page_size: u32,
+}
+
+/// Overlap subtracted from the previous run's start when a rerun picks up
+/// changes: DS orders by nanosecond timestamps but prints seconds, and our
+/// clock is not DS's.
+const OVERLAP_SECS: i64 = 600;
+
+/// Shared by the dossier tasks of a run.
+pub(crate) struct Ctx {
+    pub client: ApiClient,
+    pub opts: Options,
+    pub demarche: Value,
+    pub run_id: String,
+    pub started_at: String,
+    pub staging: PathBuf,
+    pub downloads: Semaphore,
+    pub journal: Mutex<Journal>,
+    pub progress: Progress,
+    pub cancel: CancellationToken,
+}
+
+/// Archive the démarche into `opts.out`.
+///
+/// # Errors
+/// Run-level failures (exit code 2): bad token, unknown démarche, unwritable
+/// output, another run holding the folder. Per-dossier failures are in the
+/// returned [`Summary`].
+pub async fn archive(
+    client: ApiClient,
+    opts: Options,
+    progress: Progress,
+    cancel: CancellationToken,
+) -> Result<Summary> {
+    let clock = Instant::now();
+    fs_err::create_dir_all(&opts.out).map_err(|e| Error::io("create output folder", &opts.out, e))?;
+    let mut journal = Journal::open(&opts.out)?;
+
+    // Check the token and the démarche before touching anything else.
+    let demarche = fetch::demarche(&client, opts.demarche)
+        .await
+        .map_err(|e| run_error(e, opts.demarche))?;
+
+    let (run_id, started_at, updated_since, resumed) = choose_run(&journal, &opts);
+    if resumed {
+        tracing::info!(run = %run_id, "resuming the unfinished run");
+    }
+    journal.append(Event::RunStarted {
+        run_id: run_id.clone(),
+        started_at: started_at.clone(),
+        demarche: opts.demarche,
+        updated_since: updated_since.clone(),
+    })?;
+    let staging = opts.out.join(STATE_DIR).join("staging");
+    report::clean_leftovers(&opts.out, &staging, journal.state())?;
+
+    let ctx = Arc::new(Ctx {
+        downloads: Semaphore::new(opts.concurrency.max(1)),
+        client,
+        opts,
+        demarche,
+        run_id,
+        started_at,
+        staging,
+        journal: Mutex::new(journal),
+        progress,
+        cancel,
+    });
+
+    let mut summary = Summary::default();
+    let listings: Vec<Option<DossierState>> = if ctx.opts.states.is_empty() {
+        vec![None]
+    } else {
+        ctx.opts.states.iter().copied().map(Some).collect()
+    };
+    let mut seen = BTreeSet::new();
+    for state in listings {
+        let listing = Listing {
+            demarche: ctx.opts.demarche,
+            state,
+            updated_since: updated_since.clone(),
+        };
+        list_and_archive(&ctx, listing, &mut seen, &mut summary).await?;
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+    }
+
+    if !ctx.cancel.is_cancelled() {
+        record_deletions(&ctx, &mut summary).await?;
+    }
+    summary.interrupted = ctx.cancel.is_cancelled();
+    summary.duration = clock.elapsed();
+    let stats = ctx.client.stats();
+    summary.requests = stats.requests.load(Ordering::Relaxed);
+    summary.rate_limited = stats.rate_limited.load(Ordering::Relaxed);
+    summary.api_retries = stats.retries.load(Ordering::Relaxed);
+    summary.bytes = ctx.progress.counters().bytes.load(Ordering::Relaxed);
+    let mut journal = ctx.journal.lock().await;
+    if !summary.interrupted {
+        journal.append(Event::RunFinished {
+            run_id: ctx.run_id.clone(),
+            finished_at: report::now_rfc3339(),
+        })?;
+    }
+    report::write_run_files(&ctx.opts.out, &ctx, journal.state(), &summary)?;
+    Ok(summary)
+}
+
+/// Continue the unfinished run of this démarche, or start a new one.
+fn choose_run(journal: &Journal, opts: &Options) -> (String, String, Option<String>, bool) {
+    let state = journal.state();
+    if let Some(run) = state.unfinished_run() {
+        let same_since = opts.since.is_none() || opts.since == run.updated_since;
+        if run.demarche == opts.demarche && same_since {
+            return (
+                run.run_id.clone(),
+                run.started_at.clone(),
+                run.updated_since.clone(),
+                true,
+            );
+        }
+    }
+    let started_at = report::now_rfc3339();
+    let run_id = format!("run-{}", started_at.replace([':', '-'], ""));
+    let since = opts.since.clone().or_else(|| {
+        state
+            .finished_runs
+            .iter()
+            .rev()
+            .find(|r| r.demarche == opts.demarche)
+            .and_then(|r| report::minus_secs(&r.started_at, OVERLAP_SECS))
+    });
+    (run_id, started_at, since, false)
+}
+
+async fn list_and_archive(
+    ctx: &Arc<Ctx>,
+    listing: Listing,
+    seen: &mut BTreeSet<u64>,
+    summary: &mut Summary,
+) -> Result<()> {
+    let key = listing.key();
+    let cursor = {
+        let j = ctx.journal.lock().await;
+        j.state()
+            .last_run
+            .as_ref()
+            .and_then(|r| r.cursors.get(&key).cloned())
+    };
+    let mut pager = Pager::new(listing, cursor, ctx.opts.page_size);
+    loop {
+        if ctx.cancel.is_cancelled() {
+            return Ok(());
+        }
+        let page = tokio::select! {
+            page = pager.next(&ctx.client) => page.map_err(|e| run_error(e, ctx.opts.demarche))?,
+            () = ctx.cancel.cancelled() => return Ok(()),
+        };
+        let Some(page) = page else { return Ok(()) };
+        ctx.progress.listed(page.nodes.len() as u64);
+        // The listing may return a dossier twice (overlap, updates during the
+        // run): handle each number once per run.
+        let nodes: Vec<Value> = page
+            .nodes
+            .into_iter()
+            .filter(|n| crate::model::dossier_number(n).is_some_and(|num| seen.insert(num)))
+            .collect();
+        let results: Vec<dossier::Handled> = futures_util::stream::iter(nodes)
+            .map(|node| dossier::handle(Arc::clone(ctx), node))
+            .buffer_unordered(ctx.opts.concurrency.max(1))
+            .collect()
+            .await;
+        for handled in results {
+            match handled {
+                dossier::Handled::Archived { number, version } => {
+                    ctx.progress.dossier(Outcome::Archived);
+                    if version > 1 {
+                        summary.updated.push(number);
+                    } else {
+                        summary.new.push(number);
+                    }
+                }
+                dossier::Handled::Unchanged(number) => {
+                    ctx.progress.dossier(Outcome::Unchanged);
+                    summary.unchanged.push(number);
+                }
+                dossier::Handled::Failed { number, reason } => {
+                    ctx.progress.dossier(Outcome::Failed);
+                    tracing::error!(dossier = number, "dossier failed: {reason}");
+                    summary.failed.push((number, reason));
+                }
+                dossier::Handled::Abandoned(_) => {}
+                dossier::Handled::Fatal(e) => return Err(e),
+            }
+        }
+        if ctx.cancel.is_cancelled() {
+            return Ok(());
+        }
+        if let Some(cursor) = pager.cursor() {
+            ctx.journal.lock().await.append(Event::Cursor {
+                run_id: ctx.run_id.clone(),
+                listing: key.clone(),
+                cursor: cursor.to_owned(),
+            })?;
+        }
+    }
+}
+
+async fn record_deletions(ctx: &Arc<Ctx>, summary: &mut Summary) -> Result<()> {
+    let deleted = match fetch::deleted(&ctx.client, ctx.opts.demarche).await {
+        Ok(d) => d,
+        Err(e) => {
+            // The dossiers themselves are archived; a deletion list we could
+            // not read is reported, not fatal.
+            tracing::warn!("could not list deleted dossiers: {e}");
+            summary.warnings.push(format!("deleted dossiers not listed: {e}"));
+            return Ok(());
+        }
+    };
+    let mut journal = ctx.journal.lock().await;
+    for d in deleted {
+        let known = journal.state().deleted.get(&d.number);
+        let entry = (d.reason.clone(), d.date.clone(), d.pending);
+        if known != Some(&entry) {
+            journal.append(Event::Deleted {
+                number: d.number,
+                reason: d.reason.clone(),
+                date: d.date.clone(),
+                pending: d.pending,
+            })?;
+            summary.deleted.push(d);
+        }
+    }
+    Ok(())
+}
+
+/// A listing failure ends the run: say what it means for the user.
+fn run_error(e: ApiError, demarche: u64) -> Error {
+    match e {
+        ApiError::Auth { status, message } => Error::Auth { status, message },
+        ApiError::NotFound { message } => Error::UnknownDemarche {
+            number: demarche,
+            message,
+        },
+        other => Error::Api {
+            operation: "listing".into(),
+            message: other.to_string(),
+            retryable: true,
+        },
+    }
+}

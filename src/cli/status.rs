@@ -1,0 +1,87 @@
+//! `status <DIR>`: what an archive folder holds, from its journal, without
+//! touching DS or locking the folder.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::fatal;
+use crate::error::exit;
+use crate::journal;
+
+/// Options of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The archive folder (`--out` of `archive`).
+    dir: PathBuf,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `status`.
+pub fn run(args: &StatusArgs) -> u8 {
+    let state = match journal::read_state(&args.dir) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return fatal(
+                &format!("`{}` is not a ds-archive output folder (no journal)", args.dir.display()),
+                None,
+            )
+        }
+        Err(e) => return fatal(&e.to_string(), None),
+    };
+    let versions: usize = state.done.values().map(Vec::len).sum();
+    let last = state.last_run.as_ref();
+    let value = json!({
+        "archived": state.done.len(),
+        "versions": versions,
+        "failed": state.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
+        "deleted": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
+            "number": n, "reason": reason, "date": date, "pending": pending})).collect::<Vec<_>>(),
+        "last_run": last.map(|r| json!({
+            "run_id": r.run_id,
+            "demarche": r.demarche,
+            "started_at": r.started_at,
+            "finished_at": r.finished_at,
+            "updated_since": r.updated_since,
+            "pending": r.finished_at.is_none(),
+        })),
+        "high_water_mark": state.finished_runs.last().map(|r| &r.started_at),
+        "dossiers": state.done.iter().map(|(n, v)| json!({
+            "number": n,
+            "versions": v.iter().map(|x| json!({"version": x.version, "name": x.name, "updated_at": x.updated_at})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        println!("archived dossiers: {} ({versions} bundle versions)", state.done.len());
+        println!("failed: {}", state.failed.len());
+        for (n, r) in &state.failed {
+            println!("  dossier {n}: {r}");
+        }
+        println!("deleted at DS: {}", state.deleted.len());
+        for (n, (reason, date, pending)) in &state.deleted {
+            let kind = if *pending { "in DS's trash" } else { "purged" };
+            println!("  dossier {n}: {reason} on {date} ({kind})");
+        }
+        for (n, v) in state.done.iter().filter(|(_, v)| v.len() > 1) {
+            let names: Vec<&str> = v.iter().map(|x| x.name.as_str()).collect();
+            println!("  dossier {n}: {} versions: {}", v.len(), names.join(", "));
+        }
+        if let Some(r) = last {
+            let status = r.finished_at.as_deref().map_or_else(|| "unfinished: rerun to resume".to_owned(), |f| format!("finished {f}"));
+            println!("last run: {} started {} ({status})", r.run_id, r.started_at);
+        }
+        if let Some(r) = state.finished_runs.last() {
+            println!("high-water mark: {} (next run lists dossiers modified since, minus 10 minutes)", r.started_at);
+        }
+    }
+    if state.failed.is_empty() {
+        exit::OK
+    } else {
+        exit::FAILURES
+    }
+}

@@ -1,0 +1,383 @@
+//! One dossier: decide whether it needs a new bundle, download its files into
+//! a staging bag, describe it, check it, then move bag and zip into place.
+//!
+//! A dossier either ends with a `dossier_done` line in the journal and its
+//! bundle in the output folder, or with nothing in the output folder at all
+//! (failed, interrupted). Expired file URLs are refreshed by asking DS for the
+//! dossier again; if the dossier changed at DS meanwhile, it is started over
+//! with the new data so the bundle is one consistent version.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::StreamExt as _;
+use serde_json::{json, Value};
+
+use super::Ctx;
+use crate::download::{self, DownloadError};
+use crate::error::{Error, Result};
+use crate::journal::Event;
+use crate::model::{self, Attachment, DigestAlg, Digests, StoredFile};
+use crate::{bundle, fetch, fsx, layout, manifest, metadata};
+
+/// How a dossier was handled.
+pub(crate) enum Handled {
+    Archived { number: u64, version: u32 },
+    Unchanged(u64),
+    Failed { number: u64, reason: String },
+    Abandoned(u64),
+    Fatal(Error),
+}
+
+/// Why building a dossier stopped.
+enum Stop {
+    /// The dossier fails; the run goes on.
+    Failed(String),
+    /// DS has a newer version of the dossier: start over with it.
+    Changed(Value),
+    /// The run must stop (disk full, unwritable output...).
+    Fatal(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Self::Fatal(e)
+    }
+}
+
+/// How many times a dossier is started over because it changed at DS while
+/// we were archiving it.
+const MAX_RESTARTS: u32 = 3;
+
+pub(crate) async fn handle(ctx: Arc<Ctx>, node: Value) -> Handled {
+    let Some(number) = model::dossier_number(&node) else {
+        return Handled::Fatal(Error::Usage("DS returned a dossier without number".into()));
+    };
+    if ctx.cancel.is_cancelled() {
+        return Handled::Abandoned(number);
+    }
+    let work = archive_dossier(&ctx, number, node);
+    tokio::select! {
+        handled = work => handled,
+        () = ctx.cancel.cancelled() => Handled::Abandoned(number),
+    }
+}
+
+async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
+    let updated_at = |n: &Value| model::str_field(n, "dateDerniereModification").unwrap_or_default().to_owned();
+    let latest = ctx.journal.lock().await.state().latest(number).cloned();
+    if let Some(done) = &latest {
+        if done.updated_at == updated_at(&node) {
+            return Handled::Unchanged(number);
+        }
+    }
+    let version = latest.map_or(1, |v| v.version + 1);
+    let name = bundle_name(number, version);
+    for _ in 0..=MAX_RESTARTS {
+        let result = build(ctx, number, version, &name, &node).await;
+        let staging = ctx.staging.join(&name);
+        match result {
+            Ok(event) => {
+                return match ctx.journal.lock().await.append(event) {
+                    Ok(()) => Handled::Archived { number, version },
+                    Err(e) => Handled::Fatal(e),
+                };
+            }
+            Err(Stop::Changed(fresh)) => {
+                tracing::info!(dossier = number, "dossier changed at DS while archiving: starting over");
+                remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
+                node = fresh;
+            }
+            Err(Stop::Failed(reason)) => {
+                remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
+                let event = Event::DossierFailed {
+                    number,
+                    reason: reason.clone(),
+                    run_id: ctx.run_id.clone(),
+                };
+                return match ctx.journal.lock().await.append(event) {
+                    Ok(()) => Handled::Failed { number, reason },
+                    Err(e) => Handled::Fatal(e),
+                };
+            }
+            Err(Stop::Fatal(e)) => return Handled::Fatal(e),
+        }
+    }
+    Handled::Failed {
+        number,
+        reason: format!("changed at DS {MAX_RESTARTS} times while being archived"),
+    }
+}
+
+/// `dossier-N` for the first bundle of a dossier, `dossier-N.vK` after.
+pub(crate) fn bundle_name(number: u64, version: u32) -> String {
+    let base = layout::dossier_dir_name(number);
+    if version <= 1 {
+        base
+    } else {
+        format!("{base}.v{version}")
+    }
+}
+
+fn remove_staging(dir: &Path, zip: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_file(zip);
+}
+
+/// Build the bundle in staging and move it into place; return the journal
+/// event that makes it count.
+async fn build(ctx: &Ctx, number: u64, version: u32, name: &str, node: &Value) -> Result<Event, Stop> {
+    let staging = ctx.staging.join(name);
+    remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
+    fs_err::create_dir_all(staging.join("data")).map_err(|e| Error::io("create staging bag", &staging, e))?;
+
+    let mut node = node.clone();
+    let mut attachments = model::attachments(&node);
+    let paths = layout::plan(&attachments);
+    let digests = download_all(ctx, number, &mut node, &mut attachments, &paths, &staging).await?;
+
+    let sha512 = ctx.opts.digests.contains(&DigestAlg::Sha512);
+    let files: Vec<StoredFile> = attachments
+        .into_iter()
+        .zip(paths)
+        .zip(digests)
+        .map(|((attachment, bag_path), digests)| StoredFile {
+            bag_path,
+            attachment,
+            digests,
+        })
+        .collect();
+
+    // The dossier as DS returned it, minus the signed URLs: they expire within
+    // the hour, change at every request and would make two archives of the
+    // same data differ.
+    let mut stored_node = node.clone();
+    strip_urls(&mut stored_node);
+    let dossier_json = json!({ "demarche": ctx.demarche, "dossier": stored_node });
+    let mut dossier_bytes = serde_json::to_vec_pretty(&dossier_json)
+        .map_err(|e| Stop::Failed(format!("cannot encode dossier.json: {e}")))?;
+    dossier_bytes.push(b'\n');
+
+    let software = concat!("ds-archive ", env!("CARGO_PKG_VERSION"));
+    let meta = metadata::build(&metadata::Context {
+        demarche: &ctx.demarche,
+        dossier: &node,
+        files: &files,
+        software,
+        archived_at: &ctx.started_at,
+    })
+    .map_err(|e| Stop::Failed(e.to_string()))?;
+    let generated = [
+        ("data/dossier.json".to_owned(), dossier_bytes),
+        (metadata::JSON_PATH.to_owned(), metadata::to_json(&meta)),
+        (metadata::XML_PATH.to_owned(), metadata::to_xml(&meta)),
+    ];
+    let mut payload: Vec<(String, Digests)> =
+        files.iter().map(|f| (f.bag_path.clone(), f.digests.clone())).collect();
+    for (path, bytes) in &generated {
+        fsx::write_atomic(&staging.join(path), bytes)?;
+        payload.push((path.clone(), download::hash_bytes(bytes, sha512)));
+    }
+
+    let info = super::report::bag_info(ctx, &node, number)
+        .map_err(|e| Stop::Failed(format!("bag-info.txt: {e}")))?;
+    manifest::write_bag_tags(&staging, &payload, &ctx.opts.digests, &info)?;
+
+    // Completeness before anything is published (digests were computed while
+    // the bytes were written; the zip is read back below).
+    let check = crate::verify::verify_bag_dir(&staging, &crate::verify::Options::fast());
+    if !check.is_valid() {
+        return Err(Stop::Failed(format!("the staged bag does not verify: {}", check.summary())));
+    }
+
+    let final_dir = ctx.opts.out.join(name);
+    let final_zip = ctx.opts.out.join(format!("{name}.zip"));
+    let zip_sha256 = if ctx.opts.zip {
+        let staged_zip = ctx.staging.join(format!("{name}.zip"));
+        let mtime = zip_time(model::str_field(&node, "dateDerniereModification"));
+        let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
+        let info = tokio::task::spawn_blocking(move || bundle::zip_bag(&bag, &top, &zip_path, mtime))
+            .await
+            .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??;
+        fsx::rename_dir(&staging, &final_dir)?;
+        fsx::persist_new(&staged_zip, &final_zip)?;
+        info.sha256
+    } else {
+        fsx::rename_dir(&staging, &final_dir)?;
+        String::new()
+    };
+
+    Ok(Event::DossierDone {
+        number,
+        version,
+        updated_at: model::str_field(&node, "dateDerniereModification").unwrap_or_default().to_owned(),
+        name: name.to_owned(),
+        zip_sha256,
+        files: payload.len() as u64,
+        bytes: payload.iter().map(|(_, d)| d.size).sum(),
+        run_id: ctx.run_id.clone(),
+    })
+}
+
+/// Download every attachment, refreshing expired URLs from DS as needed.
+async fn download_all(
+    ctx: &Ctx,
+    number: u64,
+    node: &mut Value,
+    attachments: &mut [Attachment],
+    paths: &[String],
+    staging: &Path,
+) -> Result<Vec<Digests>, Stop> {
+    let mut results: Vec<Option<Digests>> = vec![None; attachments.len()];
+    let mut refreshes = 0;
+    loop {
+        let pending: Vec<usize> = (0..attachments.len()).filter(|&i| results[i].is_none()).collect();
+        if pending.is_empty() {
+            break;
+        }
+        let outcomes: Vec<(usize, Result<Digests, DownloadError>)> = futures_util::stream::iter(pending)
+            .map(|i| {
+                let dest = staging.join(&paths[i]);
+                let att = &attachments[i];
+                async move { (i, download_with_retry(ctx, att, &dest).await) }
+            })
+            .buffer_unordered(ctx.opts.concurrency.max(1))
+            .collect()
+            .await;
+        let mut refused = false;
+        for (i, outcome) in outcomes {
+            match outcome {
+                Ok(d) => results[i] = Some(d),
+                Err(DownloadError::UrlRefused { .. }) => refused = true,
+                Err(e @ DownloadError::Io { .. }) => {
+                    return Err(Stop::Fatal(Error::Io {
+                        action: "write attachment",
+                        path: staging.join(&paths[i]),
+                        source: std::io::Error::other(e.to_string()),
+                    }))
+                }
+                Err(e) => {
+                    return Err(Stop::Failed(format!(
+                        "`{}` ({}): {e}",
+                        attachments[i].filename, paths[i]
+                    )))
+                }
+            }
+        }
+        if refused {
+            refreshes += 1;
+            if refreshes > 3 {
+                return Err(Stop::Failed("file URLs still refused after asking DS for fresh ones 3 times".into()));
+            }
+            tracing::info!(dossier = number, "file URLs expired: asking DS for fresh ones");
+            let fresh = fetch::dossier(&ctx.client, number)
+                .await
+                .map_err(|e| Stop::Failed(format!("cannot refresh file URLs: {e}")))?;
+            let moved = model::str_field(&fresh, "dateDerniereModification")
+                != model::str_field(node, "dateDerniereModification");
+            let fresh_atts = model::attachments(&fresh);
+            let same_files = fresh_atts.len() == attachments.len()
+                && fresh_atts.iter().zip(attachments.iter()).all(|(a, b)| a.filename == b.filename);
+            if moved || !same_files {
+                return Err(Stop::Changed(fresh));
+            }
+            for (att, f) in attachments.iter_mut().zip(fresh_atts) {
+                att.url = f.url;
+            }
+            *node = fresh;
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+async fn download_with_retry(ctx: &Ctx, att: &Attachment, dest: &Path) -> Result<Digests, DownloadError> {
+    let policy = ctx.client.retry_policy().clone();
+    let sha512 = ctx.opts.digests.contains(&DigestAlg::Sha512);
+    let progress = ctx.progress.clone();
+    let on_bytes = move |n| progress.bytes(n);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = {
+            let _permit = ctx.downloads.acquire().await.map_err(|_| DownloadError::Transient("shutting down".into()))?;
+            download::download(ctx.client.http(), att, dest, sha512, &on_bytes).await
+        };
+        match result {
+            Err(e @ (DownloadError::Transient(_) | DownloadError::Mismatch(_))) if attempt < policy.max_attempts => {
+                ctx.progress.retry();
+                let delay = policy.backoff(attempt);
+                tracing::warn!(file = %att.filename, attempt, "download failed, retrying: {e}");
+                tokio::time::sleep(delay).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Remove `url` from every `File` object: signed, short-lived, and different
+/// at each request.
+fn strip_urls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let is_file = map.get("__typename").and_then(Value::as_str) == Some("File")
+                || (map.contains_key("filename") && map.contains_key("checksum"));
+            if is_file {
+                map.remove("url");
+            }
+            for child in map.values_mut() {
+                strip_urls(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_urls),
+        _ => {}
+    }
+}
+
+/// The zip entries' timestamp: the dossier's last modification at DS, so the
+/// same data always gives the same zip bytes.
+fn zip_time(date: Option<&str>) -> zip::DateTime {
+    let parsed = date.and_then(|d| {
+        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
+    });
+    parsed
+        .and_then(|t| {
+            zip::DateTime::from_date_and_time(
+                u16::try_from(t.year()).ok()?,
+                t.month() as u8,
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+            )
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_stripped_from_files_only() {
+        let mut v = json!({"url": "keep", "pdf": {"__typename": "File", "filename": "a", "url": "http://x?sig"},
+                           "champs": [{"files": [{"filename": "b", "checksum": "c", "url": "u"}]}]});
+        strip_urls(&mut v);
+        assert_eq!(v["url"], "keep");
+        assert!(v["pdf"].get("url").is_none());
+        assert!(v["champs"][0]["files"][0].get("url").is_none());
+    }
+
+    #[test]
+    fn versions_get_their_own_names() {
+        assert_eq!(bundle_name(12, 1), "dossier-12");
+        assert_eq!(bundle_name(12, 3), "dossier-12.v3");
+    }
+
+    #[test]
+    fn zip_time_follows_the_dossier() {
+        let t = zip_time(Some("2024-03-05T10:12:30+01:00"));
+        assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute()), (2024, 3, 5, 10, 12));
+        assert_eq!(zip_time(None), zip::DateTime::default());
+    }
+}

@@ -1,0 +1,300 @@
+//! What a run leaves beside the bundles: `manifest-sha256.txt` (one line per
+//! zip, checkable with `sha256sum -c`), `report.json`, and the stderr summary;
+//! plus the cleaning of a crashed run's leftovers and the bag-info fields.
+//!
+//! Run-level files are rewritten only when their content changes, so a rerun
+//! that finds nothing new leaves every byte and modification time of the
+//! output folder as it was. Every run's report is also kept in the state
+//! folder (`.ds-archive/runs/<run>.json`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::fetch::DeletedDossier;
+use crate::journal::{State, STATE_DIR};
+use crate::manifest::BagInfo;
+use crate::{fsx, model};
+
+/// The outcome of an `archive` run.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Dossiers archived for the first time.
+    pub new: Vec<u64>,
+    /// Dossiers that got a new version.
+    pub updated: Vec<u64>,
+    /// Dossiers unchanged since their last bundle.
+    pub unchanged: Vec<u64>,
+    /// Dossiers that failed, with the reason.
+    pub failed: Vec<(u64, String)>,
+    /// Deletions newly seen at DS.
+    pub deleted: Vec<DeletedDossier>,
+    /// Things worth telling that did not fail a dossier.
+    pub warnings: Vec<String>,
+    /// Attachment bytes downloaded.
+    pub bytes: u64,
+    /// GraphQL requests.
+    pub requests: u64,
+    /// 429 answers.
+    pub rate_limited: u64,
+    /// GraphQL retries.
+    pub api_retries: u64,
+    /// Wall time.
+    pub duration: Duration,
+    /// Stopped by Ctrl-C.
+    pub interrupted: bool,
+}
+
+impl Summary {
+    /// Whether the run changed the archive.
+    #[must_use]
+    pub fn changed_anything(&self) -> bool {
+        !(self.new.is_empty() && self.updated.is_empty() && self.failed.is_empty() && self.deleted.is_empty())
+    }
+
+    /// The readable summary printed on stderr.
+    #[must_use]
+    pub fn render(&self, out: &Path) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} new, {} updated, {} unchanged, {} failed, {} deleted at DS; {:.1} MB downloaded, {} API requests in {:.1} s",
+            self.new.len(),
+            self.updated.len(),
+            self.unchanged.len(),
+            self.failed.len(),
+            self.deleted.len(),
+            self.bytes as f64 / 1e6,
+            self.requests,
+            self.duration.as_secs_f64()
+        );
+        for (n, reason) in &self.failed {
+            let _ = writeln!(s, "failed: dossier {n}: {reason}");
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
+        if self.interrupted {
+            let _ = writeln!(s, "interrupted: run the same command again to resume");
+        }
+        let _ = write!(s, "bundles in `{}`", out.display());
+        s
+    }
+}
+
+/// Now, RFC 3339 in UTC.
+#[must_use]
+pub fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// `date` minus `secs`, RFC 3339; None when `date` does not parse.
+#[must_use]
+pub fn minus_secs(date: &str, secs: i64) -> Option<String> {
+    let t = time::OffsetDateTime::parse(date, &Rfc3339).ok()?;
+    (t - time::Duration::seconds(secs)).format(&Rfc3339).ok()
+}
+
+/// Remove what a crashed run left: the staging area, and bundles in the
+/// output folder that the journal does not count as complete.
+pub(crate) fn clean_leftovers(out: &Path, staging: &Path, state: &State) -> Result<()> {
+    if staging.exists() {
+        fs_err::remove_dir_all(staging).map_err(|e| Error::io("clean staging", staging, e))?;
+    }
+    fs_err::create_dir_all(staging).map_err(|e| Error::io("create staging", staging, e))?;
+    let done: std::collections::BTreeSet<&str> = state
+        .done
+        .values()
+        .flatten()
+        .map(|v| v.name.as_str())
+        .collect();
+    let entries = fs_err::read_dir(out).map_err(|e| Error::io("list output folder", out, e))?;
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else { continue };
+        let base = name.strip_suffix(".zip").unwrap_or(name);
+        if !is_bundle_name(base) || done.contains(base) {
+            continue;
+        }
+        let path = entry.path();
+        tracing::warn!(path = %path.display(), "removing an incomplete bundle left by an interrupted run");
+        let removed = if path.is_dir() {
+            fs_err::remove_dir_all(&path)
+        } else {
+            fs_err::remove_file(&path)
+        };
+        removed.map_err(|e| Error::io("remove incomplete bundle", &path, e))?;
+    }
+    Ok(())
+}
+
+/// `dossier-<digits>` or `dossier-<digits>.v<digits>`.
+fn is_bundle_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("dossier-") else { return false };
+    let (num, version) = match rest.split_once(".v") {
+        Some((n, v)) => (n, Some(v)),
+        None => (rest, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(num) && version.is_none_or(digits)
+}
+
+/// The bag-info.txt fields of a dossier bag.
+pub(crate) fn bag_info(ctx: &Ctx, node: &Value, number: u64) -> Result<BagInfo, String> {
+    let d = &ctx.demarche;
+    let title = model::str_field(d, "title").unwrap_or_default();
+    let service = d.get("service");
+    let organisation = service
+        .and_then(|s| model::str_field(s, "organisme").or_else(|| model::str_field(s, "nom")))
+        .unwrap_or("demarches-simplifiees.fr");
+    let mut info = BagInfo::new();
+    let mut push = |label: &str, value: String| info.push(label, value).map(|_| ()).map_err(|e| e.to_string());
+    push("Source-Organization", organisation.to_owned())?;
+    push("External-Identifier", number.to_string())?;
+    push(
+        "External-Description",
+        format!("Dossier {number} de la démarche {} « {title} »", ctx.opts.demarche),
+    )?;
+    push("Bagging-Date", ctx.started_at.get(..10).unwrap_or_default().to_owned())?;
+    push("Bag-Group-Identifier", format!("demarche-{}", ctx.opts.demarche))?;
+    if let Some(id) = model::str_field(node, "id") {
+        push("Internal-Sender-Identifier", id.to_owned())?;
+    }
+    if let Some(state) = model::str_field(node, "state") {
+        push("DS-Dossier-State", state.to_owned())?;
+    }
+    if let Some(date) = model::str_field(node, "dateDerniereModification") {
+        push("DS-Date-Derniere-Modification", date.to_owned())?;
+    }
+    push(
+        "Bag-Software-Agent",
+        concat!("ds-archive ", env!("CARGO_PKG_VERSION")).to_owned(),
+    )?;
+    Ok(info)
+}
+
+/// The run-level manifest: every zip of every version, sorted by name.
+#[must_use]
+pub fn run_manifest(state: &State) -> String {
+    let mut lines: Vec<(String, &str)> = state
+        .done
+        .values()
+        .flatten()
+        .filter(|v| !v.zip_sha256.is_empty())
+        .map(|v| (format!("{}.zip", v.name), v.zip_sha256.as_str()))
+        .collect();
+    lines.sort();
+    lines.iter().map(|(name, sha)| format!("{sha}  {name}\n")).collect()
+}
+
+/// Write `path` only if its content differs (keeps mtimes of a no-op rerun).
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
+    if fs_err::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    fsx::write_atomic(path, bytes)
+}
+
+pub(crate) fn write_run_files(out: &Path, ctx: &Ctx, state: &State, summary: &Summary) -> Result<()> {
+    write_if_changed(&out.join("manifest-sha256.txt"), run_manifest(state).as_bytes())?;
+    let report = report_json(ctx, state, summary);
+    let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    bytes.push(b'\n');
+    let runs = out.join(STATE_DIR).join("runs");
+    fs_err::create_dir_all(&runs).map_err(|e| Error::io("create runs folder", &runs, e))?;
+    fsx::write_atomic(&runs.join(format!("{}.json", ctx.run_id)), &bytes)?;
+    if summary.changed_anything() || !out.join("report.json").exists() {
+        fsx::write_atomic(&out.join("report.json"), &bytes)?;
+    }
+    Ok(())
+}
+
+fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
+    let versions: Vec<Value> = state
+        .done
+        .iter()
+        .map(|(number, versions)| {
+            json!({
+                "number": number,
+                "versions": versions.iter().map(|v| json!({
+                    "version": v.version,
+                    "name": v.name,
+                    "zip": (!v.zip_sha256.is_empty()).then(|| format!("{}.zip", v.name)),
+                    "zip_sha256": (!v.zip_sha256.is_empty()).then_some(&v.zip_sha256),
+                    "updated_at": v.updated_at,
+                    "files": v.files,
+                    "bytes": v.bytes,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "software": concat!("ds-archive ", env!("CARGO_PKG_VERSION")),
+        "run_id": ctx.run_id,
+        "demarche": {
+            "number": ctx.opts.demarche,
+            "title": model::str_field(&ctx.demarche, "title"),
+        },
+        "started_at": ctx.started_at,
+        "finished_at": now_rfc3339(),
+        "duration_secs": s.duration.as_secs_f64(),
+        "interrupted": s.interrupted,
+        "counts": {
+            "new": s.new.len(),
+            "updated": s.updated.len(),
+            "unchanged": s.unchanged.len(),
+            "failed": s.failed.len(),
+            "deleted": s.deleted.len(),
+        },
+        "new": s.new,
+        "updated": s.updated,
+        "unchanged": s.unchanged,
+        "failed": s.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
+        "deleted": s.deleted.iter().map(|d| json!({
+            "number": d.number, "reason": d.reason, "date": d.date, "pending": d.pending,
+        })).collect::<Vec<_>>(),
+        "warnings": s.warnings,
+        "bytes_downloaded": s.bytes,
+        "requests": {"graphql": s.requests, "retries": s.api_retries, "rate_limited": s.rate_limited},
+        "archive": {
+            "dossiers": state.done.len(),
+            "failed": state.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
+            "deleted_at_ds": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
+                "number": n, "reason": reason, "date": date, "pending": pending,
+            })).collect::<Vec<_>>(),
+            "versions": versions,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_names_are_recognised() {
+        assert!(is_bundle_name("dossier-12"));
+        assert!(is_bundle_name("dossier-12.v2"));
+        assert!(!is_bundle_name("dossier-"));
+        assert!(!is_bundle_name("dossier-12.v"));
+        assert!(!is_bundle_name("dossier-1a"));
+        assert!(!is_bundle_name("report"));
+    }
+
+    #[test]
+    fn overlap_goes_back_in_time() {
+        assert_eq!(
+            minus_secs("2024-01-01T00:05:00Z", 600).as_deref(),
+            Some("2023-12-31T23:55:00Z")
+        );
+    }
+}
