@@ -173,8 +173,13 @@ fn choose_run(journal: &Journal, opts: &Options) -> (String, String, Option<Stri
             );
         }
     }
-    let started_at = report::now_rfc3339();
-    let run_id = format!("run-{}", started_at.replace([':', '-'], ""));
+    let started_at = report::run_start_time();
+    // Unique even when SOURCE_DATE_EPOCH pins the start time.
+    let run_id = format!(
+        "run-{}-{}",
+        report::now_rfc3339().replace([':', '-'], ""),
+        std::process::id()
+    );
     let since = opts.since.clone().or_else(|| {
         state
             .finished_runs

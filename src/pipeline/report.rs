@@ -97,6 +97,19 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+/// The start time of a new run: now, or `SOURCE_DATE_EPOCH` when set (the
+/// reproducible-builds convention), so two runs over the same DS data can
+/// produce byte-identical bundles (`Bagging-Date`, `archived_at`).
+#[must_use]
+pub fn run_start_time() -> String {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(now_rfc3339)
+}
+
 /// `date` minus `secs`, RFC 3339; None when `date` does not parse.
 #[must_use]
 pub fn minus_secs(date: &str, secs: i64) -> Option<String> {
