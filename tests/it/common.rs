@@ -1,0 +1,122 @@
+//! Test harness: a fake DS API running in the test process, the real binary,
+//! and checks shared by the tests.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use ds_archive::fake::{Dataset, FakeConfig, FakeServer};
+
+/// A distinctive token: no output, log or file may ever contain it.
+pub const TOKEN: &str = "tok-Zq7SECRET-3f9a1c";
+
+/// A fake DS API on 127.0.0.1 with its own runtime, alive as long as this value.
+pub struct Fake {
+    pub server: FakeServer,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Fake {
+    pub fn start() -> Self {
+        Self::with(FakeConfig {
+            token: TOKEN.into(),
+            ..FakeConfig::default()
+        })
+    }
+
+    pub fn with(config: FakeConfig) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = rt.block_on(FakeServer::start(config)).expect("fake DS API starts");
+        Self { server, rt }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.graphql_url()
+    }
+
+    pub fn demarche(&self) -> u64 {
+        self.server.dataset().demarche_number()
+    }
+
+    /// `ds-archive archive` against this fake into `out`, with extra args.
+    pub fn archive(&self, out: &Path, extra: &[&str]) -> Output {
+        let mut cmd = ds_archive();
+        cmd.args(["archive", "--demarche", &self.demarche().to_string(), "--out"])
+            .arg(out)
+            .args(["--api-url", &self.url(), "--rate-limit", "400"])
+            .args(extra)
+            .env("DS_API_TOKEN", TOKEN);
+        cmd.output().expect("ds-archive runs")
+    }
+}
+
+pub fn ds_archive() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ds-archive"));
+    cmd.env_remove("DS_API_TOKEN")
+        .env_remove("DS_API_URL")
+        .env("SOURCE_DATE_EPOCH", "1735689600")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Whether an external tool is there; fails the test when CI requires tools.
+pub fn have_tool(name: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("DS_ARCHIVE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "{name} is required (DS_ARCHIVE_REQUIRE_TOOLS=1) but not installed"
+        );
+        eprintln!("note: {name} not installed, skipping that check");
+    }
+    found
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every regular file under `dir` (relative path → bytes), optionally
+/// skipping the state folder.
+pub fn tree(dir: &Path, skip_state: bool) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+        if skip_state && rel.starts_with(".ds-archive") {
+            continue;
+        }
+        if entry.file_type().is_file() {
+            out.insert(rel, std::fs::read(entry.path()).expect("read"));
+        }
+    }
+    out
+}
+
+/// Files of a bag's `data/` folder with their bytes.
+pub fn bag_files(bag: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    walkdir::WalkDir::new(bag.join("data"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_owned(), std::fs::read(e.path()).expect("read")))
+        .collect()
+}
+
+pub fn dataset() -> Dataset {
+    Dataset::sample()
+}
