@@ -546,7 +546,7 @@ fn metadata_json_reads_back_into_the_same_value() {
 fn tampered_documents_fail_the_json_schema() {
     let (_, good) = built("dossier-1003-accepte");
     assert!(schema_errors(&good).is_empty());
-    let tampers: [(&str, Tamper); 10] = [
+    let tampers: [(&str, Tamper); 11] = [
         ("uppercase sha256", |v| {
             v["files"][0]["sha256"] = json!("A".repeat(64))
         }),
@@ -572,6 +572,10 @@ fn tampered_documents_fail_the_json_schema() {
         }),
         ("unknown origin kind", |v| {
             v["files"][0]["origin"] = json!({"kind": "geojson"})
+        }),
+        ("extra key in a champ origin", |v| {
+            assert_eq!(v["files"][3]["origin"]["kind"], "champ");
+            v["files"][3]["origin"]["url"] = json!("https://x");
         }),
     ];
     for (what, tamper) in tampers {
