@@ -111,7 +111,11 @@ pub(super) fn build(ctx: &Context) -> Result<Metadata, MetadataError> {
             }
             ctx.archived_at.to_owned()
         },
-        software: ctx.software.to_owned(),
+        software: if ctx.software.trim().is_empty() {
+            return Err(r.invalid("software", "the program name is empty", &Value::from("")));
+        } else {
+            ctx.software.to_owned()
+        },
         files: files(&r, ctx.files)?,
     })
 }

@@ -675,6 +675,24 @@ fn build_errors_name_the_dossier_and_the_field() {
         let err = case.build().expect_err(what).to_string();
         assert!(err.contains(expected), "{what}: {err}");
     }
+    let case = Case::load("dossier-1003-accepte");
+    let ctx = Context {
+        software: " ",
+        ..case.ctx()
+    };
+    let err = metadata::build(&ctx)
+        .expect_err("empty software")
+        .to_string();
+    assert!(err.contains("dossier 1003: field `software`"), "{err}");
+    let ctx = Context {
+        archived_at: "2024-06-01 12:34:56",
+        ..case.ctx()
+    };
+    let err = metadata::build(&ctx)
+        .expect_err("bad archived_at")
+        .to_string();
+    assert!(err.contains("dossier 1003: field `archived_at`"), "{err}");
+
     let mut nameless = Case::load("dossier-1003-accepte");
     nameless
         .dossier
