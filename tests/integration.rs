@@ -1,8 +1,11 @@
-//! The integration test binary: the real `ds-archive` binary against the
-//! project's fake DS API over HTTP, real files, real zips.
+//! The integration test binary (one link): the real `ds-archive` binary
+//! against the project's fake DS API over HTTP, real files, real zips; one
+//! module per area under `tests/it/`.
 
 #[path = "it/common.rs"]
 mod common;
 
 #[path = "it/archive.rs"]
 mod archive;
+#[path = "it/metadata.rs"]
+mod metadata;
