@@ -1,0 +1,1 @@
+//! Inventory of an archive folder (CSV/ODS). Work in progress.
