@@ -4,10 +4,12 @@
 //! (`seda-2.2-main.xsd`, `-technical.xsd`, `-ontology.xsd`,
 //! `-management.xsd`); the tests validate the output against the official XSD
 //! with xmllint. Every free text value has already gone through
-//! [`super::names::clean_text`]; quick-xml escapes what XML requires.
+//! [`super::names::clean_text`]; only `&` (and `<`/`>`, already replaced)
+//! are escaped, so no value carries `&quot;`-style entities Vitam frowns on.
 
 use std::io;
 
+use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
@@ -220,7 +222,7 @@ impl Xml {
         let text = clean_text_or(text, "-");
         self.0
             .create_element(name)
-            .write_text_content(BytesText::new(&text))?;
+            .write_text_content(BytesText::from_escaped(partial_escape(&text)))?;
         Ok(())
     }
 
@@ -228,7 +230,7 @@ impl Xml {
         self.0
             .create_element(name)
             .with_attribute(attr)
-            .write_text_content(BytesText::new(text))?;
+            .write_text_content(BytesText::from_escaped(partial_escape(text)))?;
         Ok(())
     }
 }

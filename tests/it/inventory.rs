@@ -1,0 +1,1 @@
+//! Inventory tests (in progress).
