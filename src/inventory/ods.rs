@@ -192,11 +192,6 @@ mod tests {
         assert!(content.contains(r#"<table:table-cell/><table:table-cell office:value-type="string"><text:p><text:s text:c="1"/>x</text:p>"#), "{content}");
         // content.xml is well-formed.
         let mut r = quick_xml::Reader::from_str(&content);
-        loop {
-            match r.read_event().expect("well-formed") {
-                Event::Eof => break,
-                _ => {}
-            }
-        }
+        while r.read_event().expect("well-formed") != Event::Eof {}
     }
 }

@@ -343,7 +343,8 @@ fn parse_objects(xml: &[u8]) -> Result<Vec<Declared>, String> {
                 stack.push(name);
             }
             Event::End(_) => {
-                if stack.pop().as_deref() == Some("BinaryDataObject") {
+                let closed = stack.pop();
+                if closed.as_deref() == Some("BinaryDataObject") {
                     out.extend(current.take());
                 }
             }
