@@ -267,6 +267,24 @@ originating_agency_identifier = "FRAN_NP_000001"
     }
 
     #[test]
+    fn documented_example_parses_and_so_does_it_uncommented() {
+        let example = include_str!("../../docs/seda-config.example.toml");
+        SedaConfig::parse(example).expect("example as shipped");
+        let uncommented: String = example
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") || rest.starts_with('[') => rest,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = SedaConfig::parse(&uncommented).expect("every documented key");
+        assert_eq!(c.access_rule.map(|r| r.rule).as_deref(), Some("ACC-00001"));
+        assert_eq!(c.appraisal_rule.map(|r| r.final_action).as_deref(), Some("Keep"));
+        assert!(c.comment.is_some() && c.date.is_some());
+    }
+
+    #[test]
     fn override_wins_over_profile() {
         let c = SedaConfig::parse(&format!("{MINIMAL}digest_algorithm = \"SHA-256\"\n"))
             .expect("valid");
