@@ -285,3 +285,52 @@ fn now_rfc3339() -> String {
         })
         .unwrap_or_else(|| "1980-01-01T00:00:00Z".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        seda: SedaArgs,
+    }
+
+    fn parse(extra: &[&str]) -> Result<SedaArgs, clap::Error> {
+        let base = ["x", "--from", "a", "--out", "o", "--config", "c.toml"];
+        Cli::try_parse_from(base.iter().chain(extra)).map(|c| c.seda)
+    }
+
+    #[test]
+    fn options_parse_and_conflict() {
+        let a = parse(&["--profile", "asalae", "--dossier", "3", "--dossier", "5"]).expect("ok");
+        assert_eq!(a.profile, Some(Profile::Asalae));
+        assert_eq!(a.dossiers, [3, 5]);
+        assert!(parse(&["--per-dossier", "--max-size", "10"]).is_err());
+        assert!(parse(&["--per-dossier", "--batch"]).is_err());
+        assert!(parse(&["--profile", "other"]).is_err());
+    }
+
+    #[test]
+    fn bad_date_is_fatal() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = tmp.path().join("c.toml");
+        fs_err::write(
+            &config,
+            "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
+             archival_agreement = \"IC\"\noriginating_agency_identifier = \"O\"\n",
+        )
+        .expect("write");
+        let mut a = parse(&[]).expect("ok");
+        a.config = config;
+        a.from = tmp.path().to_owned();
+        a.out = tmp.path().join("out");
+        a.date = Some("2024-06-01".to_owned());
+        assert!(run(&a).expect_err("fatal").contains("--date"));
+        a.date = None;
+        a.max_objects = Some(0);
+        assert!(run(&a).is_err());
+    }
+}

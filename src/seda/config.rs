@@ -280,7 +280,10 @@ originating_agency_identifier = "FRAN_NP_000001"
             .join("\n");
         let c = SedaConfig::parse(&uncommented).expect("every documented key");
         assert_eq!(c.access_rule.map(|r| r.rule).as_deref(), Some("ACC-00001"));
-        assert_eq!(c.appraisal_rule.map(|r| r.final_action).as_deref(), Some("Keep"));
+        assert_eq!(
+            c.appraisal_rule.map(|r| r.final_action).as_deref(),
+            Some("Keep")
+        );
         assert!(c.comment.is_some() && c.date.is_some());
     }
 
