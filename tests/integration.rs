@@ -7,5 +7,9 @@ mod common;
 
 #[path = "it/archive.rs"]
 mod archive;
+#[path = "it/inventory.rs"]
+mod inventory;
 #[path = "it/metadata.rs"]
 mod metadata;
+#[path = "it/seda.rs"]
+mod seda;

@@ -1,0 +1,276 @@
+//! `ds-archive inventory`: one spreadsheet row per archived dossier (CSV or
+//! ODS), the list an archivist or a compliance team reads first.
+//!
+//! This module owns reading the bundles for that purpose (through
+//! [`crate::seda::source`], folder or zip alike, without re-verifying digests:
+//! that is `verify`'s job) and writing the file atomically. What goes into a
+//! row is decided in [`row`] (pure); the ODS container is [`ods`]. The
+//! `archive` command calls [`write_inventory`] with [`Format::Csv`] and
+//! `<DIR>/dossiers.csv` at the end of a run. Column rules: `docs/inventory.md`.
+//!
+//! All rows are held in memory until the header (the union of every
+//! dossier's champs) is known: about a few kB per dossier.
+
+pub mod ods;
+pub mod row;
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::exit;
+use crate::seda::source::{discover, BagReader, FoundBundle};
+use row::{dossier_row, unique_headers, DynColumn, Row, FIXED, TRAILING};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// UTF-8 CSV, header row, RFC 4180 quoting.
+    Csv,
+    /// OpenDocument spreadsheet.
+    Ods,
+}
+
+impl Format {
+    /// The file extension.
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Ods => "ods",
+        }
+    }
+}
+
+/// `ds-archive inventory` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InventoryArgs {
+    /// The archive folder written by `ds-archive archive`.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// csv or ods.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Output file (default `<DIR>/dossiers.csv` or `<DIR>/dossiers.ods`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryReport {
+    /// The file written.
+    pub path: PathBuf,
+    /// Dossier rows.
+    pub rows: usize,
+    /// Bundles that could not be read: (dossier number, reason).
+    pub skipped: Vec<(u64, String)>,
+}
+
+/// Why no inventory could be written.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// Listing the archive folder or writing the output failed.
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        /// What we were doing.
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> InventoryError {
+    let path = path.to_owned();
+    move |source| InventoryError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Write the inventory of `archive_dir` to `out` (atomically: temp file then
+/// rename). Unreadable bundles are left out and listed in the report.
+///
+/// # Errors
+/// The folder cannot be listed or the output cannot be written.
+pub fn write_inventory(
+    archive_dir: &Path,
+    format: Format,
+    out: &Path,
+) -> Result<InventoryReport, InventoryError> {
+    let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    let zip_sums = read_zip_sums(archive_dir);
+    let mut rows: Vec<Row> = Vec::with_capacity(found.len());
+    let mut columns: Vec<DynColumn> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut skipped = Vec::new();
+    for f in &found {
+        match read_bundle(f, &zip_sums) {
+            Ok((row, cols)) => {
+                for c in cols {
+                    if seen.insert(c.key.clone()) {
+                        columns.push(c);
+                    }
+                }
+                rows.push(row);
+            }
+            Err(reason) => skipped.push((f.number, reason)),
+        }
+    }
+    let dynamic = unique_headers(&columns);
+    let keys: Vec<&str> = FIXED
+        .iter()
+        .copied()
+        .chain(dynamic.iter().map(|(k, _)| k.as_str()))
+        .chain(TRAILING.iter().copied())
+        .collect();
+    let header: Vec<String> = FIXED
+        .iter()
+        .map(|h| (*h).to_owned())
+        .chain(dynamic.iter().map(|(_, h)| h.clone()))
+        .chain(TRAILING.iter().map(|h| (*h).to_owned()))
+        .collect();
+    let cells = |r: &Row| -> Vec<String> {
+        keys.iter()
+            .map(|k| r.get(*k).cloned().unwrap_or_default())
+            .collect()
+    };
+
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs_err::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".dossiers.")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io_err("cannot create a temp file in", &dir))?;
+    let file = tmp
+        .as_file()
+        .try_clone()
+        .map_err(io_err("cannot write", out))?;
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(BufWriter::new(file));
+            let mut write = || -> csv::Result<()> {
+                w.write_record(&header)?;
+                for r in &rows {
+                    w.write_record(cells(r))?;
+                }
+                w.flush()?;
+                Ok(())
+            };
+            write().map_err(|e| io_err("cannot write", out)(e.into()))?;
+        }
+        Format::Ods => {
+            let mut w = ods::write_ods(
+                BufWriter::new(file),
+                "Dossiers",
+                &header,
+                rows.iter().map(cells),
+            )
+            .map_err(io_err("cannot write", out))?;
+            w.flush().map_err(io_err("cannot write", out))?;
+        }
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_err("cannot sync", out))?;
+    tmp.persist(out)
+        .map_err(|e| io_err("cannot rename to", out)(e.error))?;
+    Ok(InventoryReport {
+        path: out.to_owned(),
+        rows: rows.len(),
+        skipped,
+    })
+}
+
+fn read_bundle(
+    f: &FoundBundle,
+    zip_sums: &BTreeMap<String, String>,
+) -> Result<(Row, Vec<DynColumn>), String> {
+    let mut bag = BagReader::open(&f.location).map_err(|e| format!("unreadable bag: {e}"))?;
+    let metadata = bag
+        .read_json("data/metadata.json")
+        .map_err(|e| format!("data/metadata.json: {e}"))?;
+    let dossier = bag
+        .read_json("data/dossier.json")
+        .map_err(|e| format!("data/dossier.json: {e}"))?;
+    let (mut row, cols) = dossier_row(&metadata, &dossier);
+    row.entry("id".to_owned())
+        .or_insert_with(|| f.number.to_string());
+    if let Some(zip) = &f.zip {
+        let name = zip
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sum = match zip_sums.get(&name) {
+            Some(s) => s.clone(),
+            None => sha256_file(zip).map_err(|e| format!("`{name}`: {e}"))?,
+        };
+        row.insert("bundle".to_owned(), name);
+        row.insert("bundle_sha256".to_owned(), sum);
+    }
+    Ok((row, cols))
+}
+
+/// `<DIR>/manifest-sha256.txt`, when the archive run wrote one: zip name →
+/// lowercase hex.
+fn read_zip_sums(archive_dir: &Path) -> BTreeMap<String, String> {
+    let Ok(text) = fs_err::read_to_string(archive_dir.join("manifest-sha256.txt")) else {
+        return BTreeMap::new();
+    };
+    text.lines()
+        .filter_map(|l| {
+            let (sum, name) = l.split_once(char::is_whitespace)?;
+            let name = name
+                .trim_start()
+                .trim_start_matches('*')
+                .trim_start_matches("./");
+            (sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| (name.to_owned(), sum.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = fs_err::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Run `ds-archive inventory`; returns the exit code (0 ok, 1 some bundles
+/// unreadable, 2 fatal).
+#[must_use]
+pub fn command(args: &InventoryArgs) -> u8 {
+    let out = args.out.clone().unwrap_or_else(|| {
+        args.dir
+            .join(format!("dossiers.{}", args.format.extension()))
+    });
+    match write_inventory(&args.dir, args.format, &out) {
+        Ok(report) => {
+            for (n, reason) in &report.skipped {
+                eprintln!("warning: dossier {n} left out of the inventory: {reason}");
+            }
+            println!("{}", report.path.display());
+            eprintln!("{} dossier(s) listed", report.rows);
+            if report.skipped.is_empty() {
+                exit::OK
+            } else {
+                exit::FAILURES
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::FATAL
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! `ds-archive seda`: turn the verified dossier bundles of an archive folder
+//! into SEDA 2.2 SIPs (Submission Information Packages) for Vitam or As@lae.
+//!
+//! This module owns the command: option resolution, the walk over bundles,
+//! the skip list and the summary. The work is split in submodules:
+//! [`config`] (the archivist's TOML), [`source`] (reading bags as folders or
+//! zips), [`integrity`] (the digest gate a bag must pass before packaging),
+//! [`plan`] (pure: dossier → archive units and objects), [`names`] (ids, safe
+//! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
+//! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
+//! with the embedded XSDs) and [`verify_sip`] (checking any SIP zip, used by
+//! `verify`). It does not fetch anything and never modifies the bundles.
+//! User documentation: `docs/seda.md`.
+
+pub mod config;
+pub mod integrity;
+pub mod names;
+pub mod package;
+pub mod plan;
+pub mod source;
+pub mod verify_sip;
+pub mod xml;
+pub mod xsd;
+
+use std::path::PathBuf;
+
+pub use config::{Profile, SedaConfig};
+pub use verify_sip::{verify_sip, SipProblem, SipReport};
+
+use crate::error::exit;
+use integrity::{check_bundle, CheckedBundle};
+use package::{weight, write_sip, Batcher, WrittenSip};
+use xml::SipHeader;
+
+/// Default `--max-objects`: Vitam's advice (units + objects per SIP).
+pub const DEFAULT_MAX_OBJECTS: u64 = 100_000;
+/// Default `--max-size`: 1 GB of payload, Vitam's limit for an HTTPS upload.
+pub const DEFAULT_MAX_SIZE: u64 = 1_000_000_000;
+
+/// `ds-archive seda` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SedaArgs {
+    /// The archive folder written by `ds-archive archive`.
+    #[arg(long, value_name = "ARCHIVE-DIR")]
+    pub from: PathBuf,
+    /// Where to write the SIP zips (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The SEDA configuration (TOML; see docs/seda-config.example.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Target SAE; picks the digest (vitam: SHA-512, asalae: SHA-256).
+    #[arg(long, value_enum)]
+    pub profile: Option<Profile>,
+    /// One SIP per dossier (the default).
+    #[arg(long, conflicts_with_all = ["batch", "max_objects", "max_size"])]
+    pub per_dossier: bool,
+    /// Group dossiers into SIPs within --max-objects and --max-size.
+    #[arg(long)]
+    pub batch: bool,
+    /// Most ArchiveUnits + objects per SIP (implies --batch).
+    #[arg(long, value_name = "N")]
+    pub max_objects: Option<u64>,
+    /// Most payload bytes per SIP (implies --batch).
+    #[arg(long, value_name = "BYTES")]
+    pub max_size: Option<u64>,
+    /// Only these dossier numbers (repeatable).
+    #[arg(long = "dossier", value_name = "N")]
+    pub dossiers: Vec<u64>,
+    /// The transfers' Date (RFC 3339, e.g. 2024-05-02T10:15:00+02:00); default:
+    /// `date` from the config, else now. Fix it to get byte-identical SIPs.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Do not check each manifest against the XSD (faster on huge runs).
+    #[arg(long)]
+    pub no_xsd: bool,
+}
+
+/// A dossier left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// Dossier number.
+    pub dossier: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SedaOutcome {
+    /// SIPs written, in order.
+    pub sips: Vec<WrittenSip>,
+    /// Dossiers left out.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Run the command; returns the exit code (0 ok, 1 some dossiers skipped, 2 fatal).
+#[must_use]
+pub fn command(args: &SedaArgs) -> u8 {
+    match run(args) {
+        Ok(outcome) => {
+            for sip in &outcome.sips {
+                println!("{}", sip.path.display());
+            }
+            for s in &outcome.skipped {
+                eprintln!("warning: dossier {} skipped: {}", s.dossier, s.reason);
+            }
+            eprintln!(
+                "{} SIP(s) written to `{}`, {} dossier(s) skipped",
+                outcome.sips.len(),
+                args.out.display(),
+                outcome.skipped.len()
+            );
+            if outcome.skipped.is_empty() {
+                exit::OK
+            } else {
+                exit::FAILURES
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::FATAL
+        }
+    }
+}
+
+/// Build the SIPs. Errors are fatal (bad config or options, unreadable
+/// archive folder, unwritable output); per-dossier problems end in
+/// [`SedaOutcome::skipped`].
+///
+/// # Errors
+/// A message for the user.
+pub fn run(args: &SedaArgs) -> Result<SedaOutcome, String> {
+    let config = SedaConfig::load(&args.config).map_err(|e| e.to_string())?;
+    let profile = args.profile.or(config.profile).unwrap_or(Profile::Vitam);
+    let alg = config.digest_for(profile);
+    let date = match args.date.as_deref().or(config.date.as_deref()) {
+        Some(d) => {
+            config::parse_transfer_date(d).map_err(|e| format!("--date: {e}"))?;
+            d.to_owned()
+        }
+        None => now_rfc3339(),
+    };
+    let batch = args.batch || args.max_objects.is_some() || args.max_size.is_some();
+    let max_objects = args.max_objects.unwrap_or(DEFAULT_MAX_OBJECTS);
+    let max_size = args.max_size.unwrap_or(DEFAULT_MAX_SIZE);
+    if max_objects == 0 || max_size == 0 {
+        return Err("--max-objects and --max-size must be positive".to_owned());
+    }
+    fs_err::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create the output folder: {e}"))?;
+    let mut found =
+        source::discover(&args.from).map_err(|e| format!("cannot list the archive folder: {e}"))?;
+
+    let mut outcome = SedaOutcome::default();
+    if !args.dossiers.is_empty() {
+        for n in &args.dossiers {
+            if !found.iter().any(|f| f.number == *n) {
+                outcome.skipped.push(Skipped {
+                    dossier: *n,
+                    reason: format!("no dossier-{n} bundle in `{}`", args.from.display()),
+                });
+            }
+        }
+        found.retain(|f| args.dossiers.contains(&f.number));
+    }
+    let xsd = !args.no_xsd && xsd::xmllint_available();
+    let prefix = config
+        .message_identifier_prefix
+        .clone()
+        .unwrap_or_else(|| "DS".to_owned());
+    let ctx = Ctx {
+        args,
+        config: &config,
+        date: &date,
+        alg,
+        xsd,
+        prefix: &prefix,
+    };
+
+    // Bundles are checked and packed as a stream: only the current batch is
+    // held in memory.
+    let mut pending: Vec<CheckedBundle> = Vec::new();
+    let mut batcher = Batcher::new(max_objects, max_size);
+    for f in &found {
+        let checked = match check_bundle(f, alg) {
+            Ok(c) => c,
+            Err(reason) => {
+                outcome.skipped.push(Skipped {
+                    dossier: f.number,
+                    reason,
+                });
+                continue;
+            }
+        };
+        if !batch {
+            ctx.emit(vec![checked], &mut outcome);
+            continue;
+        }
+        if batcher.push(weight(&checked), checked.payload_size()) {
+            ctx.emit(std::mem::take(&mut pending), &mut outcome);
+        }
+        pending.push(checked);
+    }
+    if !pending.is_empty() {
+        ctx.emit(pending, &mut outcome);
+    }
+    outcome.skipped.sort_by_key(|s| s.dossier);
+    Ok(outcome)
+}
+
+struct Ctx<'a> {
+    args: &'a SedaArgs,
+    config: &'a SedaConfig,
+    date: &'a str,
+    alg: crate::model::DigestAlg,
+    xsd: bool,
+    prefix: &'a str,
+}
+
+impl Ctx<'_> {
+    fn emit(&self, bundles: Vec<CheckedBundle>, outcome: &mut SedaOutcome) {
+        let header = self.header(&bundles);
+        match write_sip(&self.args.out, &header, self.config, &bundles, self.xsd) {
+            Ok(sip) => outcome.sips.push(sip),
+            Err(reason) => outcome.skipped.extend(bundles.iter().map(|b| Skipped {
+                dossier: b.found.number,
+                reason: reason.clone(),
+            })),
+        }
+    }
+
+    fn header(&self, bundles: &[CheckedBundle]) -> SipHeader {
+        let (units, _) = package::plan_sip(bundles);
+        let first = units.first();
+        let last = units.last();
+        let demarche = first.and_then(|u| u.demarche_number).map(|d| d.to_string());
+        let mut parts: Vec<String> = vec![self.prefix.to_owned()];
+        parts.extend(demarche.clone());
+        match (first, last) {
+            (Some(f), Some(l)) if units.len() > 1 => {
+                parts.push("dossiers".to_owned());
+                parts.push(f.number.to_string());
+                parts.push(l.number.to_string());
+            }
+            (Some(f), _) => {
+                parts.push("dossier".to_owned());
+                parts.push(f.number.to_string());
+            }
+            _ => {}
+        }
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let message_identifier = names::message_identifier(&refs);
+        let comment = self.config.comment.clone().unwrap_or_else(|| {
+            let numbers = match (first, last) {
+                (Some(f), Some(l)) if units.len() > 1 => format!(
+                    "Dossiers {} à {} ({} dossiers)",
+                    f.number,
+                    l.number,
+                    units.len()
+                ),
+                (Some(f), _) => format!("Dossier {}", f.number),
+                _ => "Dossiers".to_owned(),
+            };
+            match demarche {
+                Some(d) => format!("{numbers} de la démarche {d} de demarches-simplifiees.fr"),
+                None => format!("{numbers} de demarches-simplifiees.fr"),
+            }
+        });
+        SipHeader {
+            message_identifier,
+            comment,
+            date: self.date.to_owned(),
+            alg: self.alg,
+        }
+    }
+}
+
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0);
+    now.ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "1980-01-01T00:00:00Z".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        seda: SedaArgs,
+    }
+
+    fn parse(extra: &[&str]) -> Result<SedaArgs, clap::Error> {
+        let base = ["x", "--from", "a", "--out", "o", "--config", "c.toml"];
+        Cli::try_parse_from(base.iter().chain(extra)).map(|c| c.seda)
+    }
+
+    #[test]
+    fn options_parse_and_conflict() {
+        let a = parse(&["--profile", "asalae", "--dossier", "3", "--dossier", "5"]).expect("ok");
+        assert_eq!(a.profile, Some(Profile::Asalae));
+        assert_eq!(a.dossiers, [3, 5]);
+        assert!(parse(&["--per-dossier", "--max-size", "10"]).is_err());
+        assert!(parse(&["--per-dossier", "--batch"]).is_err());
+        assert!(parse(&["--profile", "other"]).is_err());
+    }
+
+    #[test]
+    fn bad_date_is_fatal() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = tmp.path().join("c.toml");
+        fs_err::write(
+            &config,
+            "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
+             archival_agreement = \"IC\"\noriginating_agency_identifier = \"O\"\n",
+        )
+        .expect("write");
+        let mut a = parse(&[]).expect("ok");
+        a.config = config;
+        a.from = tmp.path().to_owned();
+        a.out = tmp.path().join("out");
+        a.date = Some("2024-06-01".to_owned());
+        assert!(run(&a).expect_err("fatal").contains("--date"));
+        a.date = None;
+        a.max_objects = Some(0);
+        assert!(run(&a).is_err());
+    }
+}

@@ -1,0 +1,269 @@
+//! The integrity gate before packaging: a bag goes into a SIP only if every
+//! payload manifest matches the bytes, recomputed here.
+//!
+//! This is deliberately self-contained (no dependency on the `verify` module):
+//! it checks what packaging relies on (bagit.txt present, at least one
+//! SHA-256/SHA-512 payload manifest, every payload file listed in every
+//! manifest and every listed file present, every digest recomputed, and the
+//! two metadata JSON files readable) and, in the same pass, computes the
+//! digest the SIP needs. Any failure gives a one-line reason and the dossier is
+//! skipped.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256, Sha512};
+
+use super::source::{BagReader, FoundBundle};
+use crate::model::DigestAlg;
+
+/// A payload file that passed the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedFile {
+    /// Bag path (`data/...`).
+    pub bag_path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Lowercase hex digest with the SIP's algorithm.
+    pub digest: String,
+}
+
+/// A bag that passed the check, with what the SIP needs from it.
+#[derive(Debug, Clone)]
+pub struct CheckedBundle {
+    /// Where it was found.
+    pub found: FoundBundle,
+    /// `data/metadata.json`.
+    pub metadata: Value,
+    /// `data/dossier.json`.
+    pub dossier: Value,
+    /// Payload files, sorted by bag path.
+    pub files: Vec<CheckedFile>,
+}
+
+impl CheckedBundle {
+    /// Total payload bytes.
+    #[must_use]
+    pub fn payload_size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Check a bag and compute the `alg` digest of each payload file.
+///
+/// # Errors
+/// A one-line reason why the bag cannot be packaged.
+pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle, String> {
+    let mut bag = BagReader::open(&found.location).map_err(|e| format!("unreadable bag: {e}"))?;
+    let files = bag.files().clone();
+    let bagit = files
+        .get("bagit.txt")
+        .ok_or("bagit.txt is missing")
+        .and_then(|_| bag.read("bagit.txt").map_err(|_| "bagit.txt is unreadable"))?;
+    let encoded = !String::from_utf8_lossy(&bagit).contains("BagIt-Version: 0.");
+
+    let mut manifests: BTreeMap<DigestAlg, BTreeMap<String, String>> = BTreeMap::new();
+    for name in files.keys().filter(|n| !n.contains('/')) {
+        let Some(alg_name) = name
+            .strip_prefix("manifest-")
+            .and_then(|r| r.strip_suffix(".txt"))
+        else {
+            continue;
+        };
+        let Some(m_alg) = DigestAlg::from_bagit_name(alg_name) else {
+            continue;
+        };
+        let text = bag.read(name).map_err(|e| format!("{name}: {e}"))?;
+        let parsed = parse_manifest(&String::from_utf8_lossy(&text), encoded)
+            .map_err(|e| format!("{name}: {e}"))?;
+        manifests.insert(m_alg, parsed);
+    }
+    if manifests.is_empty() {
+        return Err("no manifest-sha256.txt or manifest-sha512.txt".to_owned());
+    }
+
+    let payload: Vec<(&String, u64)> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("data/"))
+        .map(|(p, s)| (p, *s))
+        .collect();
+    for (m_alg, entries) in &manifests {
+        let name = m_alg.bagit_name();
+        if let Some((p, _)) = payload.iter().find(|(p, _)| !entries.contains_key(*p)) {
+            return Err(format!("`{p}` is not listed in manifest-{name}.txt"));
+        }
+        if let Some(p) = entries.keys().find(|p| !files.contains_key(*p)) {
+            return Err(format!(
+                "`{p}` is listed in manifest-{name}.txt but missing"
+            ));
+        }
+    }
+
+    let need_256 = alg == DigestAlg::Sha256 || manifests.contains_key(&DigestAlg::Sha256);
+    let need_512 = alg == DigestAlg::Sha512 || manifests.contains_key(&DigestAlg::Sha512);
+    let mut checked = Vec::with_capacity(payload.len());
+    for (path, _) in payload {
+        let mut hasher = MultiHasher::new(need_256, need_512);
+        let size = bag
+            .copy_to(path, &mut hasher)
+            .map_err(|e| format!("`{path}` is unreadable: {e}"))?;
+        let (h256, h512) = hasher.finish();
+        for (m_alg, entries) in &manifests {
+            let actual = match m_alg {
+                DigestAlg::Sha256 => &h256,
+                DigestAlg::Sha512 => &h512,
+            };
+            let expected = entries.get(path).map(|s| s.to_ascii_lowercase());
+            if expected.as_deref() != actual.as_deref() {
+                return Err(format!(
+                    "`{path}`: {} digest does not match manifest-{}.txt",
+                    m_alg.seda_name(),
+                    m_alg.bagit_name()
+                ));
+            }
+        }
+        let digest = match alg {
+            DigestAlg::Sha256 => h256,
+            DigestAlg::Sha512 => h512,
+        }
+        .unwrap_or_default();
+        checked.push(CheckedFile {
+            bag_path: path.clone(),
+            size,
+            digest,
+        });
+    }
+
+    let metadata = bag
+        .read_json("data/metadata.json")
+        .map_err(|e| format!("data/metadata.json: {e}"))?;
+    let dossier = bag
+        .read_json("data/dossier.json")
+        .map_err(|e| format!("data/dossier.json: {e}"))?;
+    Ok(CheckedBundle {
+        found: found.clone(),
+        metadata,
+        dossier,
+        files: checked,
+    })
+}
+
+/// Parse a BagIt manifest into path → lowercase hex digest.
+///
+/// # Errors
+/// A malformed line or a path listed twice.
+pub fn parse_manifest(
+    text: &str,
+    percent_encoded: bool,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((digest, path)) = line.split_once([' ', '\t']) else {
+            return Err(format!("line {}: no path", i + 1));
+        };
+        let path = path.trim_start_matches([' ', '\t']);
+        let path = if percent_encoded {
+            decode_bagit_path(path)
+        } else {
+            path.to_owned()
+        };
+        if out
+            .insert(path.clone(), digest.to_ascii_lowercase())
+            .is_some()
+        {
+            return Err(format!("`{path}` is listed twice"));
+        }
+    }
+    Ok(out)
+}
+
+/// Undo BagIt 1.0 path encoding: only `%0D`, `%0A` and `%25` are decoded.
+#[must_use]
+pub fn decode_bagit_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(pos) = rest.find('%') {
+        out.push_str(&rest[..pos]);
+        let code = rest.get(pos..pos + 3).unwrap_or("");
+        let decoded = match code.to_ascii_uppercase().as_str() {
+            "%0D" => Some('\r'),
+            "%0A" => Some('\n'),
+            "%25" => Some('%'),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[pos + 3..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[pos + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Hashes with SHA-256 and/or SHA-512 in one pass.
+struct MultiHasher {
+    h256: Option<Sha256>,
+    h512: Option<Sha512>,
+}
+
+impl MultiHasher {
+    fn new(sha256: bool, sha512: bool) -> Self {
+        Self {
+            h256: sha256.then(Sha256::new),
+            h512: sha512.then(Sha512::new),
+        }
+    }
+
+    fn finish(self) -> (Option<String>, Option<String>) {
+        (
+            self.h256.map(|h| hex::encode(h.finalize())),
+            self.h512.map(|h| hex::encode(h.finalize())),
+        )
+    }
+}
+
+impl Write for MultiHasher {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(h) = &mut self.h256 {
+            h.update(buf);
+        }
+        if let Some(h) = &mut self.h512 {
+            h.update(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_paths_are_percent_decoded() {
+        let m = parse_manifest("ABC  data/100%25.pdf\ndef\tdata/a%0Ab\n", true).expect("ok");
+        assert_eq!(m.get("data/100%.pdf").map(String::as_str), Some("abc"));
+        assert!(m.contains_key("data/a\nb"));
+        assert_eq!(decode_bagit_path("a%41%"), "a%41%");
+    }
+
+    #[test]
+    fn duplicate_manifest_lines_are_rejected() {
+        assert!(parse_manifest("a  data/x\nb  data/x\n", true).is_err());
+        assert!(parse_manifest("nopath\n", true).is_err());
+    }
+}

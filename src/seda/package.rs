@@ -1,0 +1,298 @@
+//! Writing one SIP zip from checked bundles, and splitting dossiers into
+//! batches.
+//!
+//! A SIP zip holds `manifest.xml` then `Content/<safe name>` for every object,
+//! with no wrapping folder (Vitam's rule). It is written to a temporary file in
+//! the output folder and renamed only once complete, so a final name always
+//! means a whole SIP. Entries carry a fixed time (the transfer date) and fixed
+//! permissions so the same input, configuration and `--date` give the same
+//! bytes. Each file is hashed again while it is copied: a bag that changed
+//! between the integrity check and the copy fails the SIP instead of shipping
+//! a wrong digest.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256, Sha512};
+use zip::write::SimpleFileOptions;
+
+use super::config::SedaConfig;
+use super::integrity::CheckedBundle;
+use super::plan::{plan_dossier, DossierUnit, SipObject};
+use super::source::BagReader;
+use super::xml::{render_manifest, SipHeader};
+use super::xsd::{validate_manifest, XsdOutcome};
+use crate::model::DigestAlg;
+
+/// What a written SIP holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WrittenSip {
+    /// The zip's path.
+    pub path: PathBuf,
+    /// Its MessageIdentifier.
+    pub message_identifier: String,
+    /// The dossier numbers inside.
+    pub dossiers: Vec<u64>,
+    /// BinaryDataObject count.
+    pub objects: usize,
+    /// Payload bytes.
+    pub bytes: u64,
+}
+
+/// Plan every bundle of a SIP.
+#[must_use]
+pub fn plan_sip(bundles: &[CheckedBundle]) -> (Vec<DossierUnit>, Vec<SipObject>) {
+    let mut units = Vec::with_capacity(bundles.len());
+    let mut objects = Vec::new();
+    for (i, b) in bundles.iter().enumerate() {
+        let (u, o) = plan_dossier(b, i);
+        units.push(u);
+        objects.extend(o);
+    }
+    (units, objects)
+}
+
+/// ArchiveUnits + BinaryDataObjects that a bundle adds to a SIP.
+#[must_use]
+pub fn weight(bundle: &CheckedBundle) -> u64 {
+    let (unit, objects) = plan_dossier(bundle, 0);
+    unit.unit_count() + objects.len() as u64
+}
+
+/// Write one SIP into `out_dir`. With `check_xsd`, the manifest must pass the
+/// SEDA 2.2 XSD when xmllint is available.
+///
+/// # Errors
+/// A message for the dossiers of this SIP (I/O, a bag that changed, an
+/// invalid manifest).
+pub fn write_sip(
+    out_dir: &Path,
+    header: &SipHeader,
+    config: &SedaConfig,
+    bundles: &[CheckedBundle],
+    check_xsd: bool,
+) -> Result<WrittenSip, String> {
+    let (units, objects) = plan_sip(bundles);
+    let manifest = render_manifest(header, config, &units, &objects)
+        .map_err(|e| format!("cannot render manifest.xml: {e}"))?;
+    if check_xsd {
+        if let XsdOutcome::Invalid { message, .. } = validate_manifest(&manifest) {
+            return Err(format!(
+                "generated manifest.xml is not valid SEDA 2.2 (please report): {message}"
+            ));
+        }
+    }
+    let final_path = out_dir.join(format!("{}.zip", header.message_identifier));
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", header.message_identifier))
+        .suffix(".zip.tmp")
+        .tempfile_in(out_dir)
+        .map_err(|e| format!("cannot create a temp file in `{}`: {e}", out_dir.display()))?;
+    let file = tmp
+        .as_file()
+        .try_clone()
+        .map_err(|e| format!("temp file: {e}"))?;
+    let mut zip = zip::ZipWriter::new(io::BufWriter::new(file));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip_time(&header.date))
+        .unix_permissions(0o644);
+    let zerr = |e: zip::result::ZipError| format!("writing `{}`: {e}", final_path.display());
+    zip.start_file("manifest.xml", options).map_err(zerr)?;
+    zip.write_all(&manifest)
+        .map_err(|e| format!("writing `{}`: {e}", final_path.display()))?;
+
+    let mut reader: Option<(usize, BagReader)> = None;
+    for o in &objects {
+        if reader.as_ref().is_none_or(|(i, _)| *i != o.bundle) {
+            let r = BagReader::open(&bundles[o.bundle].found.location).map_err(|e| {
+                format!(
+                    "dossier {}: cannot reopen the bag: {e}",
+                    bundles[o.bundle].found.number
+                )
+            })?;
+            reader = Some((o.bundle, r));
+        }
+        let Some((_, bag)) = reader.as_mut() else {
+            continue;
+        };
+        let opts = options.large_file(o.size >= u64::from(u32::MAX));
+        zip.start_file(format!("Content/{}", o.content_name), opts)
+            .map_err(zerr)?;
+        let mut hashing = HashingWriter::new(&mut zip, header.alg);
+        let copied = bag
+            .copy_to(&o.bag_path, &mut hashing)
+            .map_err(|e| format!("copying `{}`: {e}", o.bag_path))?;
+        let digest = hashing.finish();
+        if copied != o.size || digest != o.digest {
+            return Err(format!(
+                "dossier {}: `{}` changed after the integrity check",
+                bundles[o.bundle].found.number, o.bag_path
+            ));
+        }
+    }
+    let mut inner = zip.finish().map_err(zerr)?;
+    inner
+        .flush()
+        .map_err(|e| format!("writing `{}`: {e}", final_path.display()))?;
+    drop(inner);
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| format!("syncing `{}`: {e}", final_path.display()))?;
+    tmp.persist(&final_path)
+        .map_err(|e| format!("renaming to `{}`: {}", final_path.display(), e.error))?;
+    Ok(WrittenSip {
+        path: final_path,
+        message_identifier: header.message_identifier.clone(),
+        dossiers: units.iter().map(|u| u.number).collect(),
+        objects: objects.len(),
+        bytes: objects.iter().map(|o| o.size).sum(),
+    })
+}
+
+/// The zip entry time for an RFC 3339 transfer date (1980-01-01 when out of
+/// the zip range).
+fn zip_time(date: &str) -> zip::DateTime {
+    super::config::parse_transfer_date(date)
+        .ok()
+        .and_then(|d| {
+            zip::DateTime::from_date_and_time(
+                u16::try_from(d.year()).ok()?,
+                u8::from(d.month()),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second(),
+            )
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Greedy batching: consecutive items go together while both limits hold;
+/// an item too big for any batch travels alone.
+#[derive(Debug, Clone)]
+pub struct Batcher {
+    max_objects: u64,
+    max_size: u64,
+    objects: u64,
+    size: u64,
+    len: usize,
+}
+
+impl Batcher {
+    /// A batcher with these limits.
+    #[must_use]
+    pub fn new(max_objects: u64, max_size: u64) -> Self {
+        Self {
+            max_objects,
+            max_size,
+            objects: 0,
+            size: 0,
+            len: 0,
+        }
+    }
+
+    /// Add an item; returns true when the current batch must be closed
+    /// *before* this item (which then starts the next one).
+    pub fn push(&mut self, objects: u64, size: u64) -> bool {
+        let close = self.len > 0
+            && (self.objects + objects > self.max_objects || self.size + size > self.max_size);
+        if close {
+            self.objects = 0;
+            self.size = 0;
+            self.len = 0;
+        }
+        self.objects += objects;
+        self.size += size;
+        self.len += 1;
+        close
+    }
+}
+
+/// The batches [`Batcher`] makes of `items` (objects, bytes).
+#[must_use]
+pub fn split_batches(
+    items: &[(u64, u64)],
+    max_objects: u64,
+    max_size: u64,
+) -> Vec<std::ops::Range<usize>> {
+    let mut batcher = Batcher::new(max_objects, max_size);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, (o, s)) in items.iter().enumerate() {
+        if batcher.push(*o, *s) {
+            out.push(start..i);
+            start = i;
+        }
+    }
+    if start < items.len() {
+        out.push(start..items.len());
+    }
+    out
+}
+
+/// Passes bytes through while hashing them.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Hasher,
+}
+
+enum Hasher {
+    Sha256(Sha256),
+    Sha512(Sha512),
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W, alg: DigestAlg) -> Self {
+        let hasher = match alg {
+            DigestAlg::Sha256 => Hasher::Sha256(Sha256::new()),
+            DigestAlg::Sha512 => Hasher::Sha512(Sha512::new()),
+        };
+        Self { inner, hasher }
+    }
+
+    fn finish(self) -> String {
+        match self.hasher {
+            Hasher::Sha256(h) => hex::encode(h.finalize()),
+            Hasher::Sha512(h) => hex::encode(h.finalize()),
+        }
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        match &mut self.hasher {
+            Hasher::Sha256(h) => h.update(&buf[..n]),
+            Hasher::Sha512(h) => h.update(&buf[..n]),
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_respect_both_limits() {
+        let items = [(3, 10), (3, 10), (3, 10), (1, 95), (2, 1)];
+        assert_eq!(split_batches(&items, 6, 100), vec![0..2, 2..3, 3..5]);
+        assert_eq!(split_batches(&items, 100, 1000), vec![0..5]);
+        // An item over the limits on its own still gets a batch.
+        assert_eq!(split_batches(&[(50, 1)], 10, 10), vec![0..1]);
+        assert!(split_batches(&[], 10, 10).is_empty());
+    }
+
+    #[test]
+    fn zip_time_follows_the_transfer_date() {
+        let t = zip_time("2024-05-02T10:15:00+02:00");
+        assert_eq!((t.year(), t.month(), t.day(), t.hour()), (2024, 5, 2, 10));
+        assert_eq!(zip_time("1970-01-01T00:00:00Z"), zip::DateTime::default());
+    }
+}

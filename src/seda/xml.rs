@@ -1,0 +1,236 @@
+//! Rendering a planned SIP as a SEDA 2.2 `ArchiveTransfer` (manifest.xml).
+//!
+//! Pure: plan in, bytes out. Child order follows the XSD sequences exactly
+//! (`seda-2.2-main.xsd`, `-technical.xsd`, `-ontology.xsd`,
+//! `-management.xsd`); the tests validate the output against the official XSD
+//! with xmllint. Every free text value has already gone through
+//! [`super::names::clean_text`]; only `&` (and `<`/`>`, already replaced)
+//! are escaped, so no value carries `&quot;`-style entities Vitam frowns on.
+
+use std::io;
+
+use quick_xml::escape::partial_escape;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+use super::config::SedaConfig;
+use super::names::clean_text_or;
+use super::plan::{DossierUnit, SipObject};
+use crate::model::DigestAlg;
+
+/// The SEDA 2.2 namespace.
+pub const SEDA_22_NS: &str = "fr:gouv:culture:archivesdefrance:seda:v2.2";
+
+/// The `CodeListVersions` placeholders Vitam's samples carry.
+const CODE_LISTS: &[&str] = &[
+    "ReplyCodeListVersion",
+    "MessageDigestAlgorithmCodeListVersion",
+    "MimeTypeCodeListVersion",
+    "EncodingCodeListVersion",
+    "FileFormatCodeListVersion",
+    "CompressionAlgorithmCodeListVersion",
+    "DataObjectVersionCodeListVersion",
+    "StorageRuleCodeListVersion",
+    "AppraisalRuleCodeListVersion",
+    "AccessRuleCodeListVersion",
+    "DisseminationRuleCodeListVersion",
+    "ReuseRuleCodeListVersion",
+    "ClassificationRuleCodeListVersion",
+    "AuthorizationReasonCodeListVersion",
+    "RelationshipCodeListVersion",
+];
+
+/// The message-level values of one SIP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipHeader {
+    /// `MessageIdentifier`, also the SIP's file name.
+    pub message_identifier: String,
+    /// `Comment`.
+    pub comment: String,
+    /// `Date`, RFC 3339.
+    pub date: String,
+    /// Digest algorithm of every object.
+    pub alg: DigestAlg,
+}
+
+/// Render the manifest.
+///
+/// # Errors
+/// Only if writing to memory fails (it does not in practice).
+pub fn render_manifest(
+    header: &SipHeader,
+    config: &SedaConfig,
+    dossiers: &[DossierUnit],
+    objects: &[SipObject],
+) -> io::Result<Vec<u8>> {
+    let mut x = Xml(Writer::new_with_indent(Vec::new(), b' ', 2));
+    x.0.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    x.open("ArchiveTransfer", &[("xmlns", SEDA_22_NS)])?;
+    x.leaf("Comment", &header.comment)?;
+    x.leaf("Date", &header.date)?;
+    x.leaf("MessageIdentifier", &header.message_identifier)?;
+    x.leaf("ArchivalAgreement", &config.archival_agreement)?;
+    x.open("CodeListVersions", &[])?;
+    for list in CODE_LISTS {
+        x.leaf(list, &format!("{list}0"))?;
+    }
+    x.close("CodeListVersions")?;
+
+    x.open("DataObjectPackage", &[])?;
+    for o in objects {
+        write_object(&mut x, o, header.alg)?;
+    }
+    x.open("DescriptiveMetadata", &[])?;
+    for d in dossiers {
+        write_dossier(&mut x, d)?;
+    }
+    x.close("DescriptiveMetadata")?;
+    write_management(&mut x, config)?;
+    x.close("DataObjectPackage")?;
+
+    x.open("ArchivalAgency", &[])?;
+    x.leaf("Identifier", &config.archival_agency_identifier)?;
+    x.close("ArchivalAgency")?;
+    x.open("TransferringAgency", &[])?;
+    x.leaf("Identifier", &config.transferring_agency_identifier)?;
+    x.close("TransferringAgency")?;
+    x.close("ArchiveTransfer")?;
+    let mut bytes = x.0.into_inner();
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn write_object(x: &mut Xml, o: &SipObject, alg: DigestAlg) -> io::Result<()> {
+    x.open("DataObjectGroup", &[("id", &o.group_id)])?;
+    x.open("BinaryDataObject", &[("id", &o.object_id)])?;
+    x.leaf("DataObjectVersion", "BinaryMaster_1")?;
+    x.leaf("Uri", &format!("Content/{}", o.content_name))?;
+    x.leaf_attr("MessageDigest", ("algorithm", alg.seda_name()), &o.digest)?;
+    // Size is xsd:positiveInteger: a 0-byte file has no Size at all.
+    if o.size > 0 {
+        x.leaf("Size", &o.size.to_string())?;
+    }
+    if let Some(mime) = &o.mime {
+        x.open("FormatIdentification", &[])?;
+        x.leaf("MimeType", mime)?;
+        x.close("FormatIdentification")?;
+    }
+    x.open("FileInfo", &[])?;
+    x.leaf("Filename", &o.filename)?;
+    if let Some(date) = &o.last_modified {
+        x.leaf("LastModified", date)?;
+    }
+    x.close("FileInfo")?;
+    x.close("BinaryDataObject")?;
+    x.close("DataObjectGroup")
+}
+
+fn write_dossier(x: &mut Xml, d: &DossierUnit) -> io::Result<()> {
+    x.open("ArchiveUnit", &[("id", &d.id)])?;
+    x.open("Content", &[])?;
+    x.leaf("DescriptionLevel", "File")?;
+    x.leaf("Title", &d.title)?;
+    x.leaf(
+        "OriginatingAgencyArchiveUnitIdentifier",
+        &d.number.to_string(),
+    )?;
+    x.leaf("Description", &d.description)?;
+    for (content, kind) in &d.keywords {
+        x.open("Keyword", &[])?;
+        x.leaf("KeywordContent", content)?;
+        x.leaf("KeywordType", kind)?;
+        x.close("Keyword")?;
+    }
+    if let Some(s) = &d.start_date {
+        x.leaf("StartDate", s)?;
+    }
+    if let Some(e) = &d.end_date {
+        x.leaf("EndDate", e)?;
+    }
+    x.close("Content")?;
+    for g in &d.groups {
+        x.open("ArchiveUnit", &[("id", &g.id)])?;
+        x.open("Content", &[])?;
+        x.leaf("DescriptionLevel", "RecordGrp")?;
+        x.leaf("Title", &g.title)?;
+        x.close("Content")?;
+        for item in &g.items {
+            x.open("ArchiveUnit", &[("id", &item.id)])?;
+            x.open("Content", &[])?;
+            x.leaf("DescriptionLevel", "Item")?;
+            x.leaf("Title", &item.title)?;
+            if let Some(desc) = &item.description {
+                x.leaf("Description", desc)?;
+            }
+            x.close("Content")?;
+            x.open("DataObjectReference", &[])?;
+            x.leaf("DataObjectGroupReferenceId", &item.group_ref)?;
+            x.close("DataObjectReference")?;
+            x.close("ArchiveUnit")?;
+        }
+        x.close("ArchiveUnit")?;
+    }
+    x.close("ArchiveUnit")
+}
+
+fn write_management(x: &mut Xml, config: &SedaConfig) -> io::Result<()> {
+    x.open("ManagementMetadata", &[])?;
+    x.leaf(
+        "OriginatingAgencyIdentifier",
+        &config.originating_agency_identifier,
+    )?;
+    let submission = config
+        .submission_agency_identifier
+        .as_deref()
+        .unwrap_or(&config.transferring_agency_identifier);
+    x.leaf("SubmissionAgencyIdentifier", submission)?;
+    // ManagementGroup order: StorageRule, AppraisalRule, AccessRule, ...
+    if let Some(rule) = &config.appraisal_rule {
+        x.open("AppraisalRule", &[])?;
+        x.leaf("Rule", &rule.rule)?;
+        if let Some(d) = &rule.start_date {
+            x.leaf("StartDate", d)?;
+        }
+        x.leaf("FinalAction", &rule.final_action)?;
+        x.close("AppraisalRule")?;
+    }
+    if let Some(rule) = &config.access_rule {
+        x.open("AccessRule", &[])?;
+        x.leaf("Rule", &rule.rule)?;
+        if let Some(d) = &rule.start_date {
+            x.leaf("StartDate", d)?;
+        }
+        x.close("AccessRule")?;
+    }
+    x.close("ManagementMetadata")
+}
+
+/// A thin helper over quick-xml's writer.
+struct Xml(Writer<Vec<u8>>);
+
+impl Xml {
+    fn open(&mut self, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
+        let start = BytesStart::new(name).with_attributes(attrs.iter().copied());
+        self.0.write_event(Event::Start(start))
+    }
+
+    fn close(&mut self, name: &str) -> io::Result<()> {
+        self.0.write_event(Event::End(BytesEnd::new(name)))
+    }
+
+    fn leaf(&mut self, name: &str, text: &str) -> io::Result<()> {
+        let text = clean_text_or(text, "-");
+        self.0
+            .create_element(name)
+            .write_text_content(BytesText::from_escaped(partial_escape(&text)))?;
+        Ok(())
+    }
+
+    fn leaf_attr(&mut self, name: &str, attr: (&str, &str), text: &str) -> io::Result<()> {
+        self.0
+            .create_element(name)
+            .with_attribute(attr)
+            .write_text_content(BytesText::from_escaped(partial_escape(text)))?;
+        Ok(())
+    }
+}

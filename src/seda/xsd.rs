@@ -1,0 +1,184 @@
+//! XSD validation of SEDA manifests with xmllint, fully offline.
+//!
+//! The official SEDA 2.1 and 2.2 XSDs, the two W3C schemas they import and
+//! the catalog that maps the imports' http URLs to local copies are embedded
+//! in the binary (`schemas/`, see its README for provenance) and written to a
+//! temporary folder for each check, so validation never depends on the
+//! current directory or the network. xmllint (libxml2-utils) is an optional
+//! tool: when it is missing the check reports [`XsdOutcome::Unavailable`] and
+//! callers decide whether that is acceptable.
+
+use std::path::Path;
+use std::process::Command;
+
+use include_dir::{include_dir, Dir};
+use quick_xml::events::Event;
+
+static SEDA_21: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/schemas/seda-2.1");
+static SEDA_22: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/schemas/seda-2.2");
+static W3C: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/schemas/w3c");
+static CATALOG: &[u8] = include_bytes!("../../schemas/catalog.xml");
+
+/// Result of one validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XsdOutcome {
+    /// The manifest is valid against the schema of its namespace.
+    Valid {
+        /// The SEDA version checked (`2.1`, `2.2`).
+        version: &'static str,
+    },
+    /// xmllint rejected it.
+    Invalid {
+        /// The SEDA version checked.
+        version: &'static str,
+        /// xmllint's messages (first lines).
+        message: String,
+    },
+    /// The root namespace is not a SEDA version we ship a schema for.
+    UnknownNamespace(String),
+    /// xmllint is not installed or could not run.
+    Unavailable(String),
+}
+
+/// Whether `xmllint` can be run.
+#[must_use]
+pub fn xmllint_available() -> bool {
+    Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The namespace URI of the root element, if the document parses that far.
+#[must_use]
+pub fn root_namespace(xml: &[u8]) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = e.name();
+                let wanted = match name.prefix() {
+                    Some(p) => format!("xmlns:{}", String::from_utf8_lossy(p.as_ref())),
+                    None => "xmlns".to_owned(),
+                };
+                return e.attributes().flatten().find_map(|a| {
+                    (a.key.as_ref() == wanted.as_bytes())
+                        .then(|| String::from_utf8_lossy(&a.value).into_owned())
+                });
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// The SEDA version of a namespace we can validate.
+#[must_use]
+pub fn seda_version(namespace: &str) -> Option<&'static str> {
+    match namespace {
+        "fr:gouv:culture:archivesdefrance:seda:v2.1" => Some("2.1"),
+        "fr:gouv:culture:archivesdefrance:seda:v2.2" => Some("2.2"),
+        _ => None,
+    }
+}
+
+/// Validate a manifest against the SEDA XSD of its root namespace.
+#[must_use]
+pub fn validate_manifest(xml: &[u8]) -> XsdOutcome {
+    let namespace = root_namespace(xml).unwrap_or_default();
+    let Some(version) = seda_version(&namespace) else {
+        return XsdOutcome::UnknownNamespace(namespace);
+    };
+    match run_xmllint(xml, version) {
+        Ok(None) => XsdOutcome::Valid { version },
+        Ok(Some(message)) => XsdOutcome::Invalid { version, message },
+        Err(e) => XsdOutcome::Unavailable(e),
+    }
+}
+
+/// `Ok(None)` valid, `Ok(Some(msg))` invalid, `Err` could not run.
+fn run_xmllint(xml: &[u8], version: &'static str) -> Result<Option<String>, String> {
+    let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
+    write_schemas(tmp.path()).map_err(|e| format!("cannot write the schemas: {e}"))?;
+    let manifest = tmp.path().join("manifest.xml");
+    fs_err::write(&manifest, xml).map_err(|e| e.to_string())?;
+    let xsd = tmp
+        .path()
+        .join(format!("seda-{version}"))
+        .join(format!("seda-{version}-main.xsd"));
+    let output = Command::new("xmllint")
+        .env("XML_CATALOG_FILES", tmp.path().join("catalog.xml"))
+        .arg("--nonet")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&manifest)
+        .output()
+        .map_err(|e| format!("xmllint cannot run: {e}"))?;
+    if output.status.success() {
+        return Ok(None);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let tmp_prefix = format!("{}/", tmp.path().display());
+    let message: Vec<String> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.ends_with("fails to validate"))
+        .take(20)
+        .map(|l| l.replace(&tmp_prefix, ""))
+        .collect();
+    if message.is_empty() && output.status.code().is_none() {
+        return Err("xmllint was killed".to_owned());
+    }
+    Ok(Some(message.join("\n")))
+}
+
+/// Write the embedded schemas and catalog under `dir`.
+///
+/// # Errors
+/// The folder is not writable.
+pub fn write_schemas(dir: &Path) -> std::io::Result<()> {
+    for (name, tree) in [
+        ("seda-2.1", &SEDA_21),
+        ("seda-2.2", &SEDA_22),
+        ("w3c", &W3C),
+    ] {
+        let sub = dir.join(name);
+        fs_err::create_dir_all(&sub)?;
+        for file in tree.files() {
+            fs_err::write(sub.join(file.path()), file.contents())?;
+        }
+    }
+    fs_err::write(dir.join("catalog.xml"), CATALOG)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_are_read_with_or_without_prefix() {
+        let plain = br#"<?xml version="1.0"?><!-- c --><ArchiveTransfer xmlns="fr:gouv:culture:archivesdefrance:seda:v2.1"/>"#;
+        assert_eq!(
+            root_namespace(plain).as_deref(),
+            Some("fr:gouv:culture:archivesdefrance:seda:v2.1")
+        );
+        let prefixed = br#"<s:ArchiveTransfer xmlns:s="fr:gouv:culture:archivesdefrance:seda:v2.2"></s:ArchiveTransfer>"#;
+        assert_eq!(
+            seda_version(&root_namespace(prefixed).unwrap_or_default()),
+            Some("2.2")
+        );
+        assert_eq!(root_namespace(b"not xml <"), None);
+    }
+
+    #[test]
+    fn embedded_schemas_are_complete() {
+        assert_eq!(SEDA_22.files().count(), 6);
+        assert_eq!(SEDA_21.files().count(), 6);
+        let tmp = tempfile::tempdir().expect("tmp");
+        write_schemas(tmp.path()).expect("write");
+        assert!(tmp.path().join("seda-2.2/seda-2.2-main.xsd").is_file());
+        assert!(tmp.path().join("w3c/xml.xsd").is_file());
+    }
+}
