@@ -54,6 +54,10 @@ enum Command {
     Verify(crate::verify::VerifyArgs),
     /// Show what an archive folder holds: archived, failed, deleted, versions.
     Status(status::StatusArgs),
+    /// Build SEDA 2.2 submission packages (Vitam, As@lae) from an archive folder.
+    Seda(crate::seda::SedaArgs),
+    /// Rebuild the one-row-per-dossier inventory (CSV or ODS) of an archive folder.
+    Inventory(crate::inventory::InventoryArgs),
     /// Run the fake DS API until Ctrl-C (for trying the tool and for benchmarks).
     #[command(hide = true)]
     FakeServer(archive::FakeServerArgs),
@@ -78,6 +82,8 @@ pub fn main() -> ExitCode {
         Command::FakeServer(args) => archive::run_fake_server(&args),
         Command::Verify(args) => crate::verify::command(&args),
         Command::Status(args) => status::run(&args),
+        Command::Seda(args) => crate::seda::command(&args),
+        Command::Inventory(args) => crate::inventory::command(&args),
     };
     ExitCode::from(code)
 }

@@ -228,7 +228,32 @@ pub(crate) fn write_run_files(out: &Path, ctx: &Ctx, state: &State, summary: &Su
     if summary.changed_anything() || !out.join("report.json").exists() {
         fsx::write_atomic(&out.join("report.json"), &bytes)?;
     }
+    let csv = out.join("dossiers.csv");
+    if summary.changed_anything() || !csv.exists() {
+        write_inventory(out, &csv)?;
+    }
     Ok(())
+}
+
+/// Rebuild `dossiers.csv` beside the bundles (only when the archive changed:
+/// it reads every bundle's `dossier.json`).
+fn write_inventory(out: &Path, csv: &Path) -> Result<()> {
+    let tmp = out.join(STATE_DIR).join("dossiers.csv.new");
+    match crate::inventory::write_inventory(out, crate::inventory::Format::Csv, &tmp) {
+        Ok(report) => {
+            for (n, why) in &report.skipped {
+                tracing::warn!(dossier = n, "not in dossiers.csv: {why}");
+            }
+            let bytes = fs_err::read(&tmp).map_err(|e| Error::io("read inventory", &tmp, e))?;
+            let _ = fs_err::remove_file(&tmp);
+            write_if_changed(csv, &bytes)
+        }
+        Err(e) => {
+            // The bundles are what matters; an inventory problem is reported.
+            tracing::warn!("dossiers.csv not written: {e}");
+            Ok(())
+        }
+    }
 }
 
 fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
