@@ -1,1 +1,4 @@
 //! Integration tests.
+
+#[path = "it/bag.rs"]
+mod bag;

@@ -72,8 +72,8 @@ impl Namespace {
                 with_suffix(wanted, n, max, keep_ext)
             };
             let slot = (parent.to_owned(), fold(&candidate));
-            if !self.taken.contains_key(&slot) {
-                self.taken.insert(slot, owner());
+            if let std::collections::hash_map::Entry::Vacant(e) = self.taken.entry(slot) {
+                e.insert(owner());
                 return candidate;
             }
             n += 1;

@@ -97,7 +97,8 @@ fn rejects_bad_payload_lists() {
     let dir = tempfile::tempdir().expect("tempdir");
     let info = BagInfo::new();
     let d = digests(b"x");
-    let cases: Vec<(Vec<(String, Digests)>, &[DigestAlg], &str)> = vec![
+    type Case<'a> = (Vec<(String, Digests)>, &'a [DigestAlg], &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![("x.pdf".into(), d.clone())],
             &[DigestAlg::Sha256],
