@@ -10,7 +10,7 @@
 
 mod bag_info;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use sha2::Digest as _;
@@ -82,12 +82,16 @@ pub fn tagmanifest_name(alg: DigestAlg) -> String {
 /// (paths relative to the bag, `data/...`): `bagit.txt`, `bag-info.txt`
 /// (`info` plus `Payload-Oxum`), one `manifest-<alg>.txt` per algorithm,
 /// then one `tagmanifest-<alg>.txt` per algorithm listing the other three
-/// kinds. Creates `data/` if missing (an empty payload is legal).
+/// kinds. Creates `data/` if missing (an empty payload is legal). Checks
+/// first that the files under `data/` are exactly the listed ones with the
+/// listed sizes (a walk, no hashing), and removes manifests of algorithms no
+/// longer asked for.
 ///
 /// # Errors
-/// [`Error::Io`] (kind `InvalidInput`) when `algs` is empty or a payload path
-/// is not a clean `data/...` path, is listed twice, or lacks a digest for one
-/// of `algs`; [`Error::Io`] when a write fails.
+/// [`Error::Io`] (kind `InvalidInput`) when `algs` is empty, a payload path
+/// is not a clean `data/...` path, is listed twice, lacks a digest for one
+/// of `algs`, or does not match the files on disk; [`Error::Io`] when a
+/// write fails.
 pub fn write_bag_tags(
     bag_dir: &Path,
     payload: &[(String, Digests)],
@@ -102,6 +106,8 @@ pub fn write_bag_tags(
 
     let data = bag_dir.join("data");
     fs_err::create_dir_all(&data).map_err(|e| Error::io("create directory", &data, e))?;
+    check_payload_on_disk(bag_dir, payload)?;
+    remove_stale_manifests(bag_dir, &algs)?;
 
     let mut info = info.clone();
     info.set(PAYLOAD_OXUM, payload_oxum(payload))
@@ -155,6 +161,72 @@ fn check_payload(
         if let Some(alg) = algs.iter().find(|a| digests.get(**a).is_none()) {
             let msg = format!("no {} digest for this payload file", alg.bagit_name());
             return Err(invalid(&bag_dir.join(path), &msg));
+        }
+    }
+    Ok(())
+}
+
+/// The files under `data/` must be exactly the listed ones, with the listed
+/// sizes: a bag written otherwise would be invalid, so fail now, naming the
+/// file, rather than at verification time.
+fn check_payload_on_disk(bag_dir: &Path, payload: &[(String, Digests)]) -> Result<()> {
+    let mut listed: BTreeMap<&str, u64> =
+        payload.iter().map(|(p, d)| (p.as_str(), d.size)).collect();
+    for item in walkdir::WalkDir::new(bag_dir.join("data")).min_depth(1) {
+        let item = item.map_err(|e| {
+            let path = e.path().unwrap_or(bag_dir).to_path_buf();
+            Error::io("walk the payload of", path, e.into())
+        })?;
+        if item.file_type().is_dir() {
+            continue;
+        }
+        let rel = item
+            .path()
+            .strip_prefix(bag_dir)
+            .ok()
+            .and_then(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_str())
+                    .collect::<Option<Vec<_>>>()
+            })
+            .map(|parts| parts.join("/"))
+            .ok_or_else(|| invalid(item.path(), "payload name is not UTF-8"))?;
+        let Some(size) = listed.remove(rel.as_str()) else {
+            return Err(invalid(
+                item.path(),
+                "payload file not in the manifest list",
+            ));
+        };
+        let actual = item
+            .metadata()
+            .map_err(|e| Error::io("stat", item.path(), e.into()))?
+            .len();
+        if actual != size || !item.file_type().is_file() {
+            let msg = format!("on disk: {actual} bytes, listed: {size} bytes");
+            return Err(invalid(item.path(), &msg));
+        }
+    }
+    match listed.keys().next() {
+        Some(missing) => Err(invalid(&bag_dir.join(missing), "listed but not on disk")),
+        None => Ok(()),
+    }
+}
+
+/// Remove `manifest-*.txt` / `tagmanifest-*.txt` left by an earlier write
+/// with other algorithms: a stale manifest would make the bag invalid.
+fn remove_stale_manifests(bag_dir: &Path, algs: &BTreeSet<DigestAlg>) -> Result<()> {
+    let keep: BTreeSet<String> = algs
+        .iter()
+        .flat_map(|a| [manifest_name(*a), tagmanifest_name(*a)])
+        .collect();
+    let entries = fs_err::read_dir(bag_dir).map_err(|e| Error::io("list", bag_dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list", bag_dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_manifest = (name.starts_with("manifest-") || name.starts_with("tagmanifest-"))
+            && name.ends_with(".txt");
+        if is_manifest && !keep.contains(&name) {
+            fs_err::remove_file(entry.path()).map_err(|e| Error::io("remove", entry.path(), e))?;
         }
     }
     Ok(())

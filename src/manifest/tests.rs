@@ -1,5 +1,7 @@
 //! Unit tests of the manifest formatting and of [`super::write_bag_tags`].
 
+use std::path::Path;
+
 use super::*;
 
 fn digests(bytes: &[u8]) -> Digests {
@@ -9,6 +11,12 @@ fn digests(bytes: &[u8]) -> Digests {
         sha256: sha_hex(DigestAlg::Sha256, bytes),
         sha512: Some(sha_hex(DigestAlg::Sha512, bytes)),
     }
+}
+
+fn put(root: &Path, rel: &str, bytes: &[u8]) {
+    let path = root.join(rel);
+    fs_err::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs_err::write(path, bytes).expect("write");
 }
 
 #[test]
@@ -50,6 +58,9 @@ fn writes_all_tag_files_with_matching_tag_digests() {
         ("data/dossier/100% sûr.pdf".to_owned(), digests(b"pdf")),
         ("data/vide.txt".to_owned(), digests(b"")),
     ];
+    put(dir.path(), "data/dossier/100% sûr.pdf", b"pdf");
+    put(dir.path(), "data/vide.txt", b"");
+    put(dir.path(), "manifest-md5.txt", b"stale");
     let mut info = BagInfo::new();
     info.push("Source-Organization", "Ministère")
         .expect("label");
@@ -62,7 +73,10 @@ fn writes_all_tag_files_with_matching_tag_digests() {
         read("bag-info.txt"),
         "Source-Organization: Ministère\nPayload-Oxum: 3.2\n"
     );
-    assert!(dir.path().join("data").is_dir());
+    assert!(
+        !dir.path().join("manifest-md5.txt").exists(),
+        "stale manifest kept"
+    );
     let m256 = read("manifest-sha256.txt");
     assert_eq!(
         m256,
@@ -135,4 +149,46 @@ fn rejects_bad_payload_lists() {
         !dir.path().join("bagit.txt").exists(),
         "nothing written on bad input"
     );
+}
+
+#[test]
+fn payload_list_must_match_the_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let info = BagInfo::new();
+    let algs = [DigestAlg::Sha256];
+    put(dir.path(), "data/a.pdf", b"aaa");
+    let listed_a = vec![("data/a.pdf".to_owned(), digests(b"aaa"))];
+    write_bag_tags(dir.path(), &listed_a, &algs, &info).expect("matches");
+
+    put(dir.path(), "data/sub/extra.txt", b"x");
+    let err = write_bag_tags(dir.path(), &listed_a, &algs, &info).expect_err("extra");
+    assert!(err.to_string().contains("extra.txt"), "{err}");
+    assert!(
+        err.to_string().contains("not in the manifest list"),
+        "{err}"
+    );
+
+    let mut both = listed_a.clone();
+    both.push(("data/sub/extra.txt".to_owned(), digests(b"xy")));
+    let err = write_bag_tags(dir.path(), &both, &algs, &info).expect_err("size");
+    assert!(
+        err.to_string().contains("on disk: 1 bytes, listed: 2"),
+        "{err}"
+    );
+
+    both.push(("data/gone.pdf".to_owned(), digests(b"")));
+    both[1].1 = digests(b"x");
+    let err = write_bag_tags(dir.path(), &both, &algs, &info).expect_err("missing");
+    assert!(err.to_string().contains("gone.pdf"), "{err}");
+}
+
+#[test]
+fn empty_payload_makes_an_empty_data_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_bag_tags(dir.path(), &[], &[DigestAlg::Sha512], &BagInfo::new()).expect("write");
+    assert!(dir.path().join("data").is_dir());
+    let m = fs_err::read_to_string(dir.path().join("manifest-sha512.txt")).expect("read");
+    assert_eq!(m, "");
+    let info = fs_err::read_to_string(dir.path().join("bag-info.txt")).expect("read");
+    assert_eq!(info, "Payload-Oxum: 0.0\n");
 }
