@@ -77,6 +77,19 @@ fn zip_holds_the_bag_under_top_sorted_with_fixed_metadata() {
         assert_eq!(*method, want, "{name}");
     }
     let bytes = fs_err::read(&out).expect("read zip");
+    // General purpose bit 11 (UTF-8) in the local header of the non-ASCII name.
+    let name = "dossier-12/data/dossier/100% sûr.pdf".as_bytes();
+    let at = bytes
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("name in zip");
+    let header = &bytes[at - 30..];
+    assert_eq!(&header[..4], b"PK\x03\x04");
+    assert_ne!(
+        u16::from_le_bytes([header[6], header[7]]) & 0x0800,
+        0,
+        "UTF-8 flag"
+    );
     assert_eq!(info.size, bytes.len() as u64);
     assert_eq!(
         info.sha256,
