@@ -1,1 +1,228 @@
-//! TODO
+//! One deterministic zip per bag.
+//!
+//! [`zip_bag`] serialises a finished bag folder as `<top>/...` inside one zip:
+//! entries sorted by name, directories included, every entry stamped with
+//! the same modification time and fixed permissions, Stored or Deflated by
+//! extension ([`options`]), ZIP64 only for entries near 4 GiB. The same bag
+//! therefore always yields the same bytes. Files are streamed from disk
+//! (bounded memory). The zip is written to `<zip>.tmp`, fsynced, read back
+//! once entry by entry (which makes the zip crate check every CRC) and once
+//! sequentially to compute its SHA-256, then moved to its final name, which
+//! must not exist yet. Blocking: call it from `spawn_blocking`. Building the
+//! bag and checking it against its manifests are other modules' jobs.
+
+pub mod options;
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::Digest as _;
+use zip::result::ZipError;
+use zip::{ZipArchive, ZipWriter};
+
+use crate::error::{Error, Result};
+use crate::fsx;
+
+/// What [`zip_bag`] produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZipInfo {
+    /// The final zip path.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Lowercase hex SHA-256 of the whole zip file.
+    pub sha256: String,
+    /// Number of zip entries, directories (including `<top>/`) counted.
+    pub entries: usize,
+}
+
+/// One thing to put in the zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    /// Name inside the zip (`top/...`, directories end with `/`).
+    name: String,
+    /// Source file, `None` for a directory.
+    source: Option<(PathBuf, u64)>,
+}
+
+/// Zip the bag at `bag_dir` into `zip_path`, under the single top-level
+/// folder `top` (e.g. `dossier-12`), every entry dated `mtime`.
+///
+/// # Errors
+/// [`Error::Io`] if `zip_path` already exists (kind `AlreadyExists`), if
+/// `top` is not one plain folder name, if the bag holds a symlink, special
+/// file or non-UTF-8 name, if reading or writing fails, or if the read-back
+/// finds a bad CRC or an unexpected entry. The `.tmp` file is removed on
+/// failure.
+pub fn zip_bag(
+    bag_dir: &Path,
+    top: &str,
+    zip_path: &Path,
+    mtime: zip::DateTime,
+) -> Result<ZipInfo> {
+    if top.is_empty() || top == "." || top == ".." || top.contains(['/', '\\']) {
+        return Err(invalid(bag_dir, &format!("`{top}` is not a folder name")));
+    }
+    if zip_path.symlink_metadata().is_ok() {
+        let e = io::Error::new(io::ErrorKind::AlreadyExists, "already exists");
+        return Err(Error::io("refuse to overwrite", zip_path, e));
+    }
+    let entries = collect_entries(bag_dir, top)?;
+    let mut tmp_name = zip_path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+
+    let result = write_zip(&tmp, &entries, mtime)
+        .and_then(|()| check_entries(&tmp, &entries))
+        .and_then(|()| hash_file(&tmp))
+        .and_then(|(size, sha256)| {
+            fsx::persist_new(&tmp, zip_path)?;
+            Ok(ZipInfo {
+                path: zip_path.to_path_buf(),
+                size,
+                sha256,
+                entries: entries.len(),
+            })
+        });
+    if result.is_err() {
+        // Best effort: the error being returned is the one that matters.
+        let _ = fs_err::remove_file(&tmp);
+    }
+    result
+}
+
+/// Every directory and file of the bag, as zip entries sorted by name.
+fn collect_entries(bag_dir: &Path, top: &str) -> Result<Vec<Entry>> {
+    let mut entries = vec![Entry {
+        name: format!("{top}/"),
+        source: None,
+    }];
+    for item in walkdir::WalkDir::new(bag_dir)
+        .min_depth(1)
+        .follow_links(false)
+    {
+        let item = item.map_err(|e| {
+            let path = e.path().unwrap_or(bag_dir).to_path_buf();
+            Error::io("walk the bag", path, e.into())
+        })?;
+        let rel = zip_relative_name(bag_dir, item.path())?;
+        let kind = item.file_type();
+        if kind.is_dir() {
+            entries.push(Entry {
+                name: format!("{top}/{rel}/"),
+                source: None,
+            });
+        } else if kind.is_file() {
+            let size = item
+                .metadata()
+                .map_err(|e| Error::io("stat", item.path(), e.into()))?
+                .len();
+            entries.push(Entry {
+                name: format!("{top}/{rel}"),
+                source: Some((item.path().to_path_buf(), size)),
+            });
+        } else {
+            return Err(invalid(
+                item.path(),
+                "a bag may hold only files and folders",
+            ));
+        }
+    }
+    entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    Ok(entries)
+}
+
+/// `a/b/c` for `<bag_dir>/a/b/c`; names must be UTF-8 and free of `\\`
+/// (a separator for Windows unzippers).
+fn zip_relative_name(bag_dir: &Path, path: &Path) -> Result<String> {
+    let rel = path
+        .strip_prefix(bag_dir)
+        .map_err(|_| invalid(path, "outside the bag"))?;
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        match c.as_os_str().to_str() {
+            Some(s) if !s.contains('\\') => parts.push(s),
+            _ => return Err(invalid(path, "name is not UTF-8 or contains `\\`")),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime) -> Result<()> {
+    let file = fs_err::File::create(tmp).map_err(|e| Error::io("create", tmp, e))?;
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    for entry in entries {
+        match &entry.source {
+            None => zip
+                .add_directory(entry.name.as_str(), options::dir_options(mtime))
+                .map_err(|e| zip_err("add a directory to", tmp, e))?,
+            Some((src, size)) => {
+                let opts = options::file_options(&entry.name, *size, mtime);
+                zip.start_file(entry.name.as_str(), opts)
+                    .map_err(|e| zip_err("add a file to", tmp, e))?;
+                let mut input = fs_err::File::open(src).map_err(|e| Error::io("open", src, e))?;
+                let copied = io::copy(&mut input, &mut zip)
+                    .map_err(|e| Error::io("copy into the zip", src, e))?;
+                if copied != *size {
+                    return Err(invalid(src, "file changed size while being zipped"));
+                }
+            }
+        }
+    }
+    let mut buf = zip.finish().map_err(|e| zip_err("finish", tmp, e))?;
+    buf.flush().map_err(|e| Error::io("write", tmp, e))?;
+    let file = buf
+        .into_inner()
+        .map_err(|e| Error::io("write", tmp, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io("fsync", tmp, e))
+}
+
+/// Read every entry back to its end: the zip crate checks each CRC at EOF.
+/// Also checks that names, order and sizes are what was written.
+fn check_entries(tmp: &Path, entries: &[Entry]) -> Result<()> {
+    let file = fs_err::File::open(tmp).map_err(|e| Error::io("open", tmp, e))?;
+    let mut archive = ZipArchive::new(file).map_err(|e| zip_err("read back", tmp, e))?;
+    if archive.len() != entries.len() {
+        return Err(invalid(tmp, "entry count differs from what was written"));
+    }
+    for (i, expected) in entries.iter().enumerate() {
+        let mut zf = archive
+            .by_index(i)
+            .map_err(|e| zip_err("read back", tmp, e))?;
+        let read = io::copy(&mut zf, &mut io::sink())
+            .map_err(|e| Error::io("check the CRC of an entry of", tmp, e))?;
+        let expected_size = expected.source.as_ref().map_or(0, |(_, s)| *s);
+        if zf.name() != expected.name || read != expected_size || zf.size() != expected_size {
+            let msg = format!("entry {i} is not `{}` as written", expected.name);
+            return Err(invalid(tmp, &msg));
+        }
+    }
+    Ok(())
+}
+
+/// Size and SHA-256 of a file, in one sequential read.
+fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let mut file = fs_err::File::open(path).map_err(|e| Error::io("open", path, e))?;
+    let mut hasher = sha2::Sha256::new();
+    let size = io::copy(&mut file, &mut hasher).map_err(|e| Error::io("read", path, e))?;
+    Ok((size, hex::encode(hasher.finalize())))
+}
+
+fn zip_err(action: &'static str, path: &Path, e: ZipError) -> Error {
+    let source = match e {
+        ZipError::Io(io) => io,
+        other => io::Error::other(other),
+    };
+    Error::io(action, path, source)
+}
+
+fn invalid(path: &Path, msg: &str) -> Error {
+    Error::io(
+        "zip",
+        path,
+        io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned()),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,171 @@
-//! TODO
+//! Filesystem helpers shared by every stage: atomic writes, directory
+//! fsync, no-clobber renames.
+//!
+//! The rule they enforce (house style §7): a final name always means a
+//! complete file. Everything is first written under a temporary name in the
+//! *same directory* (so the rename cannot cross filesystems), flushed to disk,
+//! then renamed; the directory itself is fsynced so that the rename survives a
+//! power cut. This module owns no policy about *what* is written where; it
+//! only makes each step durable and reports the path of any failure.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Prefix of the temporary files [`write_atomic`] creates, so that a
+/// leftover from a crash is recognisable.
+pub const TEMP_PREFIX: &str = ".ds-archive-tmp-";
+
+/// Write `bytes` to `path` atomically: temp file in the same directory,
+/// fsync, rename over `path` (replacing it), fsync the directory.
+///
+/// # Errors
+/// [`Error::Io`] naming the path when any step fails; the temp file is
+/// removed on failure.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent_dir(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::io("write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("rename a temporary file to", path, e.error))?;
+    fsync_dir(&dir)
+}
+
+/// Flush a directory's entries (creations, renames) to disk.
+///
+/// On platforms where a directory cannot be opened for syncing (Windows),
+/// this is a no-op: there the rename itself is what NTFS journals.
+///
+/// # Errors
+/// [`Error::Io`] naming the directory.
+pub fn fsync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let f = fs_err::File::open(dir).map_err(|e| Error::io("open directory", dir, e))?;
+        f.sync_all()
+            .map_err(|e| Error::io("fsync directory", dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Rename a fully built directory (`staging`) to its final name, failing if
+/// `final_dir` already exists, then fsync the parent of `final_dir`.
+///
+/// The existence check and the rename are two steps; this is safe because an
+/// output folder is held by one run at a time (lock file).
+///
+/// # Errors
+/// [`Error::Io`] with kind `AlreadyExists` if `final_dir` exists, or the
+/// rename's own error.
+pub fn rename_dir(staging: &Path, final_dir: &Path) -> Result<()> {
+    refuse_existing(final_dir)?;
+    fs_err::rename(staging, final_dir)
+        .map_err(|e| Error::io("rename directory into place", final_dir, e))?;
+    fsync_dir(&parent_dir(final_dir))
+}
+
+/// Move a complete file (`tmp`) to `final_path` without ever replacing an
+/// existing file, then fsync the directory.
+///
+/// A hard link is tried first: it fails atomically when the target exists.
+/// Where hard links are unsupported, it falls back to check-then-rename.
+///
+/// # Errors
+/// [`Error::Io`] with kind `AlreadyExists` if `final_path` exists.
+pub fn persist_new(tmp: &Path, final_path: &Path) -> Result<()> {
+    match fs_err::hard_link(tmp, final_path) {
+        Ok(()) => {
+            fs_err::remove_file(tmp).map_err(|e| Error::io("remove", tmp, e))?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::io("refuse to overwrite", final_path, e));
+        }
+        Err(_) => {
+            refuse_existing(final_path)?;
+            fs_err::rename(tmp, final_path)
+                .map_err(|e| Error::io("rename into place", final_path, e))?;
+        }
+    }
+    fsync_dir(&parent_dir(final_path))
+}
+
+fn refuse_existing(path: &Path) -> Result<()> {
+    if path.symlink_metadata().is_ok() {
+        return Err(Error::io(
+            "refuse to overwrite",
+            path,
+            std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists"),
+        ));
+    }
+    Ok(())
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a.txt");
+        write_atomic(&p, b"one").expect("first write");
+        write_atomic(&p, b"two").expect("second write");
+        assert_eq!(fs_err::read(&p).expect("read"), b"two");
+        let names: Vec<_> = fs_err::read_dir(dir.path())
+            .expect("readdir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[test]
+    fn write_atomic_names_the_path_on_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("missing-dir").join("a.txt");
+        let err = write_atomic(&p, b"x").expect_err("no parent");
+        assert!(err.to_string().contains("missing-dir"), "{err}");
+    }
+
+    #[test]
+    fn rename_dir_refuses_existing_target() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs_err::create_dir(&a).expect("mkdir a");
+        fs_err::create_dir(&b).expect("mkdir b");
+        let err = rename_dir(&a, &b).expect_err("b exists");
+        assert!(err.to_string().contains("refuse to overwrite"), "{err}");
+        fs_err::remove_dir(&b).expect("rmdir b");
+        rename_dir(&a, &b).expect("now free");
+        assert!(b.is_dir() && !a.exists());
+    }
+
+    #[test]
+    fn persist_new_never_clobbers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (tmp, fin) = (dir.path().join("z.tmp"), dir.path().join("z"));
+        fs_err::write(&tmp, b"new").expect("write tmp");
+        fs_err::write(&fin, b"old").expect("write final");
+        assert!(persist_new(&tmp, &fin).is_err());
+        assert_eq!(fs_err::read(&fin).expect("read"), b"old");
+        fs_err::remove_file(&fin).expect("rm");
+        persist_new(&tmp, &fin).expect("persist");
+        assert_eq!(fs_err::read(&fin).expect("read"), b"new");
+        assert!(!tmp.exists());
+    }
+}

@@ -7,6 +7,8 @@ mod common;
 
 #[path = "it/archive.rs"]
 mod archive;
+#[path = "it/bag.rs"]
+mod bag;
 #[path = "it/inventory.rs"]
 mod inventory;
 #[path = "it/metadata.rs"]

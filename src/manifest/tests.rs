@@ -1,0 +1,194 @@
+//! Unit tests of the manifest formatting and of [`super::write_bag_tags`].
+
+use std::path::Path;
+
+use super::*;
+
+fn digests(bytes: &[u8]) -> Digests {
+    Digests {
+        size: bytes.len() as u64,
+        md5_base64: String::new(),
+        sha256: sha_hex(DigestAlg::Sha256, bytes),
+        sha512: Some(sha_hex(DigestAlg::Sha512, bytes)),
+    }
+}
+
+fn put(root: &Path, rel: &str, bytes: &[u8]) {
+    let path = root.join(rel);
+    fs_err::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs_err::write(path, bytes).expect("write");
+}
+
+#[test]
+fn encodes_only_percent_cr_lf() {
+    assert_eq!(encode_path("data/100%.pdf"), "data/100%25.pdf");
+    assert_eq!(encode_path("data/a\r\nb"), "data/a%0D%0Ab");
+    assert_eq!(encode_path("data/é #+ ~.pdf"), "data/é #+ ~.pdf");
+    assert_eq!(encode_path("data/%25"), "data/%2525");
+}
+
+#[test]
+fn manifest_lines_sorted_by_path_bytes() {
+    let entries = vec![
+        ("data/b".to_owned(), "22".to_owned()),
+        ("data/a%".to_owned(), "11".to_owned()),
+        ("data/B".to_owned(), "33".to_owned()),
+        ("data/é".to_owned(), "44".to_owned()),
+    ];
+    assert_eq!(
+        manifest_text(&entries),
+        "33  data/B\n11  data/a%25\n22  data/b\n44  data/é\n"
+    );
+    assert_eq!(manifest_text(&[]), "");
+}
+
+#[test]
+fn sha_hex_known_vectors() {
+    assert_eq!(
+        sha_hex(DigestAlg::Sha256, b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert!(sha_hex(DigestAlg::Sha512, b"abc").starts_with("ddaf35a193617aba"));
+}
+
+#[test]
+fn writes_all_tag_files_with_matching_tag_digests() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let payload = vec![
+        ("data/dossier/100% sûr.pdf".to_owned(), digests(b"pdf")),
+        ("data/vide.txt".to_owned(), digests(b"")),
+    ];
+    put(dir.path(), "data/dossier/100% sûr.pdf", b"pdf");
+    put(dir.path(), "data/vide.txt", b"");
+    put(dir.path(), "manifest-md5.txt", b"stale");
+    let mut info = BagInfo::new();
+    info.push("Source-Organization", "Ministère")
+        .expect("label");
+    let algs = [DigestAlg::Sha512, DigestAlg::Sha256, DigestAlg::Sha512];
+    write_bag_tags(dir.path(), &payload, &algs, &info).expect("write");
+
+    let read = |name: &str| fs_err::read_to_string(dir.path().join(name)).expect(name);
+    assert_eq!(read("bagit.txt"), BAGIT_TXT);
+    assert_eq!(
+        read("bag-info.txt"),
+        "Source-Organization: Ministère\nPayload-Oxum: 3.2\n"
+    );
+    assert!(
+        !dir.path().join("manifest-md5.txt").exists(),
+        "stale manifest kept"
+    );
+    let m256 = read("manifest-sha256.txt");
+    assert_eq!(
+        m256,
+        format!(
+            "{}  data/dossier/100%25 sûr.pdf\n{}  data/vide.txt\n",
+            sha_hex(DigestAlg::Sha256, b"pdf"),
+            sha_hex(DigestAlg::Sha256, b"")
+        )
+    );
+    for alg in [DigestAlg::Sha256, DigestAlg::Sha512] {
+        let tm = read(&tagmanifest_name(alg));
+        let mut listed = Vec::new();
+        for line in tm.lines() {
+            let (hex, name) = line.split_once("  ").expect("two fields");
+            assert_eq!(hex, sha_hex(alg, read(name).as_bytes()), "{name}");
+            listed.push(name.to_owned());
+        }
+        assert_eq!(
+            listed,
+            [
+                "bag-info.txt",
+                "bagit.txt",
+                "manifest-sha256.txt",
+                "manifest-sha512.txt"
+            ]
+        );
+    }
+}
+
+#[test]
+fn rejects_bad_payload_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let info = BagInfo::new();
+    let d = digests(b"x");
+    type Case<'a> = (Vec<(String, Digests)>, &'a [DigestAlg], &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("x.pdf".into(), d.clone())],
+            &[DigestAlg::Sha256],
+            "clean",
+        ),
+        (
+            vec![("data/../x".into(), d.clone())],
+            &[DigestAlg::Sha256],
+            "clean",
+        ),
+        (
+            vec![("data/a".into(), d.clone()), ("data/a".into(), d.clone())],
+            &[DigestAlg::Sha256],
+            "twice",
+        ),
+        (
+            vec![(
+                "data/a".into(),
+                Digests {
+                    sha512: None,
+                    ..d.clone()
+                },
+            )],
+            &[DigestAlg::Sha512],
+            "no sha512",
+        ),
+        (vec![], &[], "no digest algorithm"),
+    ];
+    for (payload, algs, want) in cases {
+        let err = write_bag_tags(dir.path(), &payload, algs, &info).expect_err(want);
+        assert!(err.to_string().contains(want), "{err}");
+    }
+    assert!(
+        !dir.path().join("bagit.txt").exists(),
+        "nothing written on bad input"
+    );
+}
+
+#[test]
+fn payload_list_must_match_the_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let info = BagInfo::new();
+    let algs = [DigestAlg::Sha256];
+    put(dir.path(), "data/a.pdf", b"aaa");
+    let listed_a = vec![("data/a.pdf".to_owned(), digests(b"aaa"))];
+    write_bag_tags(dir.path(), &listed_a, &algs, &info).expect("matches");
+
+    put(dir.path(), "data/sub/extra.txt", b"x");
+    let err = write_bag_tags(dir.path(), &listed_a, &algs, &info).expect_err("extra");
+    assert!(err.to_string().contains("extra.txt"), "{err}");
+    assert!(
+        err.to_string().contains("not in the manifest list"),
+        "{err}"
+    );
+
+    let mut both = listed_a.clone();
+    both.push(("data/sub/extra.txt".to_owned(), digests(b"xy")));
+    let err = write_bag_tags(dir.path(), &both, &algs, &info).expect_err("size");
+    assert!(
+        err.to_string().contains("on disk: 1 bytes, listed: 2"),
+        "{err}"
+    );
+
+    both.push(("data/gone.pdf".to_owned(), digests(b"")));
+    both[1].1 = digests(b"x");
+    let err = write_bag_tags(dir.path(), &both, &algs, &info).expect_err("missing");
+    assert!(err.to_string().contains("gone.pdf"), "{err}");
+}
+
+#[test]
+fn empty_payload_makes_an_empty_data_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_bag_tags(dir.path(), &[], &[DigestAlg::Sha512], &BagInfo::new()).expect("write");
+    assert!(dir.path().join("data").is_dir());
+    let m = fs_err::read_to_string(dir.path().join("manifest-sha512.txt")).expect("read");
+    assert_eq!(m, "");
+    let info = fs_err::read_to_string(dir.path().join("bag-info.txt")).expect("read");
+    assert_eq!(info, "Payload-Oxum: 0.0\n");
+}
