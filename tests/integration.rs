@@ -1,1 +1,4 @@
 //! Integration tests.
+
+#[path = "it/fake.rs"]
+mod fake;

@@ -150,6 +150,10 @@ fn stream(app: &AppState, served: Served) -> Response {
             tokio::time::sleep(delay).await;
         }
         if st.cut_at.is_some_and(|cut| st.sent >= cut) {
+            // Let hyper flush the headers and the first half before the
+            // connection drops, so the client sees a short body, not a
+            // refused request.
+            tokio::time::sleep(Duration::from_millis(20)).await;
             let err = std::io::Error::other("fake: body cut");
             return Some((Err(err), None));
         }

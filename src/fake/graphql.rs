@@ -243,7 +243,15 @@ fn execute(
         Err(e) => json!({"errors": [to_value(&e.to_graphql_error(&doc.sources))], "data": null}),
     };
     if let Some(errors) = out.get_mut("errors").and_then(Value::as_array_mut) {
-        errors.iter_mut().for_each(add_code);
+        for error in errors.iter_mut() {
+            // apollo-compiler prefixes resolver messages; graphql-ruby does not.
+            if let Some(Value::String(m)) = error.get_mut("message") {
+                if let Some(plain) = m.strip_prefix("resolver error: ") {
+                    *m = plain.to_owned();
+                }
+            }
+            add_code(error);
+        }
     }
     if ctx.timed_out.get() || request_timeout {
         apply_timeout(&mut out, ctx.timed_out.get());
@@ -322,6 +330,14 @@ mod tests {
         assert_eq!(parse_token("Basic abc"), None);
         assert_eq!(parse_token("Bearer "), None);
         assert_eq!(parse_token(""), None);
+    }
+
+    #[test]
+    fn vendored_schema_validates() {
+        let sdl = include_str!("../../schemas/ds-schema.graphql");
+        if let Err(e) = Schema::parse_and_validate(sdl, "ds-schema.graphql") {
+            panic!("{}", e.errors);
+        }
     }
 
     #[test]
