@@ -9,6 +9,8 @@ mod common;
 mod archive;
 #[path = "it/bag.rs"]
 mod bag;
+#[path = "it/fake.rs"]
+mod fake;
 #[path = "it/inventory.rs"]
 mod inventory;
 #[path = "it/metadata.rs"]

@@ -1,0 +1,294 @@
+//! Switches tests flip while the fake runs, and the counters they read back.
+//!
+//! Every switch is a small piece of shared state behind a mutex or an atomic
+//! (the fake serves requests on several tokio threads). "Next N" switches are
+//! counters decremented by the request that consumes them, so a test can say
+//! "the next 2 GraphQL calls fail with 502" and then check that the client
+//! recovered.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Fault switches of a running fake. Obtain it with `FakeServer::faults`.
+#[derive(Debug)]
+pub struct Faults {
+    state: Mutex<FaultState>,
+    rate_limit_per_minute: AtomicU32,
+    url_ttl_secs: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct FaultState {
+    graphql_failures: Vec<u16>,
+    graphql_closes: u32,
+    timeouts: u32,
+    timeout_first_above: Option<u32>,
+    download_failures: Vec<u16>,
+    download_cuts: u32,
+    corrupted: HashSet<(u64, String)>,
+    slow_body: Option<Duration>,
+}
+
+impl Faults {
+    pub(crate) fn new(rate_limit_per_minute: u32, url_ttl_secs: u64) -> Self {
+        Self {
+            state: Mutex::new(FaultState::default()),
+            rate_limit_per_minute: AtomicU32::new(rate_limit_per_minute),
+            url_ttl_secs: AtomicU64::new(url_ttl_secs),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut FaultState) -> R) -> R {
+        let mut guard = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    /// The next `n` GraphQL requests answer HTTP `status` (500, 502, 503...).
+    pub fn fail_graphql(&self, n: u32, status: u16) {
+        self.with(|s| {
+            s.graphql_failures
+                .extend(std::iter::repeat_n(status, n as usize))
+        });
+    }
+
+    /// The next `n` GraphQL requests get their connection dropped without a
+    /// complete response.
+    pub fn close_graphql_connections(&self, n: u32) {
+        self.with(|s| s.graphql_closes += n);
+    }
+
+    /// The next `n` GraphQL requests answer a GraphQL `timeout` error with
+    /// partial data (connection `nodes`/`edges` null, or `data` null for a
+    /// single-dossier query).
+    pub fn timeout_graphql(&self, n: u32) {
+        self.with(|s| {
+            s.timeouts += n;
+            s.timeout_first_above = None;
+        });
+    }
+
+    /// Like [`Faults::timeout_graphql`], but only requests whose dossier
+    /// connection asks for more than `first_above` nodes time out (and consume
+    /// the counter): a client that shrinks its pages gets through.
+    pub fn timeout_graphql_when_first_above(&self, n: u32, first_above: u32) {
+        self.with(|s| {
+            s.timeouts += n;
+            s.timeout_first_above = Some(first_above);
+        });
+    }
+
+    /// Change the rate limit (requests per epoch minute per `Authorization`).
+    pub fn set_rate_limit_per_minute(&self, limit: u32) {
+        self.rate_limit_per_minute.store(limit, Ordering::SeqCst);
+    }
+
+    /// Change the lifetime of signed URLs minted from now on (0: already expired).
+    pub fn set_url_ttl_secs(&self, secs: u64) {
+        self.url_ttl_secs.store(secs, Ordering::SeqCst);
+    }
+
+    /// The next `n` file downloads (storage and dossier PDF) answer HTTP `status`.
+    pub fn fail_downloads(&self, n: u32, status: u16) {
+        self.with(|s| {
+            s.download_failures
+                .extend(std::iter::repeat_n(status, n as usize))
+        });
+    }
+
+    /// The next `n` file downloads send the full `Content-Length`, half the
+    /// body, then drop the connection.
+    pub fn cut_downloads(&self, n: u32) {
+        self.with(|s| s.download_cuts += n);
+    }
+
+    /// Always serve this file (dossier number, original filename) with one
+    /// byte flipped: its MD5 never matches `checksum`.
+    pub fn corrupt_file(&self, dossier: u64, filename: &str) {
+        self.with(|s| s.corrupted.insert((dossier, filename.to_owned())));
+    }
+
+    /// Pause this long before each 64 KiB chunk of a file body (`None`: off).
+    pub fn set_slow_body(&self, delay: Option<Duration>) {
+        self.with(|s| s.slow_body = delay);
+    }
+
+    /// Turn every "next N" switch, corruption and slowness off (rate limit and
+    /// TTL keep their values).
+    pub fn clear(&self) {
+        self.with(|s| *s = FaultState::default());
+    }
+
+    pub(crate) fn rate_limit(&self) -> u32 {
+        self.rate_limit_per_minute.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn url_ttl(&self) -> u64 {
+        self.url_ttl_secs.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn take_graphql_failure(&self) -> Option<u16> {
+        self.with(|s| (!s.graphql_failures.is_empty()).then(|| s.graphql_failures.remove(0)))
+    }
+
+    pub(crate) fn take_graphql_close(&self) -> bool {
+        self.with(|s| take_one(&mut s.graphql_closes))
+    }
+
+    /// A request-level timeout (no `first` threshold armed).
+    pub(crate) fn take_request_timeout(&self) -> bool {
+        self.with(|s| s.timeout_first_above.is_none() && take_one(&mut s.timeouts))
+    }
+
+    /// A connection-level timeout for a page of `first` nodes.
+    pub(crate) fn take_page_timeout(&self, first: u32) -> bool {
+        self.with(|s| match s.timeout_first_above {
+            Some(limit) if first > limit => take_one(&mut s.timeouts),
+            _ => false,
+        })
+    }
+
+    pub(crate) fn take_download_failure(&self) -> Option<u16> {
+        self.with(|s| (!s.download_failures.is_empty()).then(|| s.download_failures.remove(0)))
+    }
+
+    pub(crate) fn take_download_cut(&self) -> bool {
+        self.with(|s| take_one(&mut s.download_cuts))
+    }
+
+    pub(crate) fn is_corrupted(&self, dossier: u64, filename: &str) -> bool {
+        self.with(|s| s.corrupted.contains(&(dossier, filename.to_owned())))
+    }
+
+    pub(crate) fn slow_body(&self) -> Option<Duration> {
+        self.with(|s| s.slow_body)
+    }
+}
+
+fn take_one(counter: &mut u32) -> bool {
+    if *counter > 0 {
+        *counter -= 1;
+        true
+    } else {
+        false
+    }
+}
+
+/// A snapshot of what the fake served.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Every POST to the GraphQL endpoint, whatever its outcome.
+    pub graphql_requests: u64,
+    /// GraphQL requests by `operationName` (`""` when none was given).
+    pub graphql_by_operation: BTreeMap<String, u64>,
+    /// GET requests for files (storage and generated PDF/GeoJSON), whatever their outcome.
+    pub file_requests: u64,
+    /// HTTP 429 answers.
+    pub rate_limited: u64,
+}
+
+/// Counters behind [`Stats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    by_operation: Mutex<BTreeMap<String, u64>>,
+    graphql: AtomicU64,
+    files: AtomicU64,
+    rate_limited: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn graphql(&self, operation: &str) {
+        self.graphql.fetch_add(1, Ordering::SeqCst);
+        let mut map = self
+            .by_operation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *map.entry(operation.to_owned()).or_default() += 1;
+    }
+
+    pub(crate) fn file(&self) {
+        self.files.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn snapshot(&self) -> Stats {
+        Stats {
+            graphql_requests: self.graphql.load(Ordering::SeqCst),
+            graphql_by_operation: self
+                .by_operation
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+            file_requests: self.files.load(Ordering::SeqCst),
+            rate_limited: self.rate_limited.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// Fixed-window rate limiter keyed by the `Authorization` value, windows
+/// aligned on epoch minutes, like DS's rack-attack rule.
+#[derive(Debug, Default)]
+pub(crate) struct RateLimiter {
+    windows: HashMap<String, (u64, u32)>,
+}
+
+impl RateLimiter {
+    /// Count one request at `now` (epoch seconds). `Err(reset)` when over
+    /// `limit`, with the epoch second at which the window ends.
+    pub(crate) fn hit(&mut self, key: &str, now: u64, limit: u32) -> Result<(), u64> {
+        let window = now / 60;
+        let entry = self.windows.entry(key.to_owned()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        if entry.1 > limit {
+            Err((window + 1) * 60)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_windows_align_on_minutes() {
+        let mut rl = RateLimiter::default();
+        let t0 = 1_700_000_040; // 40 s into a minute
+        assert_eq!(rl.hit("a", t0, 2), Ok(()));
+        assert_eq!(rl.hit("a", t0 + 1, 2), Ok(()));
+        assert_eq!(rl.hit("a", t0 + 2, 2), Err(1_700_000_100));
+        // Another token has its own budget.
+        assert_eq!(rl.hit("b", t0 + 2, 2), Ok(()));
+        // The next minute starts afresh.
+        assert_eq!(rl.hit("a", 1_700_000_100, 2), Ok(()));
+    }
+
+    #[test]
+    fn next_n_switches_are_consumed() {
+        let f = Faults::new(400, 3600);
+        f.fail_graphql(2, 502);
+        assert_eq!(f.take_graphql_failure(), Some(502));
+        assert_eq!(f.take_graphql_failure(), Some(502));
+        assert_eq!(f.take_graphql_failure(), None);
+        f.timeout_graphql_when_first_above(1, 10);
+        assert!(!f.take_request_timeout());
+        assert!(!f.take_page_timeout(10));
+        assert!(f.take_page_timeout(11));
+        assert!(!f.take_page_timeout(11));
+        f.corrupt_file(3, "a.pdf");
+        assert!(f.is_corrupted(3, "a.pdf"));
+        f.clear();
+        assert!(!f.is_corrupted(3, "a.pdf"));
+    }
+}
