@@ -7,7 +7,7 @@
 //! dossier again; if the dossier changed at DS meanwhile, it is started over
 //! with the new data so the bundle is one consistent version.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use futures_util::StreamExt as _;
@@ -185,9 +185,17 @@ async fn build(ctx: &Ctx, number: u64, version: u32, name: &str, node: &Value) -
 
     // Completeness before anything is published (digests were computed while
     // the bytes were written; the zip is read back below).
-    let check = crate::verify::verify_bag_dir(&staging, &crate::verify::Options::fast());
+    let fast = crate::verify::Options {
+        fast: true,
+        jobs: 1,
+    };
+    let check = crate::verify::verify_bag_dir(&staging, &fast);
     if !check.is_valid() {
-        return Err(Stop::Failed(format!("the staged bag does not verify: {}", check.summary())));
+        let problems: Vec<String> = check.problems().iter().map(ToString::to_string).collect();
+        return Err(Stop::Failed(format!(
+            "the staged bag does not verify: {}",
+            problems.join("; ")
+        )));
     }
 
     let final_dir = ctx.opts.out.join(name);
