@@ -1,1 +1,4 @@
 //! Integration tests.
+
+#[path = "it/verify.rs"]
+mod verify;
