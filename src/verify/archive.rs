@@ -252,6 +252,7 @@ pub fn compare_pair(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -95,6 +95,7 @@ impl fmt::Display for Code {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

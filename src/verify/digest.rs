@@ -174,6 +174,7 @@ pub fn default_jobs() -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -121,6 +121,7 @@ pub fn twins<'a>(paths: impl IntoIterator<Item = &'a str>) -> Vec<(Code, Vec<Str
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -183,6 +183,7 @@ impl Session for DirSession<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -470,6 +470,7 @@ pub fn parse_fetch(text: &str, decl: &Declaration, out: &mut Vec<Finding>) -> Ve
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
