@@ -25,6 +25,7 @@ pub mod tagfile;
 mod zipsource;
 
 pub use codes::Code;
+pub use digest::Algorithm;
 pub use report::{BundleKind, BundleSummary, Finding, Report};
 
 use crate::error::exit;
