@@ -29,7 +29,7 @@ pub use digest::Algorithm;
 pub use report::{BundleKind, BundleSummary, Finding, Report};
 
 use crate::error::exit;
-use digest::{hash_reader, parallel_map, Algorithm, Digests};
+use digest::{hash_reader, parallel_map, Digests};
 use source::{DirSource, ReadError};
 use zipsource::ZipSource;
 
