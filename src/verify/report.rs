@@ -279,4 +279,56 @@ mod tests {
         assert_eq!(r.to_json()["summary"]["problems"], 1);
         assert_eq!(r.to_json()["warnings"][0]["code"], "W_JUNK");
     }
+
+    #[test]
+    fn json_schema_knows_every_code_and_accepts_reports() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../schemas/verify-report.schema.json")).unwrap();
+        let listed = |kind: &str| -> Vec<String> {
+            schema["properties"][kind]["items"]["properties"]["code"]["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (warnings, problems): (Vec<Code>, Vec<Code>) =
+            Code::ALL.iter().partition(|c| c.is_warning());
+        let names = |v: Vec<Code>| {
+            v.into_iter()
+                .map(|c| c.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(listed("problems"), names(problems));
+        assert_eq!(listed("warnings"), names(warnings));
+
+        let mut r = Report::new(true);
+        let summary = BundleSummary {
+            name: "dossier-1.zip".into(),
+            kind: BundleKind::Zip,
+            files: 3,
+            bytes: 10,
+            problems: 0,
+        };
+        r.add_bundle(
+            summary,
+            vec![
+                Finding::new(Code::ZipCrc, "dossier-1.zip", "data/a", "crc"),
+                Finding::new(Code::CaseTwin, "dossier-1.zip", "data/A", "twin"),
+            ],
+        );
+        r.finish();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let json = r.to_json();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(json["bundles"][0]["valid"], false);
+        // A warning code among problems is rejected by the schema.
+        let mut bad = json.clone();
+        bad["problems"][0]["code"] = "W_JUNK".into();
+        assert!(!validator.is_valid(&bad));
+    }
 }
