@@ -1,1 +1,383 @@
-//! TODO
+//! `ds-archive verify`: check bag folders, bundle zips and archive output
+//! folders, and report every problem with a stable code.
+//!
+//! This module owns the public entry points and the scheduling; the checks
+//! live in submodules: [`tagfile`] and [`paths`] (pure parsing rules),
+//! `source`/`zipsource` (reading a folder or a zip in place), `bag` (the
+//! BagIt checks), `ours` (our metadata.json), `archive` (run-level files) and
+//! `digest` (hashing on all cores). Verification never writes anything, so
+//! `archive` can call [`verify_bag_dir`] and [`verify_zip`] on each new
+//! bundle. See docs/verify.md for the codes and exit statuses.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+mod archive;
+mod bag;
+pub mod codes;
+mod command;
+mod digest;
+mod ours;
+pub mod paths;
+mod report;
+mod source;
+pub mod tagfile;
+mod zipsource;
+
+pub use codes::Code;
+pub use command::{command, VerifyArgs};
+pub use digest::Algorithm;
+pub use report::{BundleKind, BundleSummary, Finding, Report};
+
+use digest::{hash_reader, parallel_map, Digests};
+use source::{DirSource, ReadError};
+use zipsource::ZipSource;
+
+/// How to verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Skip digests and zip CRCs (completeness and Payload-Oxum only).
+    pub fast: bool,
+    /// Hashing threads, at least 1.
+    pub jobs: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            fast: false,
+            jobs: digest::default_jobs(),
+        }
+    }
+}
+
+/// Why verification could not run at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A path given cannot be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Unreadable {
+        /// The path given.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// A path given is neither a bag, a zip nor an archive folder.
+    #[error("`{}` is not a bag folder, a bundle zip or an archive folder", path.display())]
+    NotABag {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// No path given.
+    #[error("no path to verify")]
+    NoPath,
+}
+
+/// Verify bag folders, zips and archive folders. Every bundle is checked and
+/// every problem reported; `Err` only when a path cannot be used at all.
+///
+/// # Errors
+/// [`Error`] when no path is given or a path is unreadable or not a bag, a
+/// zip or an archive folder; nothing is verified then.
+pub fn verify_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Error> {
+    if paths.is_empty() {
+        return Err(Error::NoPath);
+    }
+    let mut jobs = Vec::new();
+    let mut archives = Vec::new();
+    for path in paths {
+        match classify(path)? {
+            Target::Bag => jobs.push(Job::new(path.to_path_buf(), display_name(path), false)),
+            Target::Zip => jobs.push(Job::new(path.to_path_buf(), display_name(path), true)),
+            Target::Archive(plan) => {
+                let first = jobs.len();
+                let pairs = plan.pairs();
+                for name in &plan.folders {
+                    let mut job = Job::new(path.join(name), name.clone(), false);
+                    job.sha256_all = pairs.iter().any(|(d, _)| d == name);
+                    jobs.push(job);
+                }
+                for name in &plan.zips {
+                    let mut job = Job::new(path.join(name), name.clone(), true);
+                    job.sha256_all = pairs.iter().any(|(_, z)| z == name);
+                    job.whole_digest = plan.has_run_manifest;
+                    jobs.push(job);
+                }
+                archives.push((path.clone(), plan, first..jobs.len()));
+            }
+        }
+    }
+    let results = run_jobs(&jobs, opts);
+    let mut report = Report::new(opts.fast);
+    for (dir, plan, range) in archives {
+        report.merge(check_archive(
+            &dir,
+            &plan,
+            &jobs[range.clone()],
+            &results[range],
+            opts.fast,
+        ));
+    }
+    for (job, result) in jobs.iter().zip(results) {
+        let summary = BundleSummary {
+            name: job.name.clone(),
+            kind: if job.zip {
+                BundleKind::Zip
+            } else {
+                BundleKind::Folder
+            },
+            files: result.outcome.files,
+            bytes: result.outcome.bytes,
+            problems: 0,
+        };
+        report.add_bundle(summary, named(result.outcome.findings, &job.name));
+    }
+    report.finish();
+    Ok(report)
+}
+
+/// Verify one bag folder (used by `archive` after writing a bag).
+#[must_use]
+pub fn verify_bag_dir(dir: &Path, opts: &Options) -> Report {
+    verify_one(Job::new(dir.to_path_buf(), display_name(dir), false), opts)
+}
+
+/// Verify one bundle zip, in place (used by `archive` after zipping a bag).
+#[must_use]
+pub fn verify_zip(zip: &Path, opts: &Options) -> Report {
+    verify_one(Job::new(zip.to_path_buf(), display_name(zip), true), opts)
+}
+
+fn verify_one(job: Job, opts: &Options) -> Report {
+    let result = run_job(&job, opts.jobs, opts.fast);
+    let mut report = Report::new(opts.fast);
+    let kind = if job.zip {
+        BundleKind::Zip
+    } else {
+        BundleKind::Folder
+    };
+    let summary = BundleSummary {
+        name: job.name.clone(),
+        kind,
+        files: result.outcome.files,
+        bytes: result.outcome.bytes,
+        problems: 0,
+    };
+    report.add_bundle(summary, named(result.outcome.findings, &job.name));
+    report.finish();
+    report
+}
+
+enum Target {
+    Bag,
+    Zip,
+    Archive(archive::Plan),
+}
+
+fn classify(path: &Path) -> Result<Target, Error> {
+    let meta = fs_err::metadata(path).map_err(|source| Error::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = display_name(path);
+    if meta.is_file() {
+        return if archive::is_zip_name(&name) {
+            Ok(Target::Zip)
+        } else {
+            Err(Error::NotABag {
+                path: path.to_path_buf(),
+            })
+        };
+    }
+    if archive::looks_like_bag(path) {
+        return Ok(Target::Bag);
+    }
+    match archive::plan(path).map_err(|source| Error::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })? {
+        Some(plan) => Ok(Target::Archive(plan)),
+        // Fail closed: a dossier folder that lost everything is an invalid bag.
+        None if name.starts_with("dossier-") => Ok(Target::Bag),
+        None => Err(Error::NotABag {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// The name findings use: the last path component (`dossier-12`, `x.zip`).
+fn display_name(path: &Path) -> String {
+    match path.file_name() {
+        Some(n) => n.to_string_lossy().into_owned(),
+        None => path
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| path.display().to_string()),
+    }
+}
+
+fn named(findings: Vec<Finding>, bundle: &str) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .map(|f| Finding {
+            bundle: bundle.to_owned(),
+            ..f
+        })
+        .collect()
+}
+
+struct Job {
+    path: PathBuf,
+    name: String,
+    zip: bool,
+    sha256_all: bool,
+    whole_digest: bool,
+}
+
+impl Job {
+    fn new(path: PathBuf, name: String, zip: bool) -> Self {
+        Self {
+            path,
+            name,
+            zip,
+            sha256_all: false,
+            whole_digest: false,
+        }
+    }
+}
+
+struct JobResult {
+    outcome: bag::BagOutcome,
+    whole_sha256: Option<Result<String, ReadError>>,
+}
+
+/// Many bundles: one per thread. One bundle: its files spread over threads.
+fn run_jobs(jobs: &[Job], opts: &Options) -> Vec<JobResult> {
+    if jobs.len() > 1 && opts.jobs > 1 {
+        parallel_map(jobs, opts.jobs, || (), |(), job| run_job(job, 1, opts.fast))
+    } else {
+        jobs.iter()
+            .map(|job| run_job(job, opts.jobs, opts.fast))
+            .collect()
+    }
+}
+
+fn run_job(job: &Job, jobs: usize, fast: bool) -> JobResult {
+    let bag_opts = bag::BagOptions {
+        fast,
+        jobs,
+        sha256_all: job.sha256_all,
+    };
+    let outcome = if job.zip {
+        match ZipSource::open(&job.path) {
+            Ok((src, findings)) => bag::check(&src, &bag_opts, findings),
+            Err(finding) => bag::BagOutcome {
+                findings: vec![finding],
+                ..bag::BagOutcome::default()
+            },
+        }
+    } else if job.path.is_dir() {
+        let (src, findings) = DirSource::open(&job.path);
+        bag::check(&src, &bag_opts, findings)
+    } else {
+        let finding = Finding::new(
+            crate::verify::Code::Unreadable,
+            "",
+            "",
+            "not a readable folder",
+        );
+        bag::BagOutcome {
+            findings: vec![finding],
+            ..bag::BagOutcome::default()
+        }
+    };
+    let whole_sha256 = (job.whole_digest && !fast).then(|| sha256_file(&job.path));
+    JobResult {
+        outcome,
+        whole_sha256,
+    }
+}
+
+fn sha256_file(path: &Path) -> Result<String, ReadError> {
+    let unreadable = |e: io::Error| ReadError {
+        code: Code::Unreadable,
+        message: e.to_string(),
+    };
+    let mut file = fs_err::File::open(path).map_err(unreadable)?;
+    let (_, mut d) =
+        hash_reader(&mut file, &[Algorithm::Sha256], &mut Vec::new()).map_err(unreadable)?;
+    d.remove(&Algorithm::Sha256).ok_or_else(|| ReadError {
+        code: Code::Unreadable,
+        message: "no digest".into(),
+    })
+}
+
+/// Run-level findings of one archive folder, plus its summary.
+fn check_archive(
+    dir: &Path,
+    plan: &archive::Plan,
+    jobs: &[Job],
+    results: &[JobResult],
+    fast: bool,
+) -> Report {
+    let name = display_name(dir);
+    let mut findings = plan.findings.clone();
+    let manifest_path = dir.join(archive::RUN_MANIFEST);
+    if plan.has_run_manifest {
+        match fs_err::read(&manifest_path).map(String::from_utf8) {
+            Ok(Ok(text)) => {
+                let digests: BTreeMap<String, Result<String, ReadError>> = jobs
+                    .iter()
+                    .zip(results)
+                    .filter_map(|(j, r)| Some((j.name.clone(), r.whole_sha256.clone()?)))
+                    .collect();
+                let hash_other = |n: &str| dir.join(n).is_file().then(|| sha256_file(&dir.join(n)));
+                findings.extend(archive::check_run_manifest(
+                    &text, &plan.zips, &digests, fast, hash_other,
+                ));
+            }
+            Ok(Err(_)) => findings.push(Finding::new(
+                Code::RunManifest,
+                "",
+                archive::RUN_MANIFEST,
+                "not UTF-8",
+            )),
+            Err(e) => findings.push(Finding::new(
+                Code::Unreadable,
+                "",
+                archive::RUN_MANIFEST,
+                e.to_string(),
+            )),
+        }
+    } else if !plan.zips.is_empty() {
+        findings.push(Finding::new(
+            Code::NoRunManifest,
+            "",
+            archive::RUN_MANIFEST,
+            "missing: zips not checked as a set",
+        ));
+    }
+    let facts: BTreeMap<&str, &BTreeMap<String, (u64, Digests)>> = jobs
+        .iter()
+        .zip(results)
+        .map(|(j, r)| (j.name.as_str(), &r.outcome.facts))
+        .collect();
+    let mut report = Report::new(fast);
+    for (folder, zip) in plan.pairs() {
+        if let (Some(a), Some(b)) = (facts.get(folder.as_str()), facts.get(zip.as_str())) {
+            report.add_bundle_findings(named(archive::compare_pair(a, b), &zip));
+        }
+    }
+    let summary = BundleSummary {
+        name: name.clone(),
+        kind: BundleKind::Archive,
+        files: 0,
+        bytes: 0,
+        problems: 0,
+    };
+    report.add_bundle(summary, named(findings, &name));
+    report
+}

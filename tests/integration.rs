@@ -17,3 +17,5 @@ mod inventory;
 mod metadata;
 #[path = "it/seda.rs"]
 mod seda;
+#[path = "it/verify.rs"]
+mod verify;

@@ -1,0 +1,334 @@
+//! What a verification found: findings (problems and warnings), a summary per
+//! bundle, and their text and JSON forms.
+//!
+//! The text form is one finding per line, `CODE bundle/path: message`, so a
+//! script can `grep` or `cut` it; the JSON form follows
+//! schemas/verify-report.schema.json. Nothing here does I/O.
+
+use std::fmt;
+
+use serde_json::{json, Value};
+
+use super::codes::Code;
+
+/// One problem or warning.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    /// The stable code.
+    pub code: Code,
+    /// The bundle it concerns (`dossier-12`, `dossier-12.zip`) or the archive folder.
+    pub bundle: String,
+    /// The path inside the bundle, `/`-separated; empty for the bundle itself.
+    pub path: String,
+    /// What is wrong, for a human.
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding about `path` in `bundle`.
+    pub fn new(
+        code: Code,
+        bundle: impl Into<String>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            bundle: bundle.into(),
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// `bundle/path`, or `bundle` alone.
+    #[must_use]
+    pub fn location(&self) -> String {
+        if self.path.is_empty() {
+            self.bundle.clone()
+        } else if self.bundle.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}/{}", self.bundle, self.path)
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "code": self.code.as_str(),
+            "bundle": self.bundle,
+            "path": self.path,
+            "message": self.message,
+        })
+    }
+}
+
+impl fmt::Display for Finding {
+    /// `E_DIGEST dossier-12/data/a.pdf: sha256 expected … got …`, on one line
+    /// whatever the file name holds.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = format!("{} {}: {}", self.code, self.location(), self.message);
+        f.write_str(&one_line(&line))
+    }
+}
+
+/// Escape CR and LF so that one finding is always one line.
+fn one_line(s: &str) -> String {
+    s.replace('\r', "\\r").replace('\n', "\\n")
+}
+
+/// What kind of bundle was verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleKind {
+    /// A bag folder.
+    Folder,
+    /// A zip holding one bag folder.
+    Zip,
+    /// An archive output folder (run-level files only).
+    Archive,
+}
+
+impl BundleKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Folder => "folder",
+            Self::Zip => "zip",
+            Self::Archive => "archive",
+        }
+    }
+}
+
+/// Per-bundle summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleSummary {
+    /// Name as used in findings.
+    pub name: String,
+    /// Folder, zip or archive.
+    pub kind: BundleKind,
+    /// Files seen in the bundle.
+    pub files: u64,
+    /// Bytes of those files (uncompressed).
+    pub bytes: u64,
+    /// Problems found in it.
+    pub problems: u64,
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub(crate) problems: Vec<Finding>,
+    pub(crate) warnings: Vec<Finding>,
+    pub(crate) bundles: Vec<BundleSummary>,
+    pub(crate) fast: bool,
+}
+
+impl Report {
+    /// An empty report; `fast` records whether digests were skipped.
+    #[must_use]
+    pub fn new(fast: bool) -> Self {
+        Self {
+            fast,
+            ..Self::default()
+        }
+    }
+
+    /// True when no problem was found (warnings allowed).
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The problems, sorted by bundle, path and code.
+    #[must_use]
+    pub fn problems(&self) -> &[Finding] {
+        &self.problems
+    }
+
+    /// The warnings, sorted like the problems.
+    #[must_use]
+    pub fn warnings(&self) -> &[Finding] {
+        &self.warnings
+    }
+
+    /// One summary per verified bundle.
+    #[must_use]
+    pub fn bundles(&self) -> &[BundleSummary] {
+        &self.bundles
+    }
+
+    /// Whether digests were skipped (`--fast`).
+    #[must_use]
+    pub fn is_fast(&self) -> bool {
+        self.fast
+    }
+
+    /// Add a finding where it belongs.
+    pub(crate) fn push(&mut self, finding: Finding) {
+        if finding.code.is_warning() {
+            self.warnings.push(finding);
+        } else {
+            self.problems.push(finding);
+        }
+    }
+
+    /// Add a bundle's findings and summary.
+    pub(crate) fn add_bundle(&mut self, summary: BundleSummary, findings: Vec<Finding>) {
+        self.add_bundle_findings(findings);
+        self.bundles.push(summary);
+    }
+
+    /// Add findings about bundles summarised elsewhere.
+    pub(crate) fn add_bundle_findings(&mut self, findings: Vec<Finding>) {
+        for f in findings {
+            self.push(f);
+        }
+    }
+
+    /// Merge another report into this one.
+    pub(crate) fn merge(&mut self, other: Report) {
+        self.problems.extend(other.problems);
+        self.warnings.extend(other.warnings);
+        self.bundles.extend(other.bundles);
+    }
+
+    /// Sort and deduplicate, so output does not depend on thread timing.
+    pub(crate) fn finish(&mut self) {
+        for list in [&mut self.problems, &mut self.warnings] {
+            list.sort_by(|a, b| {
+                (&a.bundle, &a.path, a.code, &a.message)
+                    .cmp(&(&b.bundle, &b.path, b.code, &b.message))
+            });
+            list.dedup();
+        }
+        self.bundles.sort_by(|a, b| a.name.cmp(&b.name));
+        for b in &mut self.bundles {
+            b.problems = self.problems.iter().filter(|p| p.bundle == b.name).count() as u64;
+        }
+    }
+
+    /// The machine-readable form (schemas/verify-report.schema.json).
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let bundles: Vec<Value> = self
+            .bundles
+            .iter()
+            .map(|b| {
+                json!({
+                    "name": b.name,
+                    "kind": b.kind.as_str(),
+                    "files": b.files,
+                    "bytes": b.bytes,
+                    "valid": b.problems == 0,
+                })
+            })
+            .collect();
+        json!({
+            "report_version": 1,
+            "valid": self.is_valid(),
+            "fast": self.fast,
+            "summary": {
+                "bundles": self.bundles.len(),
+                "files": self.bundles.iter().map(|b| b.files).sum::<u64>(),
+                "bytes": self.bundles.iter().map(|b| b.bytes).sum::<u64>(),
+                "problems": self.problems.len(),
+                "warnings": self.warnings.len(),
+            },
+            "problems": self.problems.iter().map(Finding::to_json).collect::<Vec<_>>(),
+            "warnings": self.warnings.iter().map(Finding::to_json).collect::<Vec<_>>(),
+            "bundles": bundles,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_line_has_code_bundle_path() {
+        let f = Finding::new(
+            Code::Digest,
+            "dossier-12",
+            "data/a.pdf",
+            "sha256 expected 00 got 11",
+        );
+        assert_eq!(
+            f.to_string(),
+            "E_DIGEST dossier-12/data/a.pdf: sha256 expected 00 got 11"
+        );
+        let g = Finding::new(Code::NoManifest, "dossier-1", "", "no payload manifest");
+        assert_eq!(
+            g.to_string(),
+            "E_NO_MANIFEST dossier-1: no payload manifest"
+        );
+    }
+
+    #[test]
+    fn newline_in_name_stays_on_one_line() {
+        let f = Finding::new(Code::Missing, "b", "data/a\nb", "missing");
+        assert!(!f.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn warnings_do_not_invalidate() {
+        let mut r = Report::new(false);
+        r.push(Finding::new(Code::Junk, "b", "data/Thumbs.db", "junk"));
+        assert!(r.is_valid());
+        r.push(Finding::new(Code::Extra, "b", "data/x", "extra"));
+        assert!(!r.is_valid());
+        assert_eq!(r.to_json()["summary"]["problems"], 1);
+        assert_eq!(r.to_json()["warnings"][0]["code"], "W_JUNK");
+    }
+
+    #[test]
+    fn json_schema_knows_every_code_and_accepts_reports() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../schemas/verify-report.schema.json")).unwrap();
+        let listed = |kind: &str| -> Vec<String> {
+            schema["properties"][kind]["items"]["properties"]["code"]["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (warnings, problems): (Vec<Code>, Vec<Code>) =
+            Code::ALL.iter().partition(|c| c.is_warning());
+        let names = |v: Vec<Code>| {
+            v.into_iter()
+                .map(|c| c.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(listed("problems"), names(problems));
+        assert_eq!(listed("warnings"), names(warnings));
+
+        let mut r = Report::new(true);
+        let summary = BundleSummary {
+            name: "dossier-1.zip".into(),
+            kind: BundleKind::Zip,
+            files: 3,
+            bytes: 10,
+            problems: 0,
+        };
+        r.add_bundle(
+            summary,
+            vec![
+                Finding::new(Code::ZipCrc, "dossier-1.zip", "data/a", "crc"),
+                Finding::new(Code::CaseTwin, "dossier-1.zip", "data/A", "twin"),
+            ],
+        );
+        r.finish();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let json = r.to_json();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(json["bundles"][0]["valid"], false);
+        // A warning code among problems is rejected by the schema.
+        let mut bad = json.clone();
+        bad["problems"][0]["code"] = "W_JUNK".into();
+        assert!(!validator.is_valid(&bad));
+    }
+}

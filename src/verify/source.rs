@@ -1,0 +1,221 @@
+//! Where a bag's bytes come from: a folder on disk or a zip read in place.
+//!
+//! The bag checks only see this interface, which is how a zip is verified
+//! exactly like the folder it holds, without extracting anything. This file
+//! has the interface and the folder implementation; the zip one is in
+//! `zipsource.rs`.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::codes::Code;
+use super::digest::{hash_reader, Algorithm, Digests};
+use super::report::Finding;
+
+/// A regular file of the bag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to the bag root, `/`-separated.
+    pub path: String,
+    /// Size in bytes (uncompressed for a zip entry).
+    pub size: u64,
+}
+
+/// A read that failed, with the code it is reported under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// `E_UNREADABLE`, `E_ZIP_CRC` or `E_ZIP_CORRUPT`.
+    pub code: Code,
+    /// What happened.
+    pub message: String,
+}
+
+/// Read access to one bag.
+pub trait Source: Sync {
+    /// The bag's regular files, sorted by path.
+    fn files(&self) -> &[SourceFile];
+    /// Whether `path` (no trailing `/`) is a folder of the bag.
+    fn has_dir(&self, path: &str) -> bool;
+    /// Whether entries are checksummed by the container, so every file must be
+    /// read to the end even if no manifest covers it (zip CRCs).
+    fn read_everything(&self) -> bool;
+    /// A reader for one thread.
+    fn session(&self) -> Result<Box<dyn Session + '_>, ReadError>;
+}
+
+/// One thread's reader.
+pub trait Session {
+    /// Read `path` to its end, hashing it with `algs`.
+    fn hash(
+        &mut self,
+        path: &str,
+        algs: &[Algorithm],
+        buf: &mut Vec<u8>,
+    ) -> Result<(u64, Digests), ReadError>;
+
+    /// Read a whole (small) file, e.g. a tag file.
+    fn read_all(&mut self, path: &str) -> Result<Vec<u8>, ReadError>;
+}
+
+/// A bag folder on disk.
+#[derive(Debug)]
+pub struct DirSource {
+    root: PathBuf,
+    files: Vec<SourceFile>,
+    dirs: Vec<String>,
+}
+
+impl DirSource {
+    /// List the folder. Entries that cannot be listed, symbolic links and
+    /// non-UTF-8 names become findings and are left out.
+    pub fn open(root: &Path) -> (Self, Vec<Finding>) {
+        let mut findings = Vec::new();
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        for entry in walkdir::WalkDir::new(root).follow_links(false).min_depth(1) {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let rel = e.path().map(|p| relative(root, p)).unwrap_or_default();
+                    findings.push(Finding::new(Code::Unreadable, "", rel, e.to_string()));
+                    continue;
+                }
+            };
+            let Ok(rel_path) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            let Some(rel) = rel_path
+                .to_str()
+                .map(|s| s.replace(std::path::MAIN_SEPARATOR, "/"))
+            else {
+                let lossy = relative(root, entry.path());
+                findings.push(Finding::new(
+                    Code::Encoding,
+                    "",
+                    lossy,
+                    "file name is not UTF-8",
+                ));
+                continue;
+            };
+            let ft = entry.file_type();
+            if ft.is_symlink() {
+                findings.push(Finding::new(
+                    Code::UnsafePath,
+                    "",
+                    rel,
+                    "symbolic link (not followed)",
+                ));
+            } else if ft.is_dir() {
+                dirs.push(rel);
+            } else {
+                match entry.metadata() {
+                    Ok(m) => files.push(SourceFile {
+                        path: rel,
+                        size: m.len(),
+                    }),
+                    Err(e) => findings.push(Finding::new(Code::Unreadable, "", rel, e.to_string())),
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        dirs.sort();
+        (
+            Self {
+                root: root.to_path_buf(),
+                files,
+                dirs,
+            },
+            findings,
+        )
+    }
+}
+
+fn relative(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn io_error(e: &io::Error) -> ReadError {
+    ReadError {
+        code: Code::Unreadable,
+        message: e.to_string(),
+    }
+}
+
+impl Source for DirSource {
+    fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    fn has_dir(&self, path: &str) -> bool {
+        self.dirs.binary_search_by(|d| d.as_str().cmp(path)).is_ok()
+    }
+
+    fn read_everything(&self) -> bool {
+        false
+    }
+
+    fn session(&self) -> Result<Box<dyn Session + '_>, ReadError> {
+        Ok(Box::new(DirSession { root: &self.root }))
+    }
+}
+
+struct DirSession<'a> {
+    root: &'a Path,
+}
+
+impl Session for DirSession<'_> {
+    fn hash(
+        &mut self,
+        path: &str,
+        algs: &[Algorithm],
+        buf: &mut Vec<u8>,
+    ) -> Result<(u64, Digests), ReadError> {
+        let mut file = fs_err::File::open(self.root.join(path)).map_err(|e| io_error(&e))?;
+        hash_reader(&mut file, algs, buf).map_err(|e| io_error(&e))
+    }
+
+    fn read_all(&mut self, path: &str) -> Result<Vec<u8>, ReadError> {
+        fs_err::read(self.root.join(path)).map_err(|e| io_error(&e))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_files_and_dirs_relative() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(tmp.path().join("data/sub")).unwrap();
+        fs_err::write(tmp.path().join("data/sub/a.txt"), b"abc").unwrap();
+        fs_err::write(tmp.path().join("bagit.txt"), b"x").unwrap();
+        let (src, findings) = DirSource::open(tmp.path());
+        assert!(findings.is_empty());
+        let paths: Vec<_> = src
+            .files()
+            .iter()
+            .map(|f| (f.path.as_str(), f.size))
+            .collect();
+        assert_eq!(paths, [("bagit.txt", 1), ("data/sub/a.txt", 3)]);
+        assert!(src.has_dir("data") && src.has_dir("data/sub") && !src.has_dir("dat"));
+        let mut s = src.session().unwrap();
+        assert_eq!(s.read_all("data/sub/a.txt").unwrap(), b"abc");
+        assert_eq!(s.read_all("nope").unwrap_err().code, Code::Unreadable);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_reported_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(tmp.path().join("data")).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", tmp.path().join("data/link")).unwrap();
+        let (src, findings) = DirSource::open(tmp.path());
+        assert!(src.files().is_empty());
+        assert_eq!(findings[0].code, Code::UnsafePath);
+        assert_eq!(findings[0].path, "data/link");
+    }
+}

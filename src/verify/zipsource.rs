@@ -1,0 +1,300 @@
+//! A bag read straight out of its zip: entry names are checked (zip-slip,
+//! duplicates, symbolic links, one top-level folder) and entries are streamed
+//! through the hashers, which also makes the zip crate check every CRC-32.
+//!
+//! Nothing is extracted to disk. Each hashing thread opens its own handle on
+//! the zip, since a zip reader is a cursor over one file.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use zip::ZipArchive;
+
+use super::codes::Code;
+use super::digest::{hash_reader, Algorithm, Digests};
+use super::paths::unsafe_reason;
+use super::report::Finding;
+use super::source::{ReadError, Session, Source, SourceFile};
+
+type Archive = ZipArchive<BufReader<fs_err::File>>;
+
+/// A zip holding one bag folder.
+#[derive(Debug)]
+pub struct ZipSource {
+    path: PathBuf,
+    files: Vec<SourceFile>,
+    index: HashMap<String, usize>,
+    dirs: BTreeSet<String>,
+}
+
+fn open_archive(path: &Path) -> Result<Archive, ReadError> {
+    let file = fs_err::File::open(path).map_err(|e| ReadError {
+        code: Code::Unreadable,
+        message: e.to_string(),
+    })?;
+    ZipArchive::new(BufReader::with_capacity(1 << 18, file)).map_err(|e| ReadError {
+        code: Code::ZipCorrupt,
+        message: format!("cannot open zip: {e}"),
+    })
+}
+
+impl ZipSource {
+    /// Open `path` and check its entry names and layout. The error is the
+    /// finding that made the zip unusable (unreadable, not a zip, truncated).
+    pub fn open(path: &Path) -> Result<(Self, Vec<Finding>), Finding> {
+        let mut archive =
+            open_archive(path).map_err(|e| Finding::new(e.code, "", "", e.message))?;
+        let mut findings = Vec::new();
+        match raw_central_names(path, archive.central_directory_start()) {
+            Ok(names) => {
+                let mut count: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+                for n in names {
+                    *count.entry(n).or_default() += 1;
+                }
+                for (name, n) in count.into_iter().filter(|(_, n)| *n > 1) {
+                    let shown = String::from_utf8_lossy(&name).into_owned();
+                    findings.push(Finding::new(
+                        Code::ZipDuplicate,
+                        "",
+                        shown,
+                        format!("{n} entries have this name"),
+                    ));
+                }
+            }
+            Err(e) => findings.push(Finding::new(
+                Code::ZipCorrupt,
+                "",
+                "",
+                format!("central directory: {e}"),
+            )),
+        }
+        let mut entries: Vec<(String, usize, bool, u64)> = Vec::new();
+        for i in 0..archive.len() {
+            let entry = match archive.by_index_raw(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    findings.push(Finding::new(
+                        Code::ZipCorrupt,
+                        "",
+                        format!("#{i}"),
+                        e.to_string(),
+                    ));
+                    continue;
+                }
+            };
+            let name = entry.name().to_owned();
+            let trimmed = name.trim_end_matches('/');
+            let reason = unsafe_reason(trimmed)
+                .or_else(|| name.contains('\\').then_some("backslash in entry name"))
+                .or_else(|| {
+                    entry
+                        .enclosed_name()
+                        .is_none()
+                        .then_some("escapes the extraction folder")
+                })
+                .or_else(|| entry.is_symlink().then_some("symbolic link"));
+            if let Some(reason) = reason {
+                findings.push(Finding::new(Code::ZipUnsafe, "", name.clone(), reason));
+                continue;
+            }
+            entries.push((trimmed.to_owned(), i, entry.is_dir(), entry.size()));
+        }
+        let root = choose_root(&entries, &mut findings);
+        let mut files = Vec::new();
+        let mut index = HashMap::new();
+        let mut dirs = BTreeSet::new();
+        for (name, i, is_dir, size) in entries {
+            let Some(rel) = name.strip_prefix(&root) else {
+                continue;
+            };
+            if rel.is_empty() {
+                continue;
+            }
+            let mut parent = rel;
+            while let Some((p, _)) = parent.rsplit_once('/') {
+                dirs.insert(p.to_owned());
+                parent = p;
+            }
+            if is_dir {
+                dirs.insert(rel.to_owned());
+            } else {
+                index.insert(rel.to_owned(), i);
+                files.push(SourceFile {
+                    path: rel.to_owned(),
+                    size,
+                });
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok((
+            Self {
+                path: path.to_path_buf(),
+                files,
+                index,
+                dirs,
+            },
+            findings,
+        ))
+    }
+}
+
+/// The prefix (`dossier-12/`) under which the bag lives; reports a layout
+/// finding unless every entry sits in one top-level folder.
+fn choose_root(entries: &[(String, usize, bool, u64)], findings: &mut Vec<Finding>) -> String {
+    let mut tops: BTreeSet<&str> = BTreeSet::new();
+    let mut loose: Vec<&str> = Vec::new();
+    for (name, _, is_dir, _) in entries {
+        match name.split_once('/') {
+            Some((top, _)) => {
+                tops.insert(top);
+            }
+            None if *is_dir => {
+                tops.insert(name);
+            }
+            None => loose.push(name),
+        }
+    }
+    if loose.is_empty() && tops.len() == 1 {
+        return tops.first().map(|t| format!("{t}/")).unwrap_or_default();
+    }
+    let has = |p: &str| entries.iter().any(|(n, _, d, _)| !d && n == p);
+    let root = tops
+        .iter()
+        .find(|t| has(&format!("{t}/bagit.txt")))
+        .map(|t| format!("{t}/"))
+        .or_else(|| has("bagit.txt").then(String::new))
+        .or_else(|| tops.first().map(|t| format!("{t}/")))
+        .unwrap_or_default();
+    let mut outside: Vec<&str> = tops
+        .iter()
+        .copied()
+        .filter(|t| format!("{t}/") != root)
+        .collect();
+    outside.extend(loose);
+    let shown = if root.is_empty() {
+        "the zip root".to_owned()
+    } else {
+        format!("`{root}`")
+    };
+    let msg = format!(
+        "expected one top-level folder; checked the bag in {shown}, ignored: {}",
+        outside.join(", ")
+    );
+    findings.push(Finding::new(Code::ZipLayout, "", "", msg));
+    root
+}
+
+/// The raw names of the central directory, in order, duplicates included
+/// (the zip crate keeps only the last entry of a repeated name).
+fn raw_central_names(path: &Path, start: u64) -> io::Result<Vec<Vec<u8>>> {
+    let mut r = BufReader::new(fs_err::File::open(path)?);
+    r.seek(SeekFrom::Start(start))?;
+    let mut names = Vec::new();
+    let mut header = [0u8; 46];
+    loop {
+        match r.read_exact(&mut header) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(e),
+        }
+        if header[..4] != [0x50, 0x4b, 0x01, 0x02] {
+            break;
+        }
+        let le16 = |at: usize| u64::from(u16::from_le_bytes([header[at], header[at + 1]]));
+        let (name_len, extra_len, comment_len) = (le16(28), le16(30), le16(32));
+        let mut name = vec![0u8; usize::try_from(name_len).unwrap_or(0)];
+        r.read_exact(&mut name)?;
+        r.seek_relative(i64::try_from(extra_len + comment_len).unwrap_or(0))?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+impl Source for ZipSource {
+    fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    fn has_dir(&self, path: &str) -> bool {
+        self.dirs.contains(path)
+    }
+
+    fn read_everything(&self) -> bool {
+        true
+    }
+
+    fn session(&self) -> Result<Box<dyn Session + '_>, ReadError> {
+        Ok(Box::new(ZipSession {
+            archive: open_archive(&self.path)?,
+            index: &self.index,
+        }))
+    }
+}
+
+struct ZipSession<'a> {
+    archive: Archive,
+    index: &'a HashMap<String, usize>,
+}
+
+fn entry_error(e: &io::Error) -> ReadError {
+    // The zip crate's CRC reader reports a mismatch as InvalidData "Invalid checksum".
+    if e.kind() == io::ErrorKind::InvalidData && e.to_string().contains("checksum") {
+        ReadError {
+            code: Code::ZipCrc,
+            message: "entry data does not match its CRC-32".into(),
+        }
+    } else {
+        ReadError {
+            code: Code::ZipCorrupt,
+            message: format!("cannot decompress entry: {e}"),
+        }
+    }
+}
+
+impl ZipSession<'_> {
+    fn with_entry<T>(
+        &mut self,
+        path: &str,
+        f: impl FnOnce(&mut dyn Read) -> io::Result<T>,
+    ) -> Result<(T, u64), ReadError> {
+        let i = *self.index.get(path).ok_or_else(|| ReadError {
+            code: Code::Unreadable,
+            message: "no such entry".into(),
+        })?;
+        let mut entry = self.archive.by_index(i).map_err(|e| ReadError {
+            code: Code::ZipCorrupt,
+            message: format!("cannot read entry: {e}"),
+        })?;
+        let size = entry.size();
+        let out = f(&mut entry).map_err(|e| entry_error(&e))?;
+        Ok((out, size))
+    }
+}
+
+impl Session for ZipSession<'_> {
+    fn hash(
+        &mut self,
+        path: &str,
+        algs: &[Algorithm],
+        buf: &mut Vec<u8>,
+    ) -> Result<(u64, Digests), ReadError> {
+        let ((n, digests), size) = self.with_entry(path, |r| hash_reader(r, algs, buf))?;
+        if n != size {
+            let message = format!("entry holds {n} bytes, its header says {size}");
+            return Err(ReadError {
+                code: Code::ZipCorrupt,
+                message,
+            });
+        }
+        Ok((n, digests))
+    }
+
+    fn read_all(&mut self, path: &str) -> Result<Vec<u8>, ReadError> {
+        let (bytes, _) = self.with_entry(path, |r| {
+            let mut v = Vec::new();
+            r.read_to_end(&mut v).map(|_| v)
+        })?;
+        Ok(bytes)
+    }
+}
