@@ -95,8 +95,10 @@ fn init_logging(cli: &Cli, progress: &Progress) {
         (false, 1) => "debug",
         (false, _) => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DS_ARCHIVE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ds_archive={default},warn")));
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("DS_ARCHIVE_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(format!("ds_archive={default},warn"))
+        });
     let writer = LogWriter::new(progress.multi());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -223,7 +223,8 @@ async fn stream_to(
     let mut hasher = MultiHasher::new(sha512);
     let mut body = resp.bytes_stream();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| DownloadError::Transient(crate::api::describe_reqwest(&e)))?;
+        let chunk =
+            chunk.map_err(|e| DownloadError::Transient(crate::api::describe_reqwest(&e)))?;
         hasher.update(&chunk);
         out.write_all(&chunk).await.map_err(io)?;
         on_bytes(chunk.len() as u64);

@@ -135,7 +135,12 @@ fn parse_page(data: &Value, connection: &str) -> Result<Page, ApiError> {
             message: format!("response without demarche.{connection}"),
         })?;
     let mut nodes = Vec::new();
-    for node in conn.get("nodes").and_then(Value::as_array).into_iter().flatten() {
+    for node in conn
+        .get("nodes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if node.is_null() {
             // A null node without an error means DS could not load a dossier;
             // never treat the page as complete without it.
@@ -152,7 +157,10 @@ fn parse_page(data: &Value, connection: &str) -> Result<Page, ApiError> {
     })?;
     Ok(Page {
         nodes,
-        has_next: info.get("hasNextPage").and_then(Value::as_bool).unwrap_or(false),
+        has_next: info
+            .get("hasNextPage")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         end_cursor: info
             .get("endCursor")
             .and_then(Value::as_str)
@@ -212,7 +220,11 @@ pub struct DeletedDossier {
 pub async fn deleted(client: &ApiClient, demarche: u64) -> Result<Vec<DeletedDossier>, ApiError> {
     let mut out = Vec::new();
     for (op, connection, pending) in [
-        (Operation::GetPendingDeletedDossiers, "pendingDeletedDossiers", true),
+        (
+            Operation::GetPendingDeletedDossiers,
+            "pendingDeletedDossiers",
+            true,
+        ),
         (Operation::GetDeletedDossiers, "deletedDossiers", false),
     ] {
         let mut after: Option<String> = None;
@@ -222,7 +234,12 @@ pub async fn deleted(client: &ApiClient, demarche: u64) -> Result<Vec<DeletedDos
             let page = parse_page(&data, connection)?;
             for node in &page.nodes {
                 if let Some(number) = node.get("number").and_then(Value::as_u64) {
-                    let s = |k: &str| node.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+                    let s = |k: &str| {
+                        node.get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
                     out.push(DeletedDossier {
                         number,
                         reason: s("reason"),

@@ -269,9 +269,12 @@ impl Journal {
             };
         }
         // The lock is ours (a dead holder's lock vanished with it): record our pid.
-        lock.set_len(0).map_err(|e| Error::io("write lock", &lock_path, e))?;
-        lock.rewind().map_err(|e| Error::io("write lock", &lock_path, e))?;
-        writeln!(lock, "{}", std::process::id()).map_err(|e| Error::io("write lock", &lock_path, e))?;
+        lock.set_len(0)
+            .map_err(|e| Error::io("write lock", &lock_path, e))?;
+        lock.rewind()
+            .map_err(|e| Error::io("write lock", &lock_path, e))?;
+        writeln!(lock, "{}", std::process::id())
+            .map_err(|e| Error::io("write lock", &lock_path, e))?;
 
         let path = dir.join("journal.jsonl");
         let state = replay_and_repair(&path)?;
@@ -299,9 +302,8 @@ impl Journal {
     /// # Errors
     /// When the journal cannot be written or synced (disk full...).
     pub fn append(&mut self, event: Event) -> Result<()> {
-        let mut line = serde_json::to_vec(&event).map_err(|e| {
-            Error::io("encode journal event", &self.path, std::io::Error::other(e))
-        })?;
+        let mut line = serde_json::to_vec(&event)
+            .map_err(|e| Error::io("encode journal event", &self.path, std::io::Error::other(e)))?;
         line.push(b'\n');
         self.file
             .write_all(&line)
@@ -399,7 +401,10 @@ mod tests {
             j.append(done(2, 1)).unwrap();
         }
         let path = dir.path().join(STATE_DIR).join("journal.jsonl");
-        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(b"{\"event\":\"dossier_done\",\"num").unwrap();
         drop(f);
         let mut j = Journal::open(dir.path()).unwrap();
@@ -407,7 +412,10 @@ mod tests {
         j.append(done(3, 1)).unwrap();
         drop(j);
         let j = Journal::open(dir.path()).unwrap();
-        assert_eq!(j.state().done.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            j.state().done.keys().copied().collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub async fn archive(
     cancel: CancellationToken,
 ) -> Result<Summary> {
     let clock = Instant::now();
-    fs_err::create_dir_all(&opts.out).map_err(|e| Error::io("create output folder", &opts.out, e))?;
+    fs_err::create_dir_all(&opts.out)
+        .map_err(|e| Error::io("create output folder", &opts.out, e))?;
     let mut journal = Journal::open(&opts.out)?;
 
     // Check the token and the démarche before touching anything else.
@@ -247,7 +248,7 @@ async fn list_and_archive(
                     tracing::error!(dossier = number, "dossier failed: {reason}");
                     summary.failed.push((number, reason));
                 }
-                dossier::Handled::Abandoned(_) => {}
+                dossier::Handled::Abandoned => {}
                 dossier::Handled::Fatal(e) => return Err(e),
             }
         }
@@ -271,7 +272,9 @@ async fn record_deletions(ctx: &Arc<Ctx>, summary: &mut Summary) -> Result<()> {
             // The dossiers themselves are archived; a deletion list we could
             // not read is reported, not fatal.
             tracing::warn!("could not list deleted dossiers: {e}");
-            summary.warnings.push(format!("deleted dossiers not listed: {e}"));
+            summary
+                .warnings
+                .push(format!("deleted dossiers not listed: {e}"));
             return Ok(());
         }
     };

@@ -134,7 +134,10 @@ mod tests {
                 format!("{}.graphql", op.name()),
             );
             if let Err(errors) = parsed {
-                panic!("{} is not valid against the DS schema:\n{errors}", op.name());
+                panic!(
+                    "{} is not valid against the DS schema:\n{errors}",
+                    op.name()
+                );
             }
         }
     }

@@ -141,7 +141,10 @@ mod tests {
             HeaderValue::from_str(&(now.as_secs() + 30).to_string()).unwrap(),
         );
         let w = rate_limit_wait(&h);
-        assert!(w > Duration::from_secs(28) && w <= Duration::from_secs(31), "{w:?}");
+        assert!(
+            w > Duration::from_secs(28) && w <= Duration::from_secs(31),
+            "{w:?}"
+        );
     }
 
     #[test]

@@ -91,7 +91,9 @@ pub struct FakeServerArgs {
 
 fn parse_state(s: &str) -> Result<DossierState, String> {
     DossierState::from_api(s).ok_or_else(|| {
-        format!("unknown state `{s}` (en_construction, en_instruction, accepte, refuse, sans_suite)")
+        format!(
+            "unknown state `{s}` (en_construction, en_instruction, accepte, refuse, sans_suite)"
+        )
     })
 }
 
@@ -117,7 +119,11 @@ fn read_token(args: &ArchiveArgs) -> Result<String, String> {
 fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, String> {
     if let Some(since) = &common.since {
         time::OffsetDateTime::parse(since, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| format!("--since `{since}` is not an RFC 3339 date (e.g. 2024-01-31T00:00:00+01:00)"))?;
+            .map_err(|_| {
+                format!(
+                    "--since `{since}` is not an RFC 3339 date (e.g. 2024-01-31T00:00:00+01:00)"
+                )
+            })?;
     }
     let mut digests = common.digests.clone();
     if digests.is_empty() {
@@ -138,7 +144,9 @@ fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, 
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 /// `archive`.
@@ -171,7 +179,8 @@ fn client(url: &str, token: &str, common: &CommonArgs) -> Result<ApiClient, Stri
         max_attempts: common.retries,
         ..RetryPolicy::default()
     };
-    ApiClient::new(url, token, common.rate_limit, retry).map_err(|e| format!("cannot build the HTTP client: {e}"))
+    ApiClient::new(url, token, common.rate_limit, retry)
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
 async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress) -> u8 {
@@ -233,7 +242,10 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             Err(e) => return fatal(&format!("cannot start the fake DS API: {e}"), None),
         };
         let demarche = crate::fake::Dataset::sample().demarche_number();
-        eprintln!("fake DS API listening on {} (démarche {demarche})", server.graphql_url());
+        eprintln!(
+            "fake DS API listening on {} (démarche {demarche})",
+            server.graphql_url()
+        );
         let common = CommonArgs {
             states: Vec::new(),
             since: None,
@@ -269,7 +281,10 @@ pub fn run_fake_server(args: &FakeServerArgs) -> u8 {
         Some(spec) => {
             let parts: Vec<u64> = spec.split(':').filter_map(|p| p.parse().ok()).collect();
             let [dossiers, files, bytes] = parts[..] else {
-                return fatal(&format!("--generated `{spec}`: expected DOSSIERS:FILES:BYTES"), None);
+                return fatal(
+                    &format!("--generated `{spec}`: expected DOSSIERS:FILES:BYTES"),
+                    None,
+                );
             };
             crate::fake::Dataset::generated(
                 1,

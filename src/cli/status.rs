@@ -26,7 +26,10 @@ pub fn run(args: &StatusArgs) -> u8 {
         Ok(Some(s)) => s,
         Ok(None) => {
             return fatal(
-                &format!("`{}` is not a ds-archive output folder (no journal)", args.dir.display()),
+                &format!(
+                    "`{}` is not a ds-archive output folder (no journal)",
+                    args.dir.display()
+                ),
                 None,
             )
         }
@@ -55,9 +58,15 @@ pub fn run(args: &StatusArgs) -> u8 {
         })).collect::<Vec<_>>(),
     });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
     } else {
-        println!("archived dossiers: {} ({versions} bundle versions)", state.done.len());
+        println!(
+            "archived dossiers: {} ({versions} bundle versions)",
+            state.done.len()
+        );
         println!("failed: {}", state.failed.len());
         for (n, r) in &state.failed {
             println!("  dossier {n}: {r}");
@@ -72,11 +81,17 @@ pub fn run(args: &StatusArgs) -> u8 {
             println!("  dossier {n}: {} versions: {}", v.len(), names.join(", "));
         }
         if let Some(r) = last {
-            let status = r.finished_at.as_deref().map_or_else(|| "unfinished: rerun to resume".to_owned(), |f| format!("finished {f}"));
+            let status = r.finished_at.as_deref().map_or_else(
+                || "unfinished: rerun to resume".to_owned(),
+                |f| format!("finished {f}"),
+            );
             println!("last run: {} started {} ({status})", r.run_id, r.started_at);
         }
         if let Some(r) = state.finished_runs.last() {
-            println!("high-water mark: {} (next run lists dossiers modified since, minus 10 minutes)", r.started_at);
+            println!(
+                "high-water mark: {} (next run lists dossiers modified since, minus 10 minutes)",
+                r.started_at
+            );
         }
     }
     if state.failed.is_empty() {

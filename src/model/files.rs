@@ -29,7 +29,9 @@ pub fn attachments(dossier: &Value) -> Vec<Attachment> {
         let origin = Origin::Message {
             message_id: str_field(message, "id").unwrap_or_default().to_owned(),
             email: str_field(message, "email").unwrap_or_default().to_owned(),
-            created_at: str_field(message, "createdAt").unwrap_or_default().to_owned(),
+            created_at: str_field(message, "createdAt")
+                .unwrap_or_default()
+                .to_owned(),
         };
         files_of(message, &["attachments", "attachment"], &origin, &mut out);
     }
@@ -60,7 +62,12 @@ struct Row<'a> {
     repetition_label: &'a str,
 }
 
-fn walk_champ(champ: &Value, is_annotation: bool, row: Option<&Row<'_>>, out: &mut Vec<Attachment>) {
+fn walk_champ(
+    champ: &Value,
+    is_annotation: bool,
+    row: Option<&Row<'_>>,
+    out: &mut Vec<Attachment>,
+) {
     let champ_ref = ChampRef {
         champ_id: str_field(champ, "id").unwrap_or_default().to_owned(),
         champ_descriptor_id: str_field(champ, "champDescriptorId")
@@ -116,7 +123,10 @@ fn company_certificates(personne: &Value, champ: Option<&ChampRef>, out: &mut Ve
 /// Push the files found under the first of `keys` present on `holder`
 /// (a list of `File`, or a single `File`).
 fn files_of(holder: &Value, keys: &[&str], origin: &Origin, out: &mut Vec<Attachment>) {
-    let Some(found) = keys.iter().find_map(|k| holder.get(*k).filter(|v| !v.is_null())) else {
+    let Some(found) = keys
+        .iter()
+        .find_map(|k| holder.get(*k).filter(|v| !v.is_null()))
+    else {
         return;
     };
     let files: Vec<&Value> = match found {

@@ -25,7 +25,7 @@ pub(crate) enum Handled {
     Archived { number: u64, version: u32 },
     Unchanged(u64),
     Failed { number: u64, reason: String },
-    Abandoned(u64),
+    Abandoned,
     Fatal(Error),
 }
 
@@ -54,17 +54,21 @@ pub(crate) async fn handle(ctx: Arc<Ctx>, node: Value) -> Handled {
         return Handled::Fatal(Error::Usage("DS returned a dossier without number".into()));
     };
     if ctx.cancel.is_cancelled() {
-        return Handled::Abandoned(number);
+        return Handled::Abandoned;
     }
     let work = archive_dossier(&ctx, number, node);
     tokio::select! {
         handled = work => handled,
-        () = ctx.cancel.cancelled() => Handled::Abandoned(number),
+        () = ctx.cancel.cancelled() => Handled::Abandoned,
     }
 }
 
 async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
-    let updated_at = |n: &Value| model::str_field(n, "dateDerniereModification").unwrap_or_default().to_owned();
+    let updated_at = |n: &Value| {
+        model::str_field(n, "dateDerniereModification")
+            .unwrap_or_default()
+            .to_owned()
+    };
     let latest = ctx.journal.lock().await.state().latest(number).cloned();
     if let Some(done) = &latest {
         if done.updated_at == updated_at(&node) {
@@ -84,7 +88,10 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
                 };
             }
             Err(Stop::Changed(fresh)) => {
-                tracing::info!(dossier = number, "dossier changed at DS while archiving: starting over");
+                tracing::info!(
+                    dossier = number,
+                    "dossier changed at DS while archiving: starting over"
+                );
                 remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
                 node = fresh;
             }
@@ -126,10 +133,17 @@ fn remove_staging(dir: &Path, zip: &Path) {
 
 /// Build the bundle in staging and move it into place; return the journal
 /// event that makes it count.
-async fn build(ctx: &Ctx, number: u64, version: u32, name: &str, node: &Value) -> Result<Event, Stop> {
+async fn build(
+    ctx: &Ctx,
+    number: u64,
+    version: u32,
+    name: &str,
+    node: &Value,
+) -> Result<Event, Stop> {
     let staging = ctx.staging.join(name);
     remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
-    fs_err::create_dir_all(staging.join("data")).map_err(|e| Error::io("create staging bag", &staging, e))?;
+    fs_err::create_dir_all(staging.join("data"))
+        .map_err(|e| Error::io("create staging bag", &staging, e))?;
 
     let mut node = node.clone();
     let mut attachments = model::attachments(&node);
@@ -172,8 +186,10 @@ async fn build(ctx: &Ctx, number: u64, version: u32, name: &str, node: &Value) -
         (metadata::JSON_PATH.to_owned(), metadata::to_json(&meta)),
         (metadata::XML_PATH.to_owned(), metadata::to_xml(&meta)),
     ];
-    let mut payload: Vec<(String, Digests)> =
-        files.iter().map(|f| (f.bag_path.clone(), f.digests.clone())).collect();
+    let mut payload: Vec<(String, Digests)> = files
+        .iter()
+        .map(|f| (f.bag_path.clone(), f.digests.clone()))
+        .collect();
     for (path, bytes) in &generated {
         fsx::write_atomic(&staging.join(path), bytes)?;
         payload.push((path.clone(), download::hash_bytes(bytes, sha512)));
@@ -204,9 +220,10 @@ async fn build(ctx: &Ctx, number: u64, version: u32, name: &str, node: &Value) -
         let staged_zip = ctx.staging.join(format!("{name}.zip"));
         let mtime = zip_time(model::str_field(&node, "dateDerniereModification"));
         let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
-        let info = tokio::task::spawn_blocking(move || bundle::zip_bag(&bag, &top, &zip_path, mtime))
-            .await
-            .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??;
+        let info =
+            tokio::task::spawn_blocking(move || bundle::zip_bag(&bag, &top, &zip_path, mtime))
+                .await
+                .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??;
         fsx::rename_dir(&staging, &final_dir)?;
         fsx::persist_new(&staged_zip, &final_zip)?;
         info.sha256
@@ -218,7 +235,9 @@ async fn build(ctx: &Ctx, number: u64, version: u32, name: &str, node: &Value) -
     Ok(Event::DossierDone {
         number,
         version,
-        updated_at: model::str_field(&node, "dateDerniereModification").unwrap_or_default().to_owned(),
+        updated_at: model::str_field(&node, "dateDerniereModification")
+            .unwrap_or_default()
+            .to_owned(),
         name: name.to_owned(),
         zip_sha256,
         files: payload.len() as u64,
@@ -239,19 +258,22 @@ async fn download_all(
     let mut results: Vec<Option<Digests>> = vec![None; attachments.len()];
     let mut refreshes = 0;
     loop {
-        let pending: Vec<usize> = (0..attachments.len()).filter(|&i| results[i].is_none()).collect();
+        let pending: Vec<usize> = (0..attachments.len())
+            .filter(|&i| results[i].is_none())
+            .collect();
         if pending.is_empty() {
             break;
         }
-        let outcomes: Vec<(usize, Result<Digests, DownloadError>)> = futures_util::stream::iter(pending)
-            .map(|i| {
-                let dest = staging.join(&paths[i]);
-                let att = &attachments[i];
-                async move { (i, download_with_retry(ctx, att, &dest).await) }
-            })
-            .buffer_unordered(ctx.opts.concurrency.max(1))
-            .collect()
-            .await;
+        let outcomes: Vec<(usize, Result<Digests, DownloadError>)> =
+            futures_util::stream::iter(pending)
+                .map(|i| {
+                    let dest = staging.join(&paths[i]);
+                    let att = &attachments[i];
+                    async move { (i, download_with_retry(ctx, att, &dest).await) }
+                })
+                .buffer_unordered(ctx.opts.concurrency.max(1))
+                .collect()
+                .await;
         let mut refused = false;
         for (i, outcome) in outcomes {
             match outcome {
@@ -275,9 +297,14 @@ async fn download_all(
         if refused {
             refreshes += 1;
             if refreshes > 3 {
-                return Err(Stop::Failed("file URLs still refused after asking DS for fresh ones 3 times".into()));
+                return Err(Stop::Failed(
+                    "file URLs still refused after asking DS for fresh ones 3 times".into(),
+                ));
             }
-            tracing::info!(dossier = number, "file URLs expired: asking DS for fresh ones");
+            tracing::info!(
+                dossier = number,
+                "file URLs expired: asking DS for fresh ones"
+            );
             let fresh = fetch::dossier(&ctx.client, number)
                 .await
                 .map_err(|e| Stop::Failed(format!("cannot refresh file URLs: {e}")))?;
@@ -285,7 +312,10 @@ async fn download_all(
                 != model::str_field(node, "dateDerniereModification");
             let fresh_atts = model::attachments(&fresh);
             let same_files = fresh_atts.len() == attachments.len()
-                && fresh_atts.iter().zip(attachments.iter()).all(|(a, b)| a.filename == b.filename);
+                && fresh_atts
+                    .iter()
+                    .zip(attachments.iter())
+                    .all(|(a, b)| a.filename == b.filename);
             if moved || !same_files {
                 return Err(Stop::Changed(fresh));
             }
@@ -298,7 +328,11 @@ async fn download_all(
     Ok(results.into_iter().flatten().collect())
 }
 
-async fn download_with_retry(ctx: &Ctx, att: &Attachment, dest: &Path) -> Result<Digests, DownloadError> {
+async fn download_with_retry(
+    ctx: &Ctx,
+    att: &Attachment,
+    dest: &Path,
+) -> Result<Digests, DownloadError> {
     let policy = ctx.client.retry_policy().clone();
     let sha512 = ctx.opts.digests.contains(&DigestAlg::Sha512);
     let progress = ctx.progress.clone();
@@ -307,11 +341,17 @@ async fn download_with_retry(ctx: &Ctx, att: &Attachment, dest: &Path) -> Result
     loop {
         attempt += 1;
         let result = {
-            let _permit = ctx.downloads.acquire().await.map_err(|_| DownloadError::Transient("shutting down".into()))?;
+            let _permit = ctx
+                .downloads
+                .acquire()
+                .await
+                .map_err(|_| DownloadError::Transient("shutting down".into()))?;
             download::download(ctx.client.http(), att, dest, sha512, &on_bytes).await
         };
         match result {
-            Err(e @ (DownloadError::Transient(_) | DownloadError::Mismatch(_))) if attempt < policy.max_attempts => {
+            Err(e @ (DownloadError::Transient(_) | DownloadError::Mismatch(_)))
+                if attempt < policy.max_attempts =>
+            {
                 ctx.progress.retry();
                 let delay = policy.backoff(attempt);
                 tracing::warn!(file = %att.filename, attempt, "download failed, retrying: {e}");
@@ -385,7 +425,10 @@ mod tests {
     #[test]
     fn zip_time_follows_the_dossier() {
         let t = zip_time(Some("2024-03-05T10:12:30+01:00"));
-        assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute()), (2024, 3, 5, 10, 12));
+        assert_eq!(
+            (t.year(), t.month(), t.day(), t.hour(), t.minute()),
+            (2024, 3, 5, 10, 12)
+        );
         assert_eq!(zip_time(None), zip::DateTime::default());
     }
 }

@@ -54,7 +54,10 @@ impl Summary {
     /// Whether the run changed the archive.
     #[must_use]
     pub fn changed_anything(&self) -> bool {
-        !(self.new.is_empty() && self.updated.is_empty() && self.failed.is_empty() && self.deleted.is_empty())
+        !(self.new.is_empty()
+            && self.updated.is_empty()
+            && self.failed.is_empty()
+            && self.deleted.is_empty())
     }
 
     /// The readable summary printed on stderr.
@@ -133,7 +136,9 @@ pub(crate) fn clean_leftovers(out: &Path, staging: &Path, state: &State) -> Resu
     let entries = fs_err::read_dir(out).map_err(|e| Error::io("list output folder", out, e))?;
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else { continue };
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
         let base = name.strip_suffix(".zip").unwrap_or(name);
         if !is_bundle_name(base) || done.contains(base) {
             continue;
@@ -152,7 +157,9 @@ pub(crate) fn clean_leftovers(out: &Path, staging: &Path, state: &State) -> Resu
 
 /// `dossier-<digits>` or `dossier-<digits>.v<digits>`.
 fn is_bundle_name(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("dossier-") else { return false };
+    let Some(rest) = name.strip_prefix("dossier-") else {
+        return false;
+    };
     let (num, version) = match rest.split_once(".v") {
         Some((n, v)) => (n, Some(v)),
         None => (rest, None),
@@ -170,15 +177,28 @@ pub(crate) fn bag_info(ctx: &Ctx, node: &Value, number: u64) -> Result<BagInfo, 
         .and_then(|s| model::str_field(s, "organisme").or_else(|| model::str_field(s, "nom")))
         .unwrap_or("demarches-simplifiees.fr");
     let mut info = BagInfo::new();
-    let mut push = |label: &str, value: String| info.push(label, value).map(|_| ()).map_err(|e| e.to_string());
+    let mut push = |label: &str, value: String| {
+        info.push(label, value)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
     push("Source-Organization", organisation.to_owned())?;
     push("External-Identifier", number.to_string())?;
     push(
         "External-Description",
-        format!("Dossier {number} de la démarche {} « {title} »", ctx.opts.demarche),
+        format!(
+            "Dossier {number} de la démarche {} « {title} »",
+            ctx.opts.demarche
+        ),
     )?;
-    push("Bagging-Date", ctx.started_at.get(..10).unwrap_or_default().to_owned())?;
-    push("Bag-Group-Identifier", format!("demarche-{}", ctx.opts.demarche))?;
+    push(
+        "Bagging-Date",
+        ctx.started_at.get(..10).unwrap_or_default().to_owned(),
+    )?;
+    push(
+        "Bag-Group-Identifier",
+        format!("demarche-{}", ctx.opts.demarche),
+    )?;
     if let Some(id) = model::str_field(node, "id") {
         push("Internal-Sender-Identifier", id.to_owned())?;
     }
@@ -206,7 +226,10 @@ pub fn run_manifest(state: &State) -> String {
         .map(|v| (format!("{}.zip", v.name), v.zip_sha256.as_str()))
         .collect();
     lines.sort();
-    lines.iter().map(|(name, sha)| format!("{sha}  {name}\n")).collect()
+    lines
+        .iter()
+        .map(|(name, sha)| format!("{sha}  {name}\n"))
+        .collect()
 }
 
 /// Write `path` only if its content differs (keeps mtimes of a no-op rerun).
@@ -217,8 +240,16 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
     fsx::write_atomic(path, bytes)
 }
 
-pub(crate) fn write_run_files(out: &Path, ctx: &Ctx, state: &State, summary: &Summary) -> Result<()> {
-    write_if_changed(&out.join("manifest-sha256.txt"), run_manifest(state).as_bytes())?;
+pub(crate) fn write_run_files(
+    out: &Path,
+    ctx: &Ctx,
+    state: &State,
+    summary: &Summary,
+) -> Result<()> {
+    write_if_changed(
+        &out.join("manifest-sha256.txt"),
+        run_manifest(state).as_bytes(),
+    )?;
     let report = report_json(ctx, state, summary);
     let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
     bytes.push(b'\n');

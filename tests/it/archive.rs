@@ -20,7 +20,10 @@ fn archives_the_whole_sample_demarche() {
     for n in &numbers {
         let bag = out.join(format!("dossier-{n}"));
         assert!(bag.join("bagit.txt").is_file(), "no bag for dossier {n}");
-        assert!(out.join(format!("dossier-{n}.zip")).is_file(), "no zip for dossier {n}");
+        assert!(
+            out.join(format!("dossier-{n}.zip")).is_file(),
+            "no zip for dossier {n}"
+        );
 
         // Every file DS holds for the dossier is in the bag, byte for byte
         // (names may be sanitised: compare contents, as a multiset).
@@ -42,7 +45,8 @@ fn archives_the_whole_sample_demarche() {
 
         // metadata.json tells the truth about the dossier.
         let meta: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(bag.join("data/metadata.json")).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(bag.join("data/metadata.json")).unwrap())
+                .unwrap();
         let source = dataset.dossier_json(*n).unwrap();
         assert_eq!(meta["id"], serde_json::json!(n));
         let legacy = match source["state"].as_str().unwrap() {
@@ -56,7 +60,8 @@ fn archives_the_whole_sample_demarche() {
         assert_eq!(meta["state"], legacy, "dossier {n}");
         for f in meta["files"].as_array().unwrap() {
             let path = bag.join(f["path"].as_str().unwrap());
-            let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("{} listed but absent", path.display()));
+            let bytes = std::fs::read(&path)
+                .unwrap_or_else(|_| panic!("{} listed but absent", path.display()));
             assert_eq!(f["size"], serde_json::json!(bytes.len()));
         }
     }
@@ -71,8 +76,15 @@ fn archives_the_whole_sample_demarche() {
         assert!(!path.chars().any(char::is_control), "{path:?}");
         for component in path.split('/') {
             assert!(component.len() <= 255, "{path}");
-            let stem = component.split('.').next().unwrap_or_default().to_ascii_uppercase();
-            assert!(!["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str()), "{path}");
+            let stem = component
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            assert!(
+                !["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str()),
+                "{path}"
+            );
         }
     }
 }
@@ -103,12 +115,20 @@ fn zips_hold_the_same_bytes_as_the_folders_and_standard_tools_agree() {
                 continue;
             }
             let name = entry.name().to_owned();
-            let rel = name.strip_prefix(&format!("{stem}/")).unwrap_or_else(|| panic!("{name} outside {stem}/")).to_owned();
+            let rel = name
+                .strip_prefix(&format!("{stem}/"))
+                .unwrap_or_else(|| panic!("{name} outside {stem}/"))
+                .to_owned();
             let mut bytes = Vec::new();
             entry.read_to_end(&mut bytes).unwrap();
             in_zip.insert(rel, bytes);
         }
-        assert_eq!(in_zip, folder, "{} differs from its folder", zip_path.display());
+        assert_eq!(
+            in_zip,
+            folder,
+            "{} differs from its folder",
+            zip_path.display()
+        );
     }
 
     if have_tool("sha256sum") {
@@ -121,14 +141,22 @@ fn zips_hold_the_same_bytes_as_the_folders_and_standard_tools_agree() {
     }
     if have_tool("unzip") {
         for zip_path in &zips {
-            let t = std::process::Command::new("unzip").arg("-tq").arg(zip_path).output().unwrap();
+            let t = std::process::Command::new("unzip")
+                .arg("-tq")
+                .arg(zip_path)
+                .output()
+                .unwrap();
             assert!(t.status.success(), "{}", text(&t));
         }
     }
     if have_tool("bagit.py") {
         for zip_path in &zips {
             let bag = out.join(zip_path.file_stem().unwrap());
-            let v = std::process::Command::new("bagit.py").arg("--validate").arg(&bag).output().unwrap();
+            let v = std::process::Command::new("bagit.py")
+                .arg("--validate")
+                .arg(&bag)
+                .output()
+                .unwrap();
             assert!(v.status.success(), "{}", text(&v));
         }
     }
@@ -155,7 +183,12 @@ fn a_bad_token_is_fatal_and_writes_no_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     let run = ds_archive()
-        .args(["archive", "--demarche", &fake.demarche().to_string(), "--out"])
+        .args([
+            "archive",
+            "--demarche",
+            &fake.demarche().to_string(),
+            "--out",
+        ])
         .arg(&out)
         .args(["--api-url", &fake.url()])
         .env("DS_API_TOKEN", "not-the-token")

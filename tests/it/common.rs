@@ -32,7 +32,9 @@ impl Fake {
             .enable_all()
             .build()
             .expect("runtime");
-        let server = rt.block_on(FakeServer::start(config)).expect("fake DS API starts");
+        let server = rt
+            .block_on(FakeServer::start(config))
+            .expect("fake DS API starts");
         Self { server, rt }
     }
 
@@ -47,11 +49,16 @@ impl Fake {
     /// `ds-archive archive` against this fake into `out`, with extra args.
     pub fn archive(&self, out: &Path, extra: &[&str]) -> Output {
         let mut cmd = ds_archive();
-        cmd.args(["archive", "--demarche", &self.demarche().to_string(), "--out"])
-            .arg(out)
-            .args(["--api-url", &self.url(), "--rate-limit", "400"])
-            .args(extra)
-            .env("DS_API_TOKEN", TOKEN);
+        cmd.args([
+            "archive",
+            "--demarche",
+            &self.demarche().to_string(),
+            "--out",
+        ])
+        .arg(out)
+        .args(["--api-url", &self.url(), "--rate-limit", "400"])
+        .args(extra)
+        .env("DS_API_TOKEN", TOKEN);
         cmd.output().expect("ds-archive runs")
     }
 }
@@ -96,7 +103,12 @@ pub fn tree(dir: &Path, skip_state: bool) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("prefix")
+            .to_string_lossy()
+            .replace('\\', "/");
         if skip_state && rel.starts_with(".ds-archive") {
             continue;
         }
