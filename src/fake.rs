@@ -27,6 +27,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use clock::freeze_render_time;
 pub use content::ContentError;
 pub use dataset::{Dataset, DatasetError, DatasetHandle, DELETION_REASONS};
 pub use faults::{Faults, Stats};

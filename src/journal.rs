@@ -34,6 +34,10 @@ pub enum Event {
         /// The `updatedSince` the listing uses, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         updated_since: Option<String>,
+        /// The real clock at the start (`started_at` may be pinned by
+        /// `SOURCE_DATE_EPOCH`); the next run's high-water mark.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock_at: Option<String>,
     },
     /// Every dossier of the listing up to this cursor was handled.
     Cursor {
@@ -135,6 +139,9 @@ pub struct RunInfo {
     pub demarche: u64,
     /// Listing filter.
     pub updated_since: Option<String>,
+    /// When the run started by the real clock: dossiers modified at DS
+    /// after this (minus an overlap) are what the next run must list.
+    pub high_water: String,
     /// Last cursor per listing.
     pub cursors: BTreeMap<String, String>,
     /// Finished?
@@ -150,6 +157,7 @@ impl State {
                 started_at,
                 demarche,
                 updated_since,
+                clock_at,
             } => {
                 let same = self.last_run.as_ref().is_some_and(|r| r.run_id == *run_id);
                 if !same {
@@ -158,6 +166,7 @@ impl State {
                         started_at: started_at.clone(),
                         demarche: *demarche,
                         updated_since: updated_since.clone(),
+                        high_water: clock_at.clone().unwrap_or_else(|| started_at.clone()),
                         ..RunInfo::default()
                     });
                 }

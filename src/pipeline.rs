@@ -103,6 +103,7 @@ pub async fn archive(
         started_at: started_at.clone(),
         demarche: opts.demarche,
         updated_since: updated_since.clone(),
+        clock_at: Some(report::now_rfc3339()),
     })?;
     let staging = opts.out.join(STATE_DIR).join("staging");
     report::clean_leftovers(&opts.out, &staging, journal.state())?;
@@ -187,7 +188,7 @@ fn choose_run(journal: &Journal, opts: &Options) -> (String, String, Option<Stri
             .iter()
             .rev()
             .find(|r| r.demarche == opts.demarche)
-            .and_then(|r| report::minus_secs(&r.started_at, OVERLAP_SECS))
+            .and_then(|r| report::minus_secs(&r.high_water, OVERLAP_SECS))
     });
     (run_id, started_at, since, false)
 }

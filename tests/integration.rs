@@ -15,6 +15,8 @@ mod fake;
 mod inventory;
 #[path = "it/metadata.rs"]
 mod metadata;
+#[path = "it/runs.rs"]
+mod runs;
 #[path = "it/seda.rs"]
 mod seda;
 #[path = "it/verify.rs"]

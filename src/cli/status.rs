@@ -51,7 +51,7 @@ pub fn run(args: &StatusArgs) -> u8 {
             "updated_since": r.updated_since,
             "pending": r.finished_at.is_none(),
         })),
-        "high_water_mark": state.finished_runs.last().map(|r| &r.started_at),
+        "high_water_mark": state.finished_runs.last().map(|r| &r.high_water),
         "dossiers": state.done.iter().map(|(n, v)| json!({
             "number": n,
             "versions": v.iter().map(|x| json!({"version": x.version, "name": x.name, "updated_at": x.updated_at})).collect::<Vec<_>>(),

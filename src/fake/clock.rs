@@ -51,6 +51,25 @@ pub(crate) fn paris_now() -> String {
     format_paris(i64::try_from(now_epoch()).unwrap_or(0))
 }
 
+/// Render time of generated files (dossier PDF, GeoJSON), frozen by
+/// [`freeze_render_time`] (0: the real clock).
+static FROZEN_RENDER_TIME: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Freeze the time generated files are rendered at (their text and
+/// `createdAt`), so two downloads give the same bytes. For tests that compare
+/// two archives byte for byte; DS itself renders at the current time.
+pub fn freeze_render_time(epoch_secs: i64) {
+    FROZEN_RENDER_TIME.store(epoch_secs, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// When a generated file is rendered: now, or the frozen time.
+pub(crate) fn render_now() -> String {
+    match FROZEN_RENDER_TIME.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => paris_now(),
+        t => format_paris(t),
+    }
+}
+
 /// The Paris offset at a UTC instant: +02:00 from the last Sunday of March
 /// 01:00 UTC to the last Sunday of October 01:00 UTC, +01:00 otherwise.
 fn paris_offset(utc: OffsetDateTime) -> UtcOffset {

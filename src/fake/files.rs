@@ -213,7 +213,7 @@ fn dossier_pdf(dossier: &Value) -> Vec<u8> {
         .unwrap_or_default();
     let text = format!(
         "Dossier n. {number} - etat {state} - genere le {}",
-        clock::paris_now()
+        clock::render_now()
     );
     let stream = format!("BT /F1 12 Tf 50 790 Td ({text}) Tj ET");
     let objects = [

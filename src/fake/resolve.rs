@@ -376,7 +376,7 @@ impl ObjectValue for GeneratedFile<'_> {
             "checksum" => "".into(),
             "byteSizeBigInt" => "0".into(),
             "byteSize" => 0.into(),
-            "createdAt" => clock::paris_now().into(),
+            "createdAt" => clock::render_now().into(),
             "virusScanResult" => "safe".into(),
             "url" => format!(
                 "{}/api/v2/dossiers/{kind}/{}",

@@ -184,8 +184,9 @@ mod tests {
     }
 
     #[test]
-    fn percent_is_kept() {
-        assert_eq!(s("100% sûr.pdf"), "100% sûr.pdf");
+    fn percent_is_replaced_so_standard_tools_can_check_bags() {
+        assert_eq!(s("100% sûr.pdf"), "100_ sûr.pdf");
+        assert_eq!(s("%0A%25.txt"), "_0A_25.txt");
     }
 
     #[test]

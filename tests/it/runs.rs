@@ -1,0 +1,478 @@
+//! Runs that survive: resume after `kill -9` and Ctrl-C, reruns that change
+//! nothing, new versions of changed dossiers, deletions, every DS fault, the
+//! lock. Always through the real binary against the fake DS API.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use ds_archive::fake::{FakeConfig, Faults};
+use serde_json::Value;
+
+use crate::common::{ds_archive, text, tree, Fake, TOKEN};
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+/// Every file outside the state folder, with its bytes and modification time.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && !e.path().to_string_lossy().contains(".ds-archive"))
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            (
+                e.path().to_owned(),
+                (std::fs::read(e.path()).unwrap(), meta.modified().unwrap()),
+            )
+        })
+        .collect()
+}
+
+fn spawn_archive(fake: &Fake, out: &Path, extra: &[&str]) -> Child {
+    ds_archive()
+        .args([
+            "archive",
+            "--demarche",
+            &fake.demarche().to_string(),
+            "--out",
+        ])
+        .arg(out)
+        .args(["--api-url", &fake.url(), "--rate-limit", "400"])
+        .args(extra)
+        .env("DS_API_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn done_lines(out: &Path) -> usize {
+    std::fs::read_to_string(out.join(".ds-archive/journal.jsonl"))
+        .map(|j| j.matches("\"dossier_done\"").count())
+        .unwrap_or(0)
+}
+
+/// Wait (bounded) until `cond` holds, polling: the condition is what the
+/// test waits for, not a duration.
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn staging_busy(out: &Path) -> bool {
+    std::fs::read_dir(out.join(".ds-archive/staging")).is_ok_and(|mut d| d.next().is_some())
+}
+
+/// The archive folder minus what legitimately differs between two runs:
+/// the state folder and `report.json` (run ids, durations).
+fn comparable(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut t = tree(out, true);
+    t.remove("report.json");
+    t
+}
+
+#[test]
+fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
+    // Generated PDFs embed their render time: freeze it so two runs can be
+    // compared byte for byte.
+    ds_archive::fake::freeze_render_time(1_735_689_600);
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean");
+    let run = fake.archive(&clean, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let expected = comparable(&clean);
+
+    fake.server
+        .faults()
+        .set_slow_body(Some(Duration::from_micros(300)));
+    type KillPoint = (&'static str, Box<dyn Fn(&Path) -> bool>);
+    let points: Vec<KillPoint> = vec![
+        ("mid-download of the first dossier", Box::new(staging_busy)),
+        ("after 3 dossiers", Box::new(|o: &Path| done_lines(o) >= 3)),
+        (
+            "after 20 dossiers, mid-dossier",
+            Box::new(|o: &Path| done_lines(o) >= 20 && staging_busy(o)),
+        ),
+    ];
+    for (i, (name, point)) in points.iter().enumerate() {
+        let out = dir.path().join(format!("killed-{i}"));
+        let mut child = spawn_archive(&fake, &out, &["--concurrency", "2"]);
+        wait_until(name, || point(&out));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let total = fake.server.dataset().dossier_numbers().len();
+        assert!(
+            done_lines(&out) < total,
+            "{name}: the run finished before the kill"
+        );
+
+        let rerun = fake.archive(&out, &[]);
+        assert_eq!(rerun.status.code(), Some(0), "{name}: {}", text(&rerun));
+        let got = comparable(&out);
+        let missing: Vec<_> = expected.keys().filter(|k| !got.contains_key(*k)).collect();
+        let extra: Vec<_> = got.keys().filter(|k| !expected.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name}: missing {missing:?}, extra {extra:?}"
+        );
+        for (path, bytes) in &expected {
+            assert!(
+                got[path] == *bytes,
+                "{name}: {path} differs from the clean run"
+            );
+        }
+        assert!(!staging_busy(&out), "{name}: staging left behind");
+    }
+    fake.server.faults().clear();
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_130_and_the_rerun_resumes() {
+    let fake = Fake::start();
+    fake.server
+        .faults()
+        .set_slow_body(Some(Duration::from_millis(1)));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let child = spawn_archive(&fake, &out, &[]);
+    wait_until("a first dossier", || done_lines(&out) >= 1);
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("resume"), "{stderr}");
+    fake.server.faults().clear();
+
+    let before = done_lines(&out);
+    let rerun = fake.archive(&out, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    let total = fake.server.dataset().dossier_numbers().len();
+    assert_eq!(
+        done_lines(&out),
+        total,
+        "each dossier done exactly once (had {before})"
+    );
+    let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+}
+
+#[test]
+fn a_rerun_with_nothing_changed_lists_only_and_rewrites_nothing() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let first = fake.archive(&out, &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let before = snapshot(&out);
+    let stats = fake.server.stats();
+
+    let second = fake.archive(&out, &[]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    let after_stats = fake.server.stats();
+    assert_eq!(
+        after_stats.file_requests, stats.file_requests,
+        "a file was downloaded again"
+    );
+    let dossier_requests = after_stats
+        .graphql_by_operation
+        .get("getDossier")
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(
+        dossier_requests,
+        stats
+            .graphql_by_operation
+            .get("getDossier")
+            .copied()
+            .unwrap_or(0)
+    );
+    assert_eq!(snapshot(&out), before, "a file was rewritten");
+    assert!(String::from_utf8_lossy(&second.stderr).contains("0 new, 0 updated"));
+}
+
+#[test]
+fn a_dossier_changed_at_ds_gets_a_new_version_and_the_old_one_stays() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    assert_eq!(fake.archive(&out, &[]).status.code(), Some(0));
+    let number = fake.server.dataset().dossier_numbers()[4];
+    let v1 = snapshot(&out);
+
+    let changed = fake
+        .server
+        .dataset()
+        .update_dossier(number, |d| {
+            d["motivation"] = "Motivation revue après recours".into()
+        })
+        .unwrap();
+    assert!(changed);
+    let rerun = fake.archive(&out, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+
+    // Version 1 untouched, byte for byte and in time.
+    let now = snapshot(&out);
+    for (path, old) in &v1 {
+        if path.ends_with("report.json")
+            || path.ends_with("manifest-sha256.txt")
+            || path.ends_with("dossiers.csv")
+        {
+            continue;
+        }
+        assert_eq!(now.get(path), Some(old), "{} changed", path.display());
+    }
+    let v2 = out.join(format!("dossier-{number}.v2"));
+    assert!(v2.join("bagit.txt").is_file());
+    assert!(out.join(format!("dossier-{number}.v2.zip")).is_file());
+    let meta = json(&v2.join("data/metadata.json"));
+    assert_eq!(meta["motivation"], "Motivation revue après recours");
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["updated"], serde_json::json!([number]));
+    let manifest = std::fs::read_to_string(out.join("manifest-sha256.txt")).unwrap();
+    assert!(
+        manifest.contains(&format!("dossier-{number}.zip"))
+            && manifest.contains(&format!("dossier-{number}.v2.zip"))
+    );
+
+    let status = ds_archive()
+        .args(["status", "--json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let entry = status["dossiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["number"] == number)
+        .unwrap();
+    assert_eq!(entry["versions"].as_array().unwrap().len(), 2);
+    let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+}
+
+#[test]
+fn deletions_at_ds_are_recorded_and_bundles_stay() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    assert_eq!(fake.archive(&out, &[]).status.code(), Some(0));
+    let number = fake.server.dataset().dossier_numbers()[0];
+    assert!(fake
+        .server
+        .dataset()
+        .delete_dossier(number, "user_request", true));
+    let rerun = fake.archive(&out, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    let report = json(&out.join("report.json"));
+    let deleted = report["deleted"].as_array().unwrap();
+    assert!(
+        deleted.iter().any(|d| d["number"] == number
+            && d["reason"] == "user_request"
+            && d["pending"] == true),
+        "{deleted:?}"
+    );
+    assert!(
+        out.join(format!("dossier-{number}.zip")).is_file(),
+        "the bundle of a deleted dossier stays"
+    );
+    let status = ds_archive().args(["status"]).arg(&out).output().unwrap();
+    assert!(String::from_utf8_lossy(&status.stdout)
+        .contains(&format!("dossier {number}: user_request")));
+}
+
+fn with_faults(
+    setup: impl FnOnce(&Faults),
+    extra: &[&str],
+) -> (Fake, tempfile::TempDir, std::process::Output) {
+    let fake = Fake::start();
+    setup(&fake.server.faults());
+    let dir = tempfile::tempdir().unwrap();
+    let run = fake.archive(&dir.path().join("a"), extra);
+    (fake, dir, run)
+}
+
+fn assert_complete(fake: &Fake, out: &Path) {
+    for n in fake.server.dataset().dossier_numbers() {
+        assert!(
+            out.join(format!("dossier-{n}.zip")).is_file(),
+            "dossier {n} missing"
+        );
+    }
+    let verify = ds_archive().arg("verify").arg(out).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+}
+
+#[test]
+fn server_errors_and_dropped_connections_are_retried() {
+    let (fake, dir, run) = with_faults(
+        |f| {
+            f.fail_graphql(2, 502);
+            f.close_graphql_connections(1);
+            f.fail_downloads(3, 503);
+        },
+        &["--state", "accepte"],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let out = dir.path().join("a");
+    let report = json(&out.join("report.json"));
+    assert!(
+        report["requests"]["retries"].as_u64().unwrap() >= 3,
+        "{report}"
+    );
+    let _ = fake;
+}
+
+#[test]
+fn cut_bodies_are_never_kept() {
+    let (fake, dir, run) = with_faults(|f| f.cut_downloads(4), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert_complete(&fake, &dir.path().join("a"));
+}
+
+#[test]
+fn graphql_timeouts_shrink_the_page_and_lose_nothing() {
+    let (fake, dir, run) = with_faults(
+        |f| f.timeout_graphql_when_first_above(3, 10),
+        &["--page-size", "40"],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("smaller page"),
+        "{}",
+        text(&run)
+    );
+    assert_complete(&fake, &dir.path().join("a"));
+}
+
+#[test]
+fn refused_file_urls_are_refreshed_from_ds() {
+    let (fake, dir, run) = with_faults(|f| f.fail_downloads(2, 403), &["--state", "refuse"]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        fake.server
+            .stats()
+            .graphql_by_operation
+            .get("getDossier")
+            .copied()
+            .unwrap_or(0)
+            >= 1
+    );
+    let _ = dir;
+}
+
+#[test]
+fn urls_that_stay_expired_fail_their_dossiers_without_bundles() {
+    let (_fake, dir, run) = with_faults(|f| f.set_url_ttl_secs(0), &["--state", "sans_suite"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("refused"),
+        "{}",
+        text(&run)
+    );
+    let bundles: Vec<_> = tree(&dir.path().join("a"), true)
+        .into_keys()
+        .filter(|k| k.starts_with("dossier-"))
+        .collect();
+    assert!(bundles.is_empty(), "{bundles:?}");
+}
+
+#[test]
+fn a_file_that_never_matches_its_md5_fails_only_its_dossier() {
+    let fake = Fake::start();
+    let number = fake.server.dataset().dossier_numbers()[0];
+    let (name, _) = fake
+        .server
+        .dataset()
+        .file_contents(number)
+        .into_iter()
+        .next()
+        .unwrap();
+    fake.server.faults().corrupt_file(number, &name);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let run = fake.archive(&out, &["--retries", "2"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(&format!("dossier {number}")) && stderr.contains("checksum"),
+        "{stderr}"
+    );
+    assert!(!out.join(format!("dossier-{number}")).exists());
+    assert!(!out.join(format!("dossier-{number}.zip")).exists());
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["failed"][0]["number"], number);
+    let others = fake.server.dataset().dossier_numbers().len() - 1;
+    assert_eq!(done_lines(&out), others);
+    let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "what is there is valid: {}",
+        text(&verify)
+    );
+
+    // Once DS serves the right bytes, the rerun completes the archive.
+    fake.server.faults().clear();
+    let rerun = fake.archive(&out, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    assert!(out.join(format!("dossier-{number}.zip")).is_file());
+}
+
+#[test]
+fn ds_rate_limit_is_waited_out() {
+    let fake = Fake::with(FakeConfig {
+        token: TOKEN.into(),
+        rate_limit_per_minute: 3,
+        ..FakeConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let run = fake.archive(
+        &dir.path().join("a"),
+        &["--state", "refuse", "--page-size", "2"],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        fake.server.stats().rate_limited >= 1,
+        "the test never hit the limit"
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("429"),
+        "{}",
+        text(&run)
+    );
+}
+
+#[test]
+fn a_second_run_on_the_same_folder_is_refused() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let held = ds_archive::journal::Journal::open(&out).unwrap();
+    let run = fake.archive(&out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("locked"),
+        "{}",
+        text(&run)
+    );
+    drop(held);
+    // A lock whose holder is gone (here: dropped) is taken over.
+    let run = fake.archive(&out, &["--state", "refuse"]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+}
