@@ -173,7 +173,11 @@ pub async fn download(
         let _ = tokio::fs::remove_file(dest).await;
     }
     let digests = result?;
-    check_against_ds(att, &digests).map_err(DownloadError::Mismatch)?;
+    if let Err(why) = check_against_ds(att, &digests) {
+        // Never leave bytes DS does not vouch for under a final name.
+        let _ = tokio::fs::remove_file(dest).await;
+        return Err(DownloadError::Mismatch(why));
+    }
     Ok(digests)
 }
 

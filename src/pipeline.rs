@@ -26,7 +26,7 @@ use crate::api::{ApiClient, ApiError};
 use crate::error::{Error, Result};
 use crate::fetch::{self, Listing, Pager};
 use crate::journal::{Event, Journal, STATE_DIR};
-use crate::model::{DigestAlg, DossierState};
+use crate::model::{self, DigestAlg, DossierState};
 use crate::progress::{Outcome, Progress};
 
 pub use report::Summary;
@@ -108,6 +108,10 @@ pub async fn archive(
     let staging = opts.out.join(STATE_DIR).join("staging");
     report::clean_leftovers(&opts.out, &staging, journal.state())?;
 
+    // Signed URLs expire within the hour and change at every request: they
+    // are kept out of every file we write.
+    let mut demarche = demarche;
+    dossier::strip_urls(&mut demarche);
     let ctx = Arc::new(Ctx {
         downloads: Semaphore::new(opts.concurrency.max(1)),
         client,
@@ -140,6 +144,9 @@ pub async fn archive(
         }
     }
 
+    if !ctx.cancel.is_cancelled() {
+        retry_failed(&ctx, &seen, &mut summary).await?;
+    }
     if !ctx.cancel.is_cancelled() {
         record_deletions(&ctx, &mut summary).await?;
     }
@@ -231,27 +238,7 @@ async fn list_and_archive(
             .collect()
             .await;
         for handled in results {
-            match handled {
-                dossier::Handled::Archived { number, version } => {
-                    ctx.progress.dossier(Outcome::Archived);
-                    if version > 1 {
-                        summary.updated.push(number);
-                    } else {
-                        summary.new.push(number);
-                    }
-                }
-                dossier::Handled::Unchanged(number) => {
-                    ctx.progress.dossier(Outcome::Unchanged);
-                    summary.unchanged.push(number);
-                }
-                dossier::Handled::Failed { number, reason } => {
-                    ctx.progress.dossier(Outcome::Failed);
-                    tracing::error!(dossier = number, "dossier failed: {reason}");
-                    summary.failed.push((number, reason));
-                }
-                dossier::Handled::Abandoned => {}
-                dossier::Handled::Fatal(e) => return Err(e),
-            }
+            tally(ctx, handled, summary)?;
         }
         if ctx.cancel.is_cancelled() {
             return Ok(());
@@ -264,6 +251,43 @@ async fn list_and_archive(
             })?;
         }
     }
+}
+
+/// Dossiers that failed in an earlier run and were not listed in this one
+/// (an incremental listing only returns what changed): ask DS for each again.
+async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summary) -> Result<()> {
+    let failed: Vec<u64> = {
+        let j = ctx.journal.lock().await;
+        j.state()
+            .failed
+            .keys()
+            .copied()
+            .filter(|n| !seen.contains(n))
+            .collect()
+    };
+    for number in failed {
+        if ctx.cancel.is_cancelled() {
+            break;
+        }
+        let node = match fetch::dossier(&ctx.client, number).await {
+            Ok(node) => node,
+            Err(e) => {
+                summary
+                    .failed
+                    .push((number, format!("cannot fetch it again: {e}")));
+                continue;
+            }
+        };
+        if !ctx.opts.states.is_empty() {
+            let state = model::str_field(&node, "state").and_then(DossierState::from_api);
+            if !state.is_some_and(|s| ctx.opts.states.contains(&s)) {
+                continue;
+            }
+        }
+        let handled = dossier::handle(Arc::clone(ctx), node).await;
+        tally(ctx, handled, summary)?;
+    }
+    Ok(())
 }
 
 async fn record_deletions(ctx: &Arc<Ctx>, summary: &mut Summary) -> Result<()> {
@@ -292,6 +316,32 @@ async fn record_deletions(ctx: &Arc<Ctx>, summary: &mut Summary) -> Result<()> {
             })?;
             summary.deleted.push(d);
         }
+    }
+    Ok(())
+}
+
+/// Count a handled dossier in the summary; a fatal error stops the run.
+fn tally(ctx: &Ctx, handled: dossier::Handled, summary: &mut Summary) -> Result<()> {
+    match handled {
+        dossier::Handled::Archived { number, version } => {
+            ctx.progress.dossier(Outcome::Archived);
+            if version > 1 {
+                summary.updated.push(number);
+            } else {
+                summary.new.push(number);
+            }
+        }
+        dossier::Handled::Unchanged(number) => {
+            ctx.progress.dossier(Outcome::Unchanged);
+            summary.unchanged.push(number);
+        }
+        dossier::Handled::Failed { number, reason } => {
+            ctx.progress.dossier(Outcome::Failed);
+            tracing::error!(dossier = number, "dossier failed: {reason}");
+            summary.failed.push((number, reason));
+        }
+        dossier::Handled::Abandoned => {}
+        dossier::Handled::Fatal(e) => return Err(e),
     }
     Ok(())
 }

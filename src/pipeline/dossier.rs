@@ -364,7 +364,7 @@ async fn download_with_retry(
 
 /// Remove `url` from every `File` object: signed, short-lived, and different
 /// at each request.
-fn strip_urls(v: &mut Value) {
+pub(crate) fn strip_urls(v: &mut Value) {
     match v {
         Value::Object(map) => {
             let is_file = map.get("__typename").and_then(Value::as_str) == Some("File")
