@@ -87,10 +87,12 @@ pub fn verify_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Error> 
     }
     let mut jobs = Vec::new();
     let mut archives = Vec::new();
+    let mut sips = Vec::new();
     for path in paths {
         match classify(path)? {
             Target::Bag => jobs.push(Job::new(path.to_path_buf(), display_name(path), false)),
             Target::Zip => jobs.push(Job::new(path.to_path_buf(), display_name(path), true)),
+            Target::Sip => sips.push(path.clone()),
             Target::Archive(plan) => {
                 let first = jobs.len();
                 let pairs = plan.pairs();
@@ -134,8 +136,60 @@ pub fn verify_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Error> 
         };
         report.add_bundle(summary, named(result.outcome.findings, &job.name));
     }
+    for sip in sips {
+        let (summary, findings) = sip_findings(&sip);
+        report.add_bundle(summary, findings);
+    }
     report.finish();
     Ok(report)
+}
+
+/// A zip whose root holds a SEDA manifest rather than one bag folder.
+fn is_sip(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(zip) = zip::ZipArchive::new(file) else {
+        return false;
+    };
+    let found = zip
+        .file_names()
+        .any(|n| n == "manifest.xml" || (!n.contains('/') && n.ends_with("_manifest.xml")));
+    found
+}
+
+/// Verify a SEDA SIP (digests and sizes against `Content/`, layout, XSD) and
+/// express its problems as findings with stable codes.
+fn sip_findings(path: &Path) -> (BundleSummary, Vec<Finding>) {
+    let sip = crate::seda::verify_sip(path);
+    let name = display_name(path);
+    let to_finding = |p: &crate::seda::SipProblem| {
+        let code = Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == p.code)
+            .unwrap_or(Code::SipManifest);
+        Finding::new(
+            code,
+            name.clone(),
+            p.path.clone().unwrap_or_default(),
+            p.message.clone(),
+        )
+    };
+    let findings: Vec<Finding> = sip
+        .problems
+        .iter()
+        .chain(sip.warnings.iter())
+        .map(to_finding)
+        .collect();
+    let summary = BundleSummary {
+        name: name.clone(),
+        kind: BundleKind::Zip,
+        files: sip.objects as u64,
+        bytes: fs_err::metadata(path).map_or(0, |m| m.len()),
+        problems: 0,
+    };
+    (summary, findings)
 }
 
 /// Verify one bag folder (used by `archive` after writing a bag).
@@ -173,6 +227,8 @@ fn verify_one(job: Job, opts: &Options) -> Report {
 enum Target {
     Bag,
     Zip,
+    /// A SEDA submission package (manifest.xml and Content/ at its root).
+    Sip,
     Archive(archive::Plan),
 }
 
@@ -184,7 +240,11 @@ fn classify(path: &Path) -> Result<Target, Error> {
     let name = display_name(path);
     if meta.is_file() {
         return if archive::is_zip_name(&name) {
-            Ok(Target::Zip)
+            Ok(if is_sip(path) {
+                Target::Sip
+            } else {
+                Target::Zip
+            })
         } else {
             Err(Error::NotABag {
                 path: path.to_path_buf(),

@@ -2,6 +2,9 @@
 //! against the project's fake DS API over HTTP, real files, real zips; one
 //! module per area under `tests/it/`.
 
+// Tests state their expectations with unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 #[path = "it/common.rs"]
 mod common;
 

@@ -66,6 +66,18 @@ codes! {
     MetadataFile => "E_METADATA_FILE", "a file described in data/metadata.json is absent from the bag or differs in size or sha256";
     ZipFolderMismatch => "E_ZIP_FOLDER_MISMATCH", "a bundle folder and its zip do not hold the same files with the same bytes";
     RunManifest => "E_RUN_MANIFEST", "the archive folder's manifest-sha256.txt is malformed, lists a missing zip, has a wrong digest, or misses a zip";
+    SipOpen => "E_SIP_OPEN", "a SEDA SIP zip cannot be opened or read";
+    SipLayout => "E_SIP_LAYOUT", "a SEDA SIP's root does not hold exactly manifest.xml and Content/";
+    SipManifest => "E_SIP_MANIFEST", "a SEDA SIP's manifest.xml cannot be parsed or lacks required parts";
+    SipUri => "E_SIP_URI", "a BinaryDataObject's Uri is missing, absolute, escapes the SIP or is used twice";
+    SipAlgorithm => "E_SIP_ALGORITHM", "a MessageDigest algorithm is unknown or unsupported";
+    SipMissing => "E_SIP_MISSING", "a BinaryDataObject points to a file absent from Content/";
+    SipUndeclared => "E_SIP_UNDECLARED", "a file in Content/ is declared by no BinaryDataObject";
+    SipRead => "E_SIP_READ", "a file of a SEDA SIP cannot be read to the end (corrupt entry, CRC error)";
+    SipSize => "E_SIP_SIZE", "a file's size differs from its BinaryDataObject Size";
+    SipDigest => "E_SIP_DIGEST", "a file's digest differs from its BinaryDataObject MessageDigest";
+    SipName => "E_SIP_NAME", "a file name in Content/ breaks Vitam's rule (letters, digits, _ @ - and dots between parts)";
+    SipXsd => "E_SIP_XSD", "manifest.xml is not valid against the SEDA XSD of its namespace";
     Md5sumStar => "W_MD5SUM_STAR", "a manifest line uses the md5sum binary-mode `*` before the path";
     DotSlash => "W_DOT_SLASH", "a manifest path starts with `./`";
     CaseTwin => "W_CASE_TWIN", "two names in the bag differ only by letter case (they collide on Windows and macOS)";
@@ -78,6 +90,7 @@ codes! {
     FetchUnlisted => "W_FETCH_UNLISTED", "a fetch.txt path is not listed in the payload manifests";
     NoRunManifest => "W_NO_RUN_MANIFEST", "an archive folder holds zips but no manifest-sha256.txt";
     Skipped => "W_SKIPPED", "a folder inside an archive folder is neither a bag nor named dossier-*, so it was not verified";
+    SipXsdSkipped => "W_SIP_XSD_SKIPPED", "manifest.xml was not checked against the SEDA XSD (xmllint absent)";
 }
 
 impl Code {

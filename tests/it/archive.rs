@@ -66,7 +66,27 @@ fn archives_the_whole_sample_demarche() {
         }
     }
 
-    // Our own verify, on the whole archive folder.
+    // Every metadata.xml against its XSD.
+    if have_tool("xmllint") {
+        let xmls: Vec<String> = numbers
+            .iter()
+            .map(|n| {
+                out.join(format!("dossier-{n}/data/metadata.xml"))
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        let check = std::process::Command::new("xmllint")
+            .args(["--noout", "--nonet", "--schema"])
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/metadata.xsd"))
+            .args(&xmls)
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}", text(&check));
+    }
+
+    // Our own verify, on the whole archive folder (metadata.json against its
+    // JSON Schema included).
     let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
 

@@ -479,3 +479,57 @@ fn a_second_run_on_the_same_folder_is_refused() {
     let run = fake.archive(&out, &["--state", "refuse"]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
 }
+
+/// A write that fails mid-run (here a file-size limit, as a full disk would)
+/// stops the run with an error naming the path, keeps the journal intact and
+/// leaves nothing half-written; the next run completes the archive.
+#[test]
+fn a_failing_disk_stops_the_run_cleanly_and_the_rerun_resumes() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let bin = assert_cmd::cargo::cargo_bin("ds-archive");
+    // 4 MiB per file: the sample's large attachments cannot be written.
+    // SIGXFSZ is ignored so the write fails with EFBIG instead of killing us.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 4096; exec '{}' archive --demarche {} --out '{}' --api-url '{}' --rate-limit 400",
+        bin.display(),
+        fake.demarche(),
+        out.display(),
+        fake.url()
+    );
+    let run = ds_archive_env(std::process::Command::new("sh").args(["-c", &script]))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(".ds-archive/staging/dossier-"),
+        "the error names the file: {stderr}"
+    );
+    assert!(
+        stderr.contains("rerun") || stderr.contains("run the same command"),
+        "{stderr}"
+    );
+
+    // Whatever is in the output folder is complete and valid.
+    let partial = done_lines(&out);
+    let total = fake.server.dataset().dossier_numbers().len();
+    assert!(partial < total);
+    if partial > 0 {
+        let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
+        assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+    }
+
+    let rerun = fake.archive(&out, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    assert_eq!(done_lines(&out), total);
+    let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+}
+
+fn ds_archive_env(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    cmd.env("DS_API_TOKEN", TOKEN)
+        .env("SOURCE_DATE_EPOCH", "1735689600")
+        .env_remove("DS_API_URL")
+}

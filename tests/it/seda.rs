@@ -644,3 +644,40 @@ fn a_non_zip_is_reported_not_panicked() {
     let r = verify_sip(&p);
     assert_eq!(r.problems[0].code, "E_SIP_OPEN");
 }
+
+/// `ds-archive verify` recognises a SEDA SIP zip and checks it as one.
+#[test]
+fn the_verify_command_checks_sips() {
+    let Some(example) = example_sip() else { return };
+    let ok = crate::common::ds_archive()
+        .arg("verify")
+        .arg(&example)
+        .output()
+        .expect("verify");
+    assert_eq!(ok.status.code(), Some(0), "{}", crate::common::text(&ok));
+
+    let tmp = tempfile::tempdir().expect("tmp");
+    let flipped = tmp.path().join("flipped.zip");
+    rewrite_zip(
+        &example,
+        &flipped,
+        |n, mut b| {
+            if n == "Content/cad_2005_010_BATI.pdf" {
+                b[100] ^= 1;
+            }
+            Some(b)
+        },
+        &[],
+    );
+    let bad = crate::common::ds_archive()
+        .arg("verify")
+        .arg(&flipped)
+        .output()
+        .expect("verify");
+    assert_eq!(bad.status.code(), Some(1), "{}", crate::common::text(&bad));
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        stdout.contains("E_SIP_DIGEST flipped.zip/Content/cad_2005_010_BATI.pdf"),
+        "{stdout}"
+    );
+}
