@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::fetch::{self, Listing, Pager};
 use crate::journal::{Event, Journal, STATE_DIR};
 use crate::model::{self, DigestAlg, DossierState};
-use crate::progress::{Outcome, Progress};
+use crate::progress::Progress;
 
 pub use report::Summary;
 
@@ -238,7 +238,7 @@ async fn list_and_archive(
             .collect()
             .await;
         for handled in results {
-            tally(ctx, handled, summary)?;
+            tally(handled, summary)?;
         }
         if ctx.cancel.is_cancelled() {
             return Ok(());
@@ -285,7 +285,7 @@ async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summar
             }
         }
         let handled = dossier::handle(Arc::clone(ctx), node).await;
-        tally(ctx, handled, summary)?;
+        tally(handled, summary)?;
     }
     Ok(())
 }
@@ -321,10 +321,9 @@ async fn record_deletions(ctx: &Arc<Ctx>, summary: &mut Summary) -> Result<()> {
 }
 
 /// Count a handled dossier in the summary; a fatal error stops the run.
-fn tally(ctx: &Ctx, handled: dossier::Handled, summary: &mut Summary) -> Result<()> {
+fn tally(handled: dossier::Handled, summary: &mut Summary) -> Result<()> {
     match handled {
         dossier::Handled::Archived { number, version } => {
-            ctx.progress.dossier(Outcome::Archived);
             if version > 1 {
                 summary.updated.push(number);
             } else {
@@ -332,11 +331,9 @@ fn tally(ctx: &Ctx, handled: dossier::Handled, summary: &mut Summary) -> Result<
             }
         }
         dossier::Handled::Unchanged(number) => {
-            ctx.progress.dossier(Outcome::Unchanged);
             summary.unchanged.push(number);
         }
         dossier::Handled::Failed { number, reason } => {
-            ctx.progress.dossier(Outcome::Failed);
             tracing::error!(dossier = number, "dossier failed: {reason}");
             summary.failed.push((number, reason));
         }

@@ -50,6 +50,7 @@ struct Inner {
     mode: Mode,
     started: Instant,
     last_log: Mutex<Instant>,
+    ticking: std::sync::atomic::AtomicBool,
     bars: Option<(MultiProgress, ProgressBar, ProgressBar)>,
 }
 
@@ -69,7 +70,6 @@ impl Progress {
                 ProgressStyle::with_template("  {bytes} downloaded, {bytes_per_sec}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
-            dossiers.enable_steady_tick(Duration::from_millis(200));
             (mp, dossiers, bytes)
         });
         Self {
@@ -78,6 +78,7 @@ impl Progress {
                 mode,
                 started: Instant::now(),
                 last_log: Mutex::new(Instant::now()),
+                ticking: std::sync::atomic::AtomicBool::new(false),
                 bars,
             }),
         }
@@ -144,7 +145,22 @@ impl Progress {
             Mode::Hidden => {}
             Mode::Bars => {
                 if let Some((_, d, _)) = &self.inner.bars {
-                    d.set_message(self.line());
+                    // Start ticking at the first event, after the start-up
+                    // messages have been printed.
+                    if !self.inner.ticking.swap(true, Ordering::Relaxed) {
+                        d.enable_steady_tick(Duration::from_millis(200));
+                    }
+                    // Bytes have their own bar below.
+                    let c = &self.counters;
+                    let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+                    d.set_message(format!(
+                        "{} listed, {} archived, {} unchanged, {} failed, {} retries",
+                        get(&c.listed),
+                        get(&c.archived),
+                        get(&c.unchanged),
+                        get(&c.failed),
+                        get(&c.retries),
+                    ));
                 }
             }
             Mode::Log => {
@@ -203,8 +219,12 @@ impl std::io::Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match &self.multi {
             Some(mp) if !mp.is_hidden() => {
+                // tracing hands over whole events; print each line above the
+                // bars so they are redrawn below it, not torn.
                 let text = String::from_utf8_lossy(buf);
-                mp.suspend(|| std::io::stderr().write_all(text.as_bytes()))?;
+                for line in text.trim_end_matches('\n').split('\n') {
+                    mp.println(line)?;
+                }
             }
             _ => std::io::stderr().write_all(buf)?,
         }

@@ -18,6 +18,7 @@ use crate::download::{self, DownloadError};
 use crate::error::{Error, Result};
 use crate::journal::Event;
 use crate::model::{self, Attachment, DigestAlg, Digests, StoredFile};
+use crate::progress::Outcome;
 use crate::{bundle, fetch, fsx, layout, manifest, metadata};
 
 /// How a dossier was handled.
@@ -57,10 +58,18 @@ pub(crate) async fn handle(ctx: Arc<Ctx>, node: Value) -> Handled {
         return Handled::Abandoned;
     }
     let work = archive_dossier(&ctx, number, node);
-    tokio::select! {
+    let handled = tokio::select! {
         handled = work => handled,
         () = ctx.cancel.cancelled() => Handled::Abandoned,
+    };
+    // Shown as soon as the dossier is settled, not when its page is.
+    match &handled {
+        Handled::Archived { .. } => ctx.progress.dossier(Outcome::Archived),
+        Handled::Unchanged(_) => ctx.progress.dossier(Outcome::Unchanged),
+        Handled::Failed { .. } => ctx.progress.dossier(Outcome::Failed),
+        Handled::Abandoned | Handled::Fatal(_) => {}
     }
+    handled
 }
 
 async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
@@ -110,9 +119,15 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
             Err(Stop::Fatal(e)) => return Handled::Fatal(e),
         }
     }
-    Handled::Failed {
+    let reason = format!("changed at DS {MAX_RESTARTS} times while being archived");
+    let event = Event::DossierFailed {
         number,
-        reason: format!("changed at DS {MAX_RESTARTS} times while being archived"),
+        reason: reason.clone(),
+        run_id: ctx.run_id.clone(),
+    };
+    match ctx.journal.lock().await.append(event) {
+        Ok(()) => Handled::Failed { number, reason },
+        Err(e) => Handled::Fatal(e),
     }
 }
 
