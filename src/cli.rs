@@ -100,9 +100,11 @@ fn init_logging(cli: &Cli, progress: &Progress) {
             tracing_subscriber::EnvFilter::new(format!("ds_archive={default},warn"))
         });
     let writer = LogWriter::new(progress.multi());
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
+        .with_ansi(ansi)
         .with_target(false);
     let _ = match cli.log_format {
         LogFormat::Json => builder.json().try_init(),

@@ -157,7 +157,9 @@ pub async fn archive(
     summary.rate_limited = stats.rate_limited.load(Ordering::Relaxed);
     summary.api_retries = stats.retries.load(Ordering::Relaxed);
     summary.bytes = ctx.progress.counters().bytes.load(Ordering::Relaxed);
+    summary.updated_since = updated_since;
     let mut journal = ctx.journal.lock().await;
+    summary.archive_dossiers = journal.state().done.len();
     if !summary.interrupted {
         journal.append(Event::RunFinished {
             run_id: ctx.run_id.clone(),

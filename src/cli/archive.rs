@@ -242,7 +242,7 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             Err(e) => return fatal(&format!("cannot start the fake DS API: {e}"), None),
         };
         let demarche = crate::fake::Dataset::sample().demarche_number();
-        eprintln!(
+        tracing::info!(
             "fake DS API listening on {} (démarche {demarche})",
             server.graphql_url()
         );

@@ -48,6 +48,10 @@ pub struct Summary {
     pub duration: Duration,
     /// Stopped by Ctrl-C.
     pub interrupted: bool,
+    /// Dossiers the archive folder holds after the run.
+    pub archive_dossiers: usize,
+    /// Incremental run: only dossiers modified at DS since this date were listed.
+    pub updated_since: Option<String>,
 }
 
 impl Summary {
@@ -76,6 +80,10 @@ impl Summary {
             self.requests,
             self.duration.as_secs_f64()
         );
+        if let Some(since) = &self.updated_since {
+            let _ = writeln!(s, "listed only dossiers modified at DS since {since}");
+        }
+        let _ = writeln!(s, "the archive holds {} dossiers", self.archive_dossiers);
         for (n, reason) in &self.failed {
             let _ = writeln!(s, "failed: dossier {n}: {reason}");
         }
