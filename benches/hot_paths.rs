@@ -52,17 +52,26 @@ fn hashing(c: &mut Criterion) {
     g.finish();
 }
 
-/// A bag folder on disk with `files` files of `size` bytes named `name-<i>.<ext>`.
+/// JSON-like text that deflates well.
+fn text(len: usize, seed: u64) -> Vec<u8> {
+    let line =
+        format!("{{\"champ\": \"valeur {seed}\", \"date\": \"2024-03-05T10:12:30+01:00\"}}\n");
+    line.into_bytes().into_iter().cycle().take(len).collect()
+}
+
+/// A bag folder on disk with `files` files of `size` bytes named
+/// `piece-<i>.<ext>`: noise, or text for `json`.
 fn bag(root: &Path, files: usize, size: usize, ext: &str) -> PathBuf {
     let dir = root.join(format!("bag-{files}-{size}-{ext}"));
     let data = dir.join("data");
     std::fs::create_dir_all(&data).expect("bag dir");
     for i in 0..files {
-        std::fs::write(
-            data.join(format!("piece-{i}.{ext}")),
-            noise(size, i as u64 + 7),
-        )
-        .expect("file");
+        let bytes = if ext == "json" {
+            text(size, i as u64)
+        } else {
+            noise(size, i as u64 + 7)
+        };
+        std::fs::write(data.join(format!("piece-{i}.{ext}")), bytes).expect("file");
     }
     std::fs::write(dir.join("bagit.txt"), manifest::BAGIT_TXT).expect("bagit.txt");
     dir
@@ -77,12 +86,12 @@ fn zipping(c: &mut Criterion) {
             64 * MIB,
         ),
         (
-            "one_64MiB_bin_deflated",
+            "one_64MiB_bin_noise_content_test_stores",
             bag(tmp.path(), 1, 64 * MIB, "bin"),
             64 * MIB,
         ),
         (
-            "500_small_json_deflated",
+            "500_text_json_4KiB_deflated",
             bag(tmp.path(), 500, 4096, "json"),
             500 * 4096,
         ),

@@ -57,7 +57,8 @@ pub fn measure(scratch: &Path, dd_mib: u64) -> Result<Limits> {
         if ok {
             limits.dd_write = Some((dd_mib << 20) as f64 / secs);
             limits.cold_read = cold_read(&file, dd_mib, &mut limits.notes);
-            limits.sha256sum_cached = sha256sum_rate(&[file.clone()]).map(|(b, s)| b as f64 / s);
+            limits.sha256sum_cached =
+                sha256sum_rate(std::slice::from_ref(&file)).map(|(b, s)| b as f64 / s);
         }
     } else {
         limits.notes.push("dd absent: no disk write limit".into());
