@@ -3,7 +3,8 @@
 //! [`zip_bag`] serialises a finished bag folder as `<top>/...` inside one zip:
 //! entries sorted by name, directories included, every entry stamped with
 //! the same modification time and fixed permissions, Stored or Deflated by
-//! extension ([`options`]), ZIP64 only for entries near 4 GiB. The same bag
+//! extension and, for unlisted extensions, by how well the first 64 KiB
+//! compress ([`options`]), ZIP64 only for entries near 4 GiB. The same bag
 //! therefore always yields the same bytes. Files are streamed from disk
 //! (bounded memory). The zip is written to `<zip>.tmp`, fsynced, read back
 //! once entry by entry (which makes the zip crate check every CRC) and once
@@ -13,7 +14,7 @@
 
 pub mod options;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::Digest as _;
@@ -157,12 +158,22 @@ fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime) -> Result<()> 
                 .add_directory(entry.name.as_str(), options::dir_options(mtime))
                 .map_err(|e| zip_err("add a directory to", tmp, e))?,
             Some((src, size)) => {
-                let opts = options::file_options(&entry.name, *size, mtime);
+                let mut input = fs_err::File::open(src).map_err(|e| Error::io("open", src, e))?;
+                // The first bytes choose Stored or Deflated; they are then
+                // written first, so the file is still read once.
+                let mut sample = Vec::with_capacity(options::SAMPLE_LEN);
+                (&mut input)
+                    .take(options::SAMPLE_LEN as u64)
+                    .read_to_end(&mut sample)
+                    .map_err(|e| Error::io("read", src, e))?;
+                let opts = options::file_options(&entry.name, *size, &sample, mtime);
                 zip.start_file(entry.name.as_str(), opts)
                     .map_err(|e| zip_err("add a file to", tmp, e))?;
-                let mut input = fs_err::File::open(src).map_err(|e| Error::io("open", src, e))?;
-                let copied = io::copy(&mut input, &mut zip)
+                zip.write_all(&sample)
                     .map_err(|e| Error::io("copy into the zip", src, e))?;
+                let copied = sample.len() as u64
+                    + io::copy(&mut input, &mut zip)
+                        .map_err(|e| Error::io("copy into the zip", src, e))?;
                 if copied != *size {
                     return Err(invalid(src, "file changed size while being zipped"));
                 }

@@ -3,6 +3,8 @@
 //! The body goes from the socket to the file in chunks: memory stays bounded
 //! whatever the file size. MD5 (to check DS's checksum), SHA-256 and, when
 //! asked, SHA-512 (for the manifests) are computed in that same single pass.
+//! Hashing and writing happen on a blocking thread per download, so the
+//! async threads only move bytes and concurrent downloads use every core.
 //! Size and checksum are checked before the caller may count the file as
 //! stored; on any failure the partial file is removed, so a file on disk under
 //! a final name in a staging bag is always a complete, checked one.
@@ -15,7 +17,7 @@ use base64::Engine as _;
 use futures_util::StreamExt as _;
 use md5::{Digest as _, Md5};
 use sha2::{Sha256, Sha512};
-use tokio::io::AsyncWriteExt as _;
+use std::io::Write as _;
 
 use crate::error::redact_url;
 use crate::model::{Attachment, Digests};
@@ -222,21 +224,41 @@ async fn stream_to(
         .create_new(true)
         .open(dest)
         .await
-        .map_err(io)?;
-    let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, file);
-    let mut hasher = MultiHasher::new(sha512);
+        .map_err(io)?
+        .into_std()
+        .await;
+    // Hashing (MD5 + SHA-256 + SHA-512: about 2.4 ns a byte) and writing run
+    // on a blocking thread per download, fed through a short queue: the
+    // async threads only move bytes from the sockets, and several downloads
+    // hash on several cores.
+    let (tx, rx) = tokio::sync::mpsc::channel(QUEUE_CHUNKS);
+    let writer = tokio::task::spawn_blocking(move || hash_and_write(file, rx, sha512));
     let mut body = resp.bytes_stream();
+    let mut received = Ok(());
     while let Some(chunk) = body.next().await {
-        let chunk =
-            chunk.map_err(|e| DownloadError::Transient(crate::api::describe_reqwest(&e)))?;
-        hasher.update(&chunk);
-        out.write_all(&chunk).await.map_err(io)?;
-        on_bytes(chunk.len() as u64);
+        match chunk {
+            Ok(chunk) => {
+                on_bytes(chunk.len() as u64);
+                if tx.send(Piece::Data(chunk)).await.is_err() {
+                    break; // The writer failed: its error is below.
+                }
+            }
+            Err(e) => {
+                received = Err(DownloadError::Transient(crate::api::describe_reqwest(&e)));
+                break;
+            }
+        }
     }
-    out.flush().await.map_err(io)?;
-    let file = out.into_inner();
-    file.sync_all().await.map_err(io)?;
-    let digests = hasher.finish();
+    if received.is_ok() {
+        // The writer may be gone already; its result says why.
+        let _ = tx.send(Piece::End).await;
+    }
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| io(std::io::Error::other(format!("writer task: {e}"))));
+    received?;
+    let digests = written?.map_err(io)?;
     if let Some(n) = announced {
         if n != digests.size {
             return Err(DownloadError::Transient(format!(
@@ -247,6 +269,47 @@ async fn stream_to(
         }
     }
     Ok(digests)
+}
+
+/// Chunks queued between a socket and its writer (hyper hands out up to a
+/// few hundred KiB at a time): bounds memory per download.
+const QUEUE_CHUNKS: usize = 4;
+
+/// What the socket side hands the writer.
+enum Piece<B> {
+    Data(B),
+    /// The body is complete: flush and fsync.
+    End,
+}
+
+/// Hash and write the pieces until [`Piece::End`], then fsync. A queue closed
+/// before `End` (download failed or cancelled) is not fsynced.
+fn hash_and_write<B: AsRef<[u8]>>(
+    file: std::fs::File,
+    mut rx: tokio::sync::mpsc::Receiver<Piece<B>>,
+    sha512: bool,
+) -> std::io::Result<Digests> {
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+    let mut hasher = MultiHasher::new(sha512);
+    while let Some(piece) = rx.blocking_recv() {
+        match piece {
+            Piece::Data(bytes) => {
+                hasher.update(bytes.as_ref());
+                out.write_all(bytes.as_ref())?;
+            }
+            Piece::End => {
+                let file = out
+                    .into_inner()
+                    .map_err(std::io::IntoInnerError::into_error)?;
+                file.sync_all()?;
+                return Ok(hasher.finish());
+            }
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Interrupted,
+        "download stopped before its end",
+    ))
 }
 
 #[cfg(test)]

@@ -1,5 +1,10 @@
-//! Per-entry zip options, decided from the entry's name and size only, so
-//! that the same bag always produces the same bytes.
+//! Per-entry zip options, decided from the entry's name, size and first
+//! bytes only, so that the same bag always produces the same bytes.
+//!
+//! Deflating bytes that do not compress costs about 25 ns a byte for nothing
+//! (three quarters of `archive`'s CPU on large incompressible files, see
+//! docs/benchmarks.md), so a file whose extension does not say it is
+//! compressed has its first [`SAMPLE_LEN`] bytes test-compressed first.
 
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
@@ -45,16 +50,59 @@ pub fn method_for(name: &str) -> CompressionMethod {
     }
 }
 
+/// How much of a file's start is test-compressed by [`method_for_content`].
+pub const SAMPLE_LEN: usize = 64 * 1024;
+
+/// Samples shorter than this are not tested: the file is deflated as its
+/// name says (small files cost little either way).
+const MIN_SAMPLE: usize = 1024;
+
+/// A sample must deflate to at most this fraction of its size (in 1/100)
+/// for the file to be deflated.
+const MAX_DEFLATED_PERCENT: usize = 90;
+
+/// [`method_for`], then Stored when `sample` (the file's first bytes, up to
+/// [`SAMPLE_LEN`]) does not shrink by at least 10 % when deflated at the
+/// fastest level: random-looking data (already compressed or encrypted
+/// formats with unlisted extensions) is not worth the CPU.
+#[must_use]
+pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
+    let by_name = method_for(name);
+    if by_name == CompressionMethod::Stored || sample.len() < MIN_SAMPLE {
+        return by_name;
+    }
+    let sample = &sample[..sample.len().min(SAMPLE_LEN)];
+    let mut enc = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(sample.len()),
+        flate2::Compression::fast(),
+    );
+    // Writing to a Vec cannot fail.
+    let packed = std::io::Write::write_all(&mut enc, sample)
+        .and_then(|()| enc.finish())
+        .map_or(0, |v| v.len());
+    if packed * 100 <= sample.len() * MAX_DEFLATED_PERCENT {
+        CompressionMethod::Deflated
+    } else {
+        CompressionMethod::Stored
+    }
+}
+
 /// Whether an entry of `size` bytes needs ZIP64 sizes.
 #[must_use]
 pub fn needs_zip64(size: u64) -> bool {
     size >= ZIP64_THRESHOLD
 }
 
-/// Options of a file entry.
+/// Options of a file entry; `sample` is the file's first bytes (up to
+/// [`SAMPLE_LEN`]).
 #[must_use]
-pub fn file_options(name: &str, size: u64, mtime: zip::DateTime) -> SimpleFileOptions {
-    let method = method_for(name);
+pub fn file_options(
+    name: &str,
+    size: u64,
+    sample: &[u8],
+    mtime: zip::DateTime,
+) -> SimpleFileOptions {
+    let method = method_for_content(name, sample);
     let opts = SimpleFileOptions::default()
         .compression_method(method)
         .last_modified_time(mtime)
@@ -103,6 +151,39 @@ mod tests {
         ] {
             assert_eq!(method_for(name), CompressionMethod::Deflated, "{name}");
         }
+    }
+
+    #[test]
+    fn incompressible_content_is_stored_whatever_the_name() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let noise: Vec<u8> = (0..SAMPLE_LEN)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[3]
+            })
+            .collect();
+        assert_eq!(
+            method_for_content("a.bin", &noise),
+            CompressionMethod::Stored
+        );
+        assert_eq!(method_for_content("b", &noise), CompressionMethod::Stored);
+        let text = "ligne de texte, répétitive\n".repeat(3000);
+        assert_eq!(
+            method_for_content("a.bin", text.as_bytes()),
+            CompressionMethod::Deflated
+        );
+        // A listed extension still decides alone.
+        assert_eq!(
+            method_for_content("c.pdf", text.as_bytes()),
+            CompressionMethod::Stored
+        );
+        // Too short to judge: the name decides.
+        assert_eq!(
+            method_for_content("d.bin", &noise[..100]),
+            CompressionMethod::Deflated
+        );
     }
 
     #[test]

@@ -1,0 +1,140 @@
+//! The machine's limits, measured in the same run as ds-archive: sequential
+//! disk write (`dd ... conv=fdatasync`), cold read when the page cache can be
+//! dropped, single-core digest speed (`openssl speed`, else `sha256sum` on a
+//! cached file), and `sha256sum` over a list of files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+
+use super::run::{have, sync};
+
+/// Bytes per second of each thing measured; `None` when the tool is absent.
+#[derive(Debug, Default, Clone)]
+pub struct Limits {
+    pub cores: usize,
+    pub dd_write: Option<f64>,
+    pub cold_read: Option<f64>,
+    /// Single-core openssl rates, by algorithm name (`md5`, `sha256`, `sha512`).
+    pub openssl: BTreeMap<String, f64>,
+    /// `sha256sum` of a file in the page cache, one core.
+    pub sha256sum_cached: Option<f64>,
+    pub notes: Vec<String>,
+}
+
+impl Limits {
+    /// One core hashing every byte with all of `algs` (rates add as times).
+    pub fn combined(&self, algs: &[&str]) -> Option<f64> {
+        let mut secs_per_byte = 0.0;
+        for a in algs {
+            secs_per_byte += 1.0 / self.openssl.get(*a)?;
+        }
+        Some(1.0 / secs_per_byte)
+    }
+}
+
+pub fn measure(scratch: &Path, dd_mib: u64) -> Result<Limits> {
+    let mut limits = Limits {
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
+        ..Limits::default()
+    };
+    let file = scratch.join("dd.bin");
+    if have("dd") {
+        sync();
+        let start = Instant::now();
+        let ok = Command::new("dd")
+            .args(["if=/dev/zero", "bs=1M", "conv=fdatasync"])
+            .arg(format!("of={}", file.display()))
+            .arg(format!("count={dd_mib}"))
+            .stderr(Stdio::null())
+            .status()
+            .context("run dd")?
+            .success();
+        let secs = start.elapsed().as_secs_f64();
+        if ok {
+            limits.dd_write = Some((dd_mib << 20) as f64 / secs);
+            limits.cold_read = cold_read(&file, dd_mib, &mut limits.notes);
+            limits.sha256sum_cached =
+                sha256sum_rate(std::slice::from_ref(&file)).map(|(b, s)| b as f64 / s);
+        }
+    } else {
+        limits.notes.push("dd absent: no disk write limit".into());
+    }
+    let _ = std::fs::remove_file(&file);
+    if have("openssl") {
+        limits.openssl = openssl_speed()?;
+    } else {
+        limits
+            .notes
+            .push("openssl absent: hashing limit from sha256sum only".into());
+    }
+    Ok(limits)
+}
+
+/// Drop the page cache (root only; refused in some containers) and read
+/// `file` back with dd.
+fn cold_read(file: &Path, mib: u64, notes: &mut Vec<String>) -> Option<f64> {
+    sync();
+    if std::fs::write("/proc/sys/vm/drop_caches", "3\n").is_err() {
+        notes.push("page cache cannot be dropped here: no cold read figure".into());
+        return None;
+    }
+    let start = Instant::now();
+    let ok = Command::new("dd")
+        .arg(format!("if={}", file.display()))
+        .args(["of=/dev/null", "bs=1M"])
+        .stderr(Stdio::null())
+        .status()
+        .ok()?
+        .success();
+    ok.then(|| (mib << 20) as f64 / start.elapsed().as_secs_f64())
+}
+
+/// `openssl speed -bytes 1048576` for md5, sha256 and sha512: bytes/s.
+fn openssl_speed() -> Result<BTreeMap<String, f64>> {
+    let out = Command::new("openssl")
+        .args([
+            "speed", "-seconds", "2", "-bytes", "1048576", "md5", "sha256", "sha512",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .context("run openssl speed")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rates = BTreeMap::new();
+    // Result lines: `sha256   2108444.36k` (1000s of bytes per second).
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(alg), Some(rate)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if let Some(k) = rate.strip_suffix('k').and_then(|r| r.parse::<f64>().ok()) {
+            if ["md5", "sha256", "sha512"].contains(&alg) {
+                rates.insert(alg.to_owned(), k * 1000.0);
+            }
+        }
+    }
+    Ok(rates)
+}
+
+/// `sha256sum` over `files` in one process: (bytes, seconds).
+pub fn sha256sum_rate(files: &[PathBuf]) -> Option<(u64, f64)> {
+    if !have("sha256sum") || files.is_empty() {
+        return None;
+    }
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let start = Instant::now();
+    let ok = Command::new("sha256sum")
+        .args(files)
+        .stdout(Stdio::null())
+        .status()
+        .ok()?
+        .success();
+    ok.then(|| (bytes, start.elapsed().as_secs_f64()))
+}

@@ -1,0 +1,296 @@
+//! The scenarios: large attachments (with the baseline and `verify`), many
+//! small dossiers (with the rerun), and memory as sizes and counts grow.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use ds_archive::fake::{Dataset, FakeConfig, FakeServer, Stats};
+
+use crate::baseline;
+use crate::limits;
+use crate::report::{gbps, mbps, mib, ratio, secs, Table};
+use crate::run::{self, Job, Measured};
+use crate::Bench;
+
+const TOKEN: &str = "bench-token";
+const DEMARCHE: u64 = 1;
+const MIB: u64 = 1 << 20;
+const STATE_DIR: &str = ".ds-archive";
+
+pub fn start_fake(b: &Bench, dossiers: u64, files: u64, size: u64) -> Result<FakeServer> {
+    let config = FakeConfig {
+        token: TOKEN.into(),
+        rate_limit_per_minute: 100_000,
+        dataset: Dataset::generated(DEMARCHE, dossiers as usize, files as usize, size),
+        ..FakeConfig::default()
+    };
+    b.rt.block_on(FakeServer::start(config))
+        .context("start the fake")
+}
+
+/// Ask the fake for every file URL once (untimed): computes and caches its
+/// MD5s so that no measured run pays for the fake's checksums.
+pub fn warm(b: &Bench, server: &FakeServer) -> Result<Vec<baseline::FileUrl>> {
+    b.rt.block_on(baseline::list_urls(&server.graphql_url(), TOKEN, DEMARCHE))
+}
+
+/// `ds-archive archive` of the fake's démarche into `out`.
+pub fn archive(b: &Bench, server: &FakeServer, out: &Path, extra: &[&str]) -> Result<Measured> {
+    let mut args: Vec<OsString> = [
+        "archive",
+        "--quiet",
+        "--demarche",
+        "1",
+        "--rate-limit",
+        "400",
+    ]
+    .iter()
+    .map(OsString::from)
+    .collect();
+    args.extend([
+        "--out".into(),
+        out.into(),
+        "--api-url".into(),
+        server.graphql_url().into(),
+    ]);
+    args.extend(extra.iter().map(OsString::from));
+    let job = Job {
+        program: &b.bin,
+        args,
+        env: vec![("DS_API_TOKEN", TOKEN.to_owned())],
+        cwd: None,
+    };
+    run::measure(&job, &b.work)
+}
+
+pub fn delta(after: &Stats, before: &Stats) -> (u64, u64) {
+    (
+        after.graphql_requests - before.graphql_requests,
+        after.file_requests - before.file_requests,
+    )
+}
+
+pub fn limits_table(b: &mut Bench) {
+    let l = &b.limits;
+    let mut t = Table::new("Machine limits (same run)");
+    let na = || "n/a".to_owned();
+    t.row("cores", l.cores.to_string(), String::new(), String::new());
+    t.row(
+        "disk write, `dd bs=1M conv=fdatasync`",
+        l.dd_write.map_or_else(na, mbps),
+        String::new(),
+        String::new(),
+    );
+    t.row(
+        "disk read, cold cache, `dd`",
+        l.cold_read.map_or_else(na, mbps),
+        String::new(),
+        String::new(),
+    );
+    for (alg, rate) in &l.openssl {
+        t.row(
+            &format!("`openssl speed` {alg}, 1 core"),
+            mbps(*rate),
+            String::new(),
+            String::new(),
+        );
+    }
+    t.row(
+        "`sha256sum` of a cached file, 1 core",
+        l.sha256sum_cached.map_or_else(na, mbps),
+        String::new(),
+        String::new(),
+    );
+    b.report.tables.push(t);
+}
+
+/// Large attachments: ds-archive against the baseline and the disk, then
+/// verify against sha256sum and the hashing limit.
+pub fn large(b: &mut Bench) -> Result<()> {
+    let (dossiers, files) = (8, 4);
+    let size = b.scaled(128 * MIB, MIB);
+    let total = dossiers * files * size;
+    let server = start_fake(b, dossiers, files, size)?;
+    let urls = warm(b, &server)?;
+    let mut t = Table::new(&format!(
+        "Large attachments: {dossiers} dossiers × {files} files × {} MiB = {:.2} GB, SHA-256 + SHA-512 manifests, zips",
+        size / MIB,
+        total as f64 / 1e9
+    ));
+
+    let base_dir = b.work.join("baseline");
+    let missing = baseline::missing_tools();
+    let base = if missing.is_empty() {
+        let m = baseline::run(&base_dir, &urls, &b.work)?;
+        run::clean(&base_dir)?;
+        Some(m)
+    } else {
+        b.report
+            .notes
+            .push(format!("baseline skipped: {} absent", missing.join(", ")));
+        None
+    };
+
+    let out = b.work.join("large");
+    let before = server.stats();
+    let m = archive(b, &server, &out, &[])?;
+    let (gql, got) = delta(&server.stats(), &before);
+    let rate = total as f64 / m.secs();
+    t.row(
+        "ds-archive wall time",
+        secs(m.secs()),
+        base.as_ref()
+            .map_or_else(String::new, |x| format!("baseline {}", secs(x.secs()))),
+        base.as_ref().map_or_else(
+            || "baseline skipped".into(),
+            |x| ratio(x.secs() / m.secs(), Some(2.0)),
+        ),
+    );
+    t.row(
+        "ds-archive throughput (payload)",
+        mbps(rate),
+        base.as_ref().map_or_else(String::new, |x| {
+            format!("baseline {}", mbps(total as f64 / x.secs()))
+        }),
+        String::new(),
+    );
+    if let (Some(w), Some(dd)) = (m.written, b.limits.dd_write) {
+        let wr = w as f64 / m.secs();
+        t.row(
+            "ds-archive disk write rate (bag + zip + journal)",
+            format!("{} ({:.2} GB written)", mbps(wr), w as f64 / 1e9),
+            format!("dd {}", mbps(dd)),
+            ratio(wr / dd, Some(0.7)),
+        );
+    }
+    t.row(
+        "ds-archive peak RSS",
+        mib(m.max_rss_kib),
+        base.as_ref().map_or_else(String::new, |x| {
+            format!("baseline (largest process) {}", mib(x.max_rss_kib))
+        }),
+        "target < 100 MiB".into(),
+    );
+    if let Some(cpu) = m.cpu_secs {
+        t.row(
+            "ds-archive CPU time (user + sys)",
+            secs(cpu),
+            base.as_ref()
+                .and_then(|x| x.cpu_secs)
+                .map_or_else(String::new, |c| format!("baseline {}", secs(c))),
+            format!("{:.0}% of one core", 100.0 * cpu / m.secs()),
+        );
+    }
+    if let Some(lim) = b.limits.combined(&["md5", "sha256", "sha512"]) {
+        t.row(
+            "one-pass MD5+SHA-256+SHA-512 limit, 1 core",
+            mbps(lim),
+            "ds-archive throughput".into(),
+            ratio(rate / lim, None),
+        );
+    }
+    t.row(
+        "requests to the fake",
+        format!("{gql} GraphQL, {got} files"),
+        String::new(),
+        String::new(),
+    );
+
+    // The same with SHA-256 only: what SHA-512 costs.
+    let out256 = b.work.join("large-sha256");
+    let m256 = archive(b, &server, &out256, &["--digest", "sha256"])?;
+    run::clean(&out256)?;
+    t.row(
+        "ds-archive wall time, `--digest sha256` only",
+        secs(m256.secs()),
+        format!("with SHA-512 {}", secs(m.secs())),
+        ratio(m.secs() / m256.secs(), None),
+    );
+    b.report.tables.push(t);
+    b.rt.block_on(server.shutdown());
+
+    verify(b, &out)?;
+    run::clean(&out)
+}
+
+fn verify(b: &mut Bench, out: &Path) -> Result<()> {
+    let files = run::tree_files(out, STATE_DIR);
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut t = Table::new(&format!(
+        "`ds-archive verify` of the large archive ({:.2} GB in bags and zips, page cache warm)",
+        bytes as f64 / 1e9
+    ));
+    let job = Job {
+        program: &b.bin,
+        args: vec!["verify".into(), out.into()],
+        env: Vec::new(),
+        cwd: None,
+    };
+    let m = run::measure(&job, &b.work)?;
+    let rate = bytes as f64 / m.secs();
+    t.row(
+        "verify wall time",
+        secs(m.secs()),
+        String::new(),
+        String::new(),
+    );
+    match limits::sha256sum_rate(&files) {
+        Some((n, s)) => {
+            let sum = n as f64 / s;
+            t.row(
+                "verify throughput",
+                gbps(rate),
+                format!("`sha256sum` same files {}", gbps(sum)),
+                ratio(rate / sum, Some(1.0)),
+            );
+        }
+        None => t.row(
+            "verify throughput",
+            gbps(rate),
+            "sha256sum absent".into(),
+            String::new(),
+        ),
+    }
+    if let Some(one) = b.limits.combined(&["sha256", "sha512"]) {
+        let lim = one * b.limits.cores as f64;
+        t.row(
+            "hashing limit: SHA-256+SHA-512 × cores",
+            gbps(lim),
+            "verify throughput".into(),
+            ratio(rate / lim, Some(0.7)),
+        );
+    }
+    if let Some(cold) = b.limits.cold_read {
+        t.row(
+            "disk read limit (cold)",
+            gbps(cold),
+            "verify throughput".into(),
+            ratio(rate / cold, None),
+        );
+    }
+    t.row(
+        "verify peak RSS",
+        mib(m.max_rss_kib),
+        String::new(),
+        String::new(),
+    );
+    if let Some(cpu) = m.cpu_secs {
+        t.row(
+            "verify CPU time",
+            secs(cpu),
+            String::new(),
+            format!("{:.0}% of one core", 100.0 * cpu / m.secs()),
+        );
+    }
+    b.report.tables.push(t);
+    Ok(())
+}
+
+#[path = "small.rs"]
+mod small;
+pub use small::{memory, small};
