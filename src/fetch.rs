@@ -213,24 +213,34 @@ pub struct DeletedDossier {
     pub pending: bool,
 }
 
-/// Every deleted and pending-deleted dossier of the démarche.
+/// Every deleted and pending-deleted dossier of the démarche (deleted since
+/// `since`, when given), both lists paged together.
 ///
 /// # Errors
 /// As [`ApiClient::query`].
-pub async fn deleted(client: &ApiClient, demarche: u64) -> Result<Vec<DeletedDossier>, ApiError> {
+pub async fn deleted(
+    client: &ApiClient,
+    demarche: u64,
+    since: Option<&str>,
+) -> Result<Vec<DeletedDossier>, ApiError> {
     let mut out = Vec::new();
-    for (op, connection, pending) in [
-        (
-            Operation::GetPendingDeletedDossiers,
-            "pendingDeletedDossiers",
-            true,
-        ),
-        (Operation::GetDeletedDossiers, "deletedDossiers", false),
-    ] {
-        let mut after: Option<String> = None;
-        loop {
-            let vars = json!({"demarcheNumber": demarche, "first": MAX_PAGE, "after": after});
-            let data = client.query(op, vars).await?;
+    let lists = [
+        ("pendingDeletedDossiers", "pendingAfter", true),
+        ("deletedDossiers", "deletedAfter", false),
+    ];
+    let mut cursors: [Option<String>; 2] = [None, None];
+    let mut more = [true, true];
+    while more.iter().any(|m| *m) {
+        let mut vars =
+            json!({"demarcheNumber": demarche, "first": MAX_PAGE, "deletedSince": since});
+        for (i, (_, var, _)) in lists.iter().enumerate() {
+            vars[*var] = json!(cursors[i]);
+        }
+        let data = client.query(Operation::GetDeletedDossiers, vars).await?;
+        for (i, (connection, _, pending)) in lists.iter().enumerate() {
+            if !more[i] {
+                continue;
+            }
             let page = parse_page(&data, connection)?;
             for node in &page.nodes {
                 if let Some(number) = node.get("number").and_then(Value::as_u64) {
@@ -244,16 +254,14 @@ pub async fn deleted(client: &ApiClient, demarche: u64) -> Result<Vec<DeletedDos
                         number,
                         reason: s("reason"),
                         date: s("dateSupression"),
-                        pending,
+                        pending: *pending,
                     });
                 }
             }
             if let Some(c) = page.end_cursor {
-                after = Some(c);
+                cursors[i] = Some(c);
             }
-            if !page.has_next {
-                break;
-            }
+            more[i] = page.has_next;
         }
     }
     Ok(out)

@@ -106,7 +106,26 @@ pub fn write_inventory(
 ) -> Result<InventoryReport, InventoryError> {
     let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
     let zip_sums = read_zip_sums(archive_dir);
-    let mut rows: Vec<Row> = Vec::with_capacity(found.len());
+    // Rows are spilled to a temporary file, one JSON line each: the column
+    // set is only known after the last bundle, and holding every row of a
+    // 10^5-dossier archive in memory is what this avoids.
+    let spill_dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs_err::create_dir_all(&spill_dir).map_err(io_err("cannot create", &spill_dir))?;
+    let spill = tempfile::Builder::new()
+        .prefix(".dossiers.")
+        .suffix(".rows")
+        .tempfile_in(&spill_dir)
+        .map_err(io_err("cannot create a temp file in", &spill_dir))?;
+    let mut spill_out = BufWriter::new(
+        spill
+            .as_file()
+            .try_clone()
+            .map_err(io_err("cannot write", spill.path()))?,
+    );
+    let mut rows = 0usize;
     let mut columns: Vec<DynColumn> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut skipped = Vec::new();
@@ -118,11 +137,28 @@ pub fn write_inventory(
                         columns.push(c);
                     }
                 }
-                rows.push(row);
+                serde_json::to_writer(&mut spill_out, &row)
+                    .map_err(|e| io_err("cannot write", spill.path())(e.into()))?;
+                spill_out
+                    .write_all(b"\n")
+                    .map_err(io_err("cannot write", spill.path()))?;
+                rows += 1;
             }
             Err(reason) => skipped.push((f.number, reason)),
         }
     }
+    spill_out
+        .flush()
+        .map_err(io_err("cannot write", spill.path()))?;
+    drop(spill_out);
+    let spilled = || -> Result<_, InventoryError> {
+        let file = fs_err::File::open(spill.path()).map_err(io_err("cannot read", spill.path()))?;
+        Ok(
+            std::io::BufRead::lines(std::io::BufReader::new(file)).map(|line| {
+                line.and_then(|l| serde_json::from_str::<Row>(&l).map_err(std::io::Error::from))
+            }),
+        )
+    };
     let dynamic = unique_headers(&columns);
     let keys: Vec<&str> = FIXED
         .iter()
@@ -159,24 +195,35 @@ pub fn write_inventory(
     match format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(BufWriter::new(file));
-            let mut write = || -> csv::Result<()> {
-                w.write_record(&header)?;
-                for r in &rows {
-                    w.write_record(cells(r))?;
-                }
-                w.flush()?;
-                Ok(())
-            };
-            write().map_err(|e| io_err("cannot write", out)(e.into()))?;
+            w.write_record(&header)
+                .map_err(|e| io_err("cannot write", out)(e.into()))?;
+            for r in spilled()? {
+                let r = r.map_err(io_err("cannot read", spill.path()))?;
+                w.write_record(cells(&r))
+                    .map_err(|e| io_err("cannot write", out)(e.into()))?;
+            }
+            w.flush().map_err(io_err("cannot write", out))?;
         }
         Format::Ods => {
+            let bad_line = std::cell::Cell::new(false);
             let mut w = ods::write_ods(
                 BufWriter::new(file),
                 "Dossiers",
                 &header,
-                rows.iter().map(cells),
+                spilled()?.map(|r| match r {
+                    Ok(r) => cells(&r),
+                    Err(_) => {
+                        bad_line.set(true);
+                        Vec::new()
+                    }
+                }),
             )
             .map_err(io_err("cannot write", out))?;
+            if bad_line.get() {
+                return Err(io_err("cannot read", spill.path())(std::io::Error::other(
+                    "unreadable spilled row",
+                )));
+            }
             w.flush().map_err(io_err("cannot write", out))?;
         }
     }
@@ -187,7 +234,7 @@ pub fn write_inventory(
         .map_err(|e| io_err("cannot rename to", out)(e.error))?;
     Ok(InventoryReport {
         path: out.to_owned(),
-        rows: rows.len(),
+        rows,
         skipped,
     })
 }

@@ -293,7 +293,14 @@ async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summar
 }
 
 async fn record_deletions(ctx: &Arc<Ctx>, summary: &mut Summary) -> Result<()> {
-    let deleted = match fetch::deleted(&ctx.client, ctx.opts.demarche).await {
+    let since = {
+        let j = ctx.journal.lock().await;
+        j.state()
+            .last_run
+            .as_ref()
+            .and_then(|r| r.updated_since.clone())
+    };
+    let deleted = match fetch::deleted(&ctx.client, ctx.opts.demarche, since.as_deref()).await {
         Ok(d) => d,
         Err(e) => {
             // The dossiers themselves are archived; a deletion list we could

@@ -20,20 +20,17 @@ pub enum Operation {
     GetDossiers,
     /// One dossier by number.
     GetDossier,
-    /// One page of purged dossiers' tombstones.
+    /// One page of each deleted list: DS's trash and purged tombstones.
     GetDeletedDossiers,
-    /// One page of dossiers in DS's trash.
-    GetPendingDeletedDossiers,
 }
 
 impl Operation {
     /// Every operation, for tests and `--print-queries`.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 4] = [
         Self::GetDemarche,
         Self::GetDossiers,
         Self::GetDossier,
         Self::GetDeletedDossiers,
-        Self::GetPendingDeletedDossiers,
     ];
 
     /// The `operationName` sent with the request.
@@ -44,7 +41,6 @@ impl Operation {
             Self::GetDossiers => "getDossiers",
             Self::GetDossier => "getDossier",
             Self::GetDeletedDossiers => "getDeletedDossiers",
-            Self::GetPendingDeletedDossiers => "getPendingDeletedDossiers",
         }
     }
 
@@ -54,7 +50,6 @@ impl Operation {
             Self::GetDossiers => include_str!("queries/dossiers.graphql"),
             Self::GetDossier => include_str!("queries/dossier.graphql"),
             Self::GetDeletedDossiers => include_str!("queries/deleted.graphql"),
-            Self::GetPendingDeletedDossiers => include_str!("queries/pending_deleted.graphql"),
         }
     }
 

@@ -296,9 +296,12 @@ fn write_inventory(out: &Path, csv: &Path) -> Result<()> {
 }
 
 fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
+    // Only dossiers with several versions: the full list is `status --json`'s
+    // job, and the report must stay small on a 10^5-dossier archive.
     let versions: Vec<Value> = state
         .done
         .iter()
+        .filter(|(_, versions)| versions.len() > 1)
         .map(|(number, versions)| {
             json!({
                 "number": number,
@@ -348,7 +351,8 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
             "deleted_at_ds": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
                 "number": n, "reason": reason, "date": date, "pending": pending,
             })).collect::<Vec<_>>(),
-            "versions": versions,
+            "versions": state.done.values().map(Vec::len).sum::<usize>(),
+            "dossiers_with_several_versions": versions,
         },
     })
 }

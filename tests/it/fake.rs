@@ -1,6 +1,6 @@
 //! The fake DS API, driven over real HTTP the way the client drives DS.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use base64::Engine as _;
 use ds_archive::fake::{Dataset, FakeConfig, FakeServer};
@@ -47,41 +47,18 @@ async fn gql(server: &FakeServer, query: &str, variables: Value) -> Value {
 
 /// One operation file plus the fragments it uses (transitively): DS, like the
 /// fake, rejects documents with unused fragments.
+/// The document ds-archive sends for an operation file (operation plus the
+/// fragments it uses), as built by the client itself.
 fn document(file: &str) -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api/queries/");
-    let op = std::fs::read_to_string(format!("{dir}{file}")).expect("operation file");
-    let fragments = std::fs::read_to_string(format!("{dir}fragments.graphql")).expect("fragments");
-    let mut defs: BTreeMap<String, String> = BTreeMap::new();
-    for chunk in fragments.split("\nfragment ").skip(1) {
-        let name = chunk
-            .split_whitespace()
-            .next()
-            .expect("fragment name")
-            .to_owned();
-        defs.insert(name, format!("fragment {chunk}\n"));
-    }
-    let spreads = |text: &str| -> Vec<String> {
-        text.split("...")
-            .skip(1)
-            .filter_map(|s| s.split(|c: char| !c.is_alphanumeric() && c != '_').next())
-            .filter(|n| !n.is_empty() && n != &"on")
-            .map(str::to_owned)
-            .collect()
+    use ds_archive::api::Operation;
+    let op = match file {
+        "demarche.graphql" => Operation::GetDemarche,
+        "dossiers.graphql" => Operation::GetDossiers,
+        "dossier.graphql" => Operation::GetDossier,
+        "deleted.graphql" => Operation::GetDeletedDossiers,
+        other => panic!("no operation for {other}"),
     };
-    let mut used = BTreeSet::new();
-    let mut todo = spreads(&op);
-    while let Some(name) = todo.pop() {
-        if let Some(def) = defs.get(&name) {
-            if used.insert(name) {
-                todo.extend(spreads(def));
-            }
-        }
-    }
-    let mut doc = op;
-    for name in used {
-        doc.push_str(&defs[&name]);
-    }
-    doc
+    op.document()
 }
 
 /// Every `File` object in a JSON tree.
@@ -311,10 +288,6 @@ async fn our_documents_run_clean_and_return_every_file_with_matching_md5() {
     let n = data.demarche_number();
     for (file, vars) in [
         ("demarche.graphql", json!({"demarcheNumber": n})),
-        (
-            "pending_deleted.graphql",
-            json!({"demarcheNumber": n, "first": 100}),
-        ),
         (
             "deleted.graphql",
             json!({"demarcheNumber": n, "first": 100}),
