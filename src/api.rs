@@ -43,8 +43,9 @@ pub enum ApiError {
         /// DS's message.
         message: String,
     },
-    /// DS aborted the query after 30 s (`extensions.code = "timeout"`).
-    #[error("DS timed out answering `{operation}`")]
+    /// DS aborted the query after 30 s (`extensions.code = "timeout"`), or
+    /// refused it as too complex: either way, ask for less.
+    #[error("DS timed out (or found the query too large) answering `{operation}`")]
     Timeout {
         /// The operation.
         operation: &'static str,
@@ -274,7 +275,10 @@ fn classify_graphql(op: Operation, mut body: Value) -> Outcome {
         .filter_map(|e| e.get("message").and_then(Value::as_str))
         .collect::<Vec<_>>()
         .join("; ");
-    if errors.iter().any(|e| code(e) == "timeout") {
+    // DS caps query complexity (60 000 since 2026, GH#13549): a page too
+    // rich to answer is, for us, the same as one too slow to answer.
+    let too_big = message.contains("complexity") || message.contains("too large");
+    if too_big || errors.iter().any(|e| code(e) == "timeout") {
         return Outcome::Failed(ApiError::Timeout {
             operation: op.name(),
         });
@@ -342,6 +346,15 @@ mod tests {
     fn timeout_with_partial_data_is_not_data() {
         let body = json!({"data": {"demarche": {"dossiers": {"nodes": [null]}}},
                           "errors": [{"message": "Timeout on Dossier.champs", "extensions": {"code": "timeout"}}]});
+        assert!(matches!(
+            classify_graphql(Operation::GetDossiers, body),
+            Outcome::Failed(ApiError::Timeout { .. })
+        ));
+    }
+
+    #[test]
+    fn a_query_over_the_complexity_cap_is_asked_smaller() {
+        let body = json!({"errors": [{"message": "Query has complexity of 75000, which exceeds max complexity of 60000"}]});
         assert!(matches!(
             classify_graphql(Operation::GetDossiers, body),
             Outcome::Failed(ApiError::Timeout { .. })
