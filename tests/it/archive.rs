@@ -264,3 +264,27 @@ fn an_unwritable_output_is_fatal() {
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
     assert!(String::from_utf8_lossy(&run.stderr).contains("plain-file"));
 }
+
+#[test]
+fn token_file_and_api_url_from_the_environment_work() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let out = dir.path().join("a");
+    let run = ds_archive()
+        .args(["archive", "--demarche", &fake.demarche().to_string(), "--out"])
+        .arg(&out)
+        .arg("--token-file")
+        .arg(&token_file)
+        .args(["--state", "refuse", "--digest", "sha512", "--no-zip"])
+        .env("DS_API_URL", fake.url())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(!text(&run).contains(TOKEN));
+    let files = tree(&out, true);
+    assert!(files.keys().any(|k| k.ends_with("/manifest-sha512.txt")));
+    assert!(!files.keys().any(|k| k.ends_with("/manifest-sha256.txt")), "only the asked digest");
+    assert!(!files.keys().any(|k| k.ends_with(".zip")), "--no-zip");
+}
