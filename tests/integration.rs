@@ -12,6 +12,8 @@ mod common;
 mod archive;
 #[path = "it/bag.rs"]
 mod bag;
+#[path = "it/deposit.rs"]
+mod deposit;
 #[path = "it/fake.rs"]
 mod fake;
 #[path = "it/inventory.rs"]

@@ -273,7 +273,12 @@ fn token_file_and_api_url_from_the_environment_work() {
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
     let out = dir.path().join("a");
     let run = ds_archive()
-        .args(["archive", "--demarche", &fake.demarche().to_string(), "--out"])
+        .args([
+            "archive",
+            "--demarche",
+            &fake.demarche().to_string(),
+            "--out",
+        ])
         .arg(&out)
         .arg("--token-file")
         .arg(&token_file)
@@ -285,6 +290,9 @@ fn token_file_and_api_url_from_the_environment_work() {
     assert!(!text(&run).contains(TOKEN));
     let files = tree(&out, true);
     assert!(files.keys().any(|k| k.ends_with("/manifest-sha512.txt")));
-    assert!(!files.keys().any(|k| k.ends_with("/manifest-sha256.txt")), "only the asked digest");
+    assert!(
+        !files.keys().any(|k| k.ends_with("/manifest-sha256.txt")),
+        "only the asked digest"
+    );
     assert!(!files.keys().any(|k| k.ends_with(".zip")), "--no-zip");
 }
