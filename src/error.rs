@@ -50,28 +50,6 @@ pub enum Error {
         /// Whether another try may succeed.
         retryable: bool,
     },
-    /// An HTTP transfer failed.
-    #[error("HTTP request to {url} failed: {message}")]
-    Http {
-        /// The URL, without its query string (signed URLs carry secrets).
-        url: String,
-        /// What went wrong.
-        message: String,
-        /// Whether another try may succeed.
-        retryable: bool,
-        /// The HTTP status, when there was one.
-        status: Option<u16>,
-    },
-    /// A downloaded file does not match what DS declared.
-    #[error("dossier {dossier}: `{filename}` does not match DS: {message}")]
-    Integrity {
-        /// Dossier number.
-        dossier: u64,
-        /// The file's original name.
-        filename: String,
-        /// Which check failed.
-        message: String,
-    },
     /// A filesystem operation failed.
     #[error("{action} `{}`: {source}", path.display())]
     Io {
@@ -91,12 +69,10 @@ pub enum Error {
         /// The holder's pid.
         pid: u32,
     },
-    /// The user asked for something impossible.
+    /// The user asked for something impossible, or DS answered something
+    /// that cannot be archived as is.
     #[error("{0}")]
     Usage(String),
-    /// Ctrl-C.
-    #[error("interrupted")]
-    Interrupted,
 }
 
 impl Error {
@@ -104,19 +80,17 @@ impl Error {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Api { retryable, .. } | Self::Http { retryable, .. } => *retryable,
-            Self::Integrity { .. } => true,
+            Self::Api { retryable, .. } => *retryable,
             _ => false,
         }
     }
 
-    /// The process exit code for a run that dies of this error.
+    /// The process exit code for a run that dies of this error: every error
+    /// that stops a run is fatal (an interrupted run is not an error, it ends
+    /// with a summary and exit code 130).
     #[must_use]
     pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::Interrupted => exit::INTERRUPTED,
-            _ => exit::FATAL,
-        }
+        exit::FATAL
     }
 
     /// Wrap an I/O error with the action and path.

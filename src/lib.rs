@@ -8,7 +8,9 @@
 //! (the bag's describing files) → [`bundle`] (one zip per dossier) →
 //! [`verify`]. [`journal`] makes runs resumable, [`progress`] shows them,
 //! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
-//! DS API look-alike used by `demo`, the tests and the benchmarks.
+//! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
+//! and [`inventory`] turn an archive folder into deposit packages for an
+//! electronic archive service and a one-row-per-dossier table.
 
 pub mod api;
 pub mod bundle;
