@@ -48,6 +48,15 @@ pub enum Event {
         /// DS's `endCursor`.
         cursor: String,
     },
+    /// A dossier's bag and zip are about to be moved into the output folder.
+    /// If no `dossier_done` follows (crash), the next run removes what was
+    /// moved: only names announced here are ever removed.
+    Publishing {
+        /// Dossier number.
+        number: u64,
+        /// The bag folder's name.
+        name: String,
+    },
     /// A dossier version is complete: bag, zip and checks.
     DossierDone {
         /// Dossier number.
@@ -105,6 +114,8 @@ pub struct State {
     pub failed: BTreeMap<u64, String>,
     /// Deleted dossiers.
     pub deleted: BTreeMap<u64, (String, String, bool)>,
+    /// Bundle names announced for publishing and not (yet) done.
+    pub publishing: BTreeMap<String, u64>,
     /// The last run started, and whether it finished.
     pub last_run: Option<RunInfo>,
     /// Runs that finished, with their start times (oldest first).
@@ -180,6 +191,9 @@ impl State {
                     run.cursors.insert(listing.clone(), cursor.clone());
                 }
             }
+            Event::Publishing { number, name } => {
+                self.publishing.insert(name.clone(), *number);
+            }
             Event::DossierDone {
                 number,
                 version,
@@ -190,6 +204,7 @@ impl State {
                 bytes,
                 ..
             } => {
+                self.publishing.remove(name);
                 self.failed.remove(number);
                 self.done.entry(*number).or_default().push(DoneVersion {
                     version: *version,

@@ -231,21 +231,38 @@ async fn build(
 
     let final_dir = ctx.opts.out.join(name);
     let final_zip = ctx.opts.out.join(format!("{name}.zip"));
+    let staged_zip = ctx.staging.join(format!("{name}.zip"));
     let zip_sha256 = if ctx.opts.zip {
-        let staged_zip = ctx.staging.join(format!("{name}.zip"));
         let mtime = zip_time(model::str_field(&node, "dateDerniereModification"));
         let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
         let info =
             tokio::task::spawn_blocking(move || bundle::zip_bag(&bag, &top, &zip_path, mtime))
                 .await
                 .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??;
-        fsx::rename_dir(&staging, &final_dir)?;
-        fsx::persist_new(&staged_zip, &final_zip)?;
         info.sha256
     } else {
-        fsx::rename_dir(&staging, &final_dir)?;
         String::new()
     };
+    // Never replace what this archive's journal does not know about.
+    let clashes = [Some(&final_dir), ctx.opts.zip.then_some(&final_zip)];
+    if let Some(existing) = clashes.into_iter().flatten().find(|p| p.exists()) {
+        return Err(Stop::Fatal(Error::Usage(format!(
+            "`{}` already exists and this folder's journal does not know it: refusing to replace it \
+             (move it away, or archive into another folder)",
+            existing.display()
+        ))));
+    }
+    // Announce the names before they appear, so that a crash between the
+    // renames and `dossier_done` is cleaned by the next run, and nothing else
+    // in the output folder ever is.
+    ctx.journal.lock().await.append(Event::Publishing {
+        number,
+        name: name.to_owned(),
+    })?;
+    fsx::rename_dir(&staging, &final_dir)?;
+    if ctx.opts.zip {
+        fsx::persist_new(&staged_zip, &final_zip)?;
+    }
 
     Ok(Event::DossierDone {
         number,

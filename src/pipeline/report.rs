@@ -128,52 +128,30 @@ pub fn minus_secs(date: &str, secs: i64) -> Option<String> {
     (t - time::Duration::seconds(secs)).format(&Rfc3339).ok()
 }
 
-/// Remove what a crashed run left: the staging area, and bundles in the
-/// output folder that the journal does not count as complete.
+/// Remove what a crashed run left: the staging area, and the bundles it had
+/// started to move into the output folder without finishing (announced by a
+/// `publishing` line with no `dossier_done` after it). Nothing else in the
+/// output folder is ever removed: an unknown `dossier-N` there makes the run
+/// stop with an error rather than replace it.
 pub(crate) fn clean_leftovers(out: &Path, staging: &Path, state: &State) -> Result<()> {
     if staging.exists() {
         fs_err::remove_dir_all(staging).map_err(|e| Error::io("clean staging", staging, e))?;
     }
     fs_err::create_dir_all(staging).map_err(|e| Error::io("create staging", staging, e))?;
-    let done: std::collections::BTreeSet<&str> = state
-        .done
-        .values()
-        .flatten()
-        .map(|v| v.name.as_str())
-        .collect();
-    let entries = fs_err::read_dir(out).map_err(|e| Error::io("list output folder", out, e))?;
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
-            continue;
-        };
-        let base = name.strip_suffix(".zip").unwrap_or(name);
-        if !is_bundle_name(base) || done.contains(base) {
-            continue;
+    for name in state.publishing.keys() {
+        let dir = out.join(name);
+        let zip = out.join(format!("{name}.zip"));
+        if dir.exists() {
+            tracing::warn!(path = %dir.display(), "removing a bundle an interrupted run left half-published");
+            fs_err::remove_dir_all(&dir)
+                .map_err(|e| Error::io("remove incomplete bundle", &dir, e))?;
         }
-        let path = entry.path();
-        tracing::warn!(path = %path.display(), "removing an incomplete bundle left by an interrupted run");
-        let removed = if path.is_dir() {
-            fs_err::remove_dir_all(&path)
-        } else {
-            fs_err::remove_file(&path)
-        };
-        removed.map_err(|e| Error::io("remove incomplete bundle", &path, e))?;
+        if zip.exists() {
+            fs_err::remove_file(&zip)
+                .map_err(|e| Error::io("remove incomplete bundle", &zip, e))?;
+        }
     }
     Ok(())
-}
-
-/// `dossier-<digits>` or `dossier-<digits>.v<digits>`.
-fn is_bundle_name(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("dossier-") else {
-        return false;
-    };
-    let (num, version) = match rest.split_once(".v") {
-        Some((n, v)) => (n, Some(v)),
-        None => (rest, None),
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    digits(num) && version.is_none_or(digits)
 }
 
 /// The bag-info.txt fields of a dossier bag.
@@ -362,13 +340,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundle_names_are_recognised() {
-        assert!(is_bundle_name("dossier-12"));
-        assert!(is_bundle_name("dossier-12.v2"));
-        assert!(!is_bundle_name("dossier-"));
-        assert!(!is_bundle_name("dossier-12.v"));
-        assert!(!is_bundle_name("dossier-1a"));
-        assert!(!is_bundle_name("report"));
+    fn only_half_published_bundles_are_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        for name in ["dossier-1", "dossier-2"] {
+            std::fs::create_dir_all(out.join(name).join("data")).unwrap();
+            std::fs::write(out.join(format!("{name}.zip")), b"zip").unwrap();
+        }
+        let mut state = State::default();
+        state.apply(&crate::journal::Event::Publishing {
+            number: 1,
+            name: "dossier-1".into(),
+        });
+        clean_leftovers(out, &out.join(".ds-archive/staging"), &state).unwrap();
+        assert!(!out.join("dossier-1").exists() && !out.join("dossier-1.zip").exists());
+        assert!(out.join("dossier-2/data").is_dir() && out.join("dossier-2.zip").is_file());
+        assert!(out.join(".ds-archive/staging").is_dir());
     }
 
     #[test]

@@ -296,3 +296,29 @@ fn token_file_and_api_url_from_the_environment_work() {
     );
     assert!(!files.keys().any(|k| k.ends_with(".zip")), "--no-zip");
 }
+
+#[test]
+fn a_foreign_bundle_in_the_output_folder_is_never_replaced() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let number = fake.server.dataset().dossier_numbers()[0];
+    let foreign = out.join(format!("dossier-{number}"));
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), b"someone else's work").unwrap();
+    let run = fake.archive(&out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("refusing to replace"),
+        "{}",
+        text(&run)
+    );
+    assert_eq!(
+        std::fs::read(foreign.join("notes.txt")).unwrap(),
+        b"someone else's work"
+    );
+    // A rerun does not remove it either.
+    let again = fake.archive(&out, &[]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(foreign.join("notes.txt").is_file());
+}
