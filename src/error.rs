@@ -41,7 +41,7 @@ pub enum Error {
         message: String,
     },
     /// A GraphQL request failed for good.
-    #[error("GraphQL request `{operation}` failed: {message}")]
+    #[error("the DS API did not answer `{operation}`: {message}")]
     Api {
         /// Operation name.
         operation: String,

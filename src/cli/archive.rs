@@ -218,6 +218,7 @@ async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress) -> u
                 Error::UnknownDemarche { .. } => Some("check the démarche number and that the token's administrator can see it"),
                 Error::Locked { .. } => Some("wait for the other run to finish, or point --out at another folder"),
                 Error::Io { .. } => Some("free some space or fix permissions, then run the same command again: it resumes"),
+                Error::Api { .. } => Some("check --api-url and the network, then run the same command again: it resumes"),
                 _ => None,
             };
             eprintln!("error: {e}");
