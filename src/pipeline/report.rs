@@ -138,6 +138,19 @@ pub(crate) fn clean_leftovers(out: &Path, staging: &Path, state: &State) -> Resu
         fs_err::remove_dir_all(staging).map_err(|e| Error::io("clean staging", staging, e))?;
     }
     fs_err::create_dir_all(staging).map_err(|e| Error::io("create staging", staging, e))?;
+    // Temporary files of atomic writes (run manifest, report, inventory)
+    // that a kill left behind: their prefix says they are ours.
+    let entries = fs_err::read_dir(out).map_err(|e| Error::io("list output folder", out, e))?;
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(fsx::TEMP_PREFIX)
+        {
+            let path = entry.path();
+            fs_err::remove_file(&path).map_err(|e| Error::io("remove temporary file", &path, e))?;
+        }
+    }
     for name in state.publishing.keys() {
         let dir = out.join(name);
         let zip = out.join(format!("{name}.zip"));
@@ -347,6 +360,8 @@ mod tests {
             std::fs::create_dir_all(out.join(name).join("data")).unwrap();
             std::fs::write(out.join(format!("{name}.zip")), b"zip").unwrap();
         }
+        let tmp = out.join(format!("{}report", fsx::TEMP_PREFIX));
+        std::fs::write(&tmp, b"half").unwrap();
         let mut state = State::default();
         state.apply(&crate::journal::Event::Publishing {
             number: 1,
@@ -356,6 +371,7 @@ mod tests {
         assert!(!out.join("dossier-1").exists() && !out.join("dossier-1.zip").exists());
         assert!(out.join("dossier-2/data").is_dir() && out.join("dossier-2.zip").is_file());
         assert!(out.join(".ds-archive/staging").is_dir());
+        assert!(!tmp.exists());
     }
 
     #[test]
