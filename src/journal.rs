@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::DossierState;
 
 /// Name of the state folder inside the output folder.
 pub const STATE_DIR: &str = ".ds-archive";
@@ -38,6 +39,9 @@ pub enum Event {
         /// `SOURCE_DATE_EPOCH`); the next run's high-water mark.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         clock_at: Option<String>,
+        /// The states listed (empty: all of them).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        states: Vec<DossierState>,
     },
     /// Every dossier of the listing up to this cursor was handled.
     Cursor {
@@ -153,6 +157,8 @@ pub struct RunInfo {
     /// When the run started by the real clock: dossiers modified at DS
     /// after this (minus an overlap) are what the next run must list.
     pub high_water: String,
+    /// The states the run listed (empty: all).
+    pub states: Vec<DossierState>,
     /// Last cursor per listing.
     pub cursors: BTreeMap<String, String>,
     /// Finished?
@@ -169,6 +175,7 @@ impl State {
                 demarche,
                 updated_since,
                 clock_at,
+                states,
             } => {
                 let same = self.last_run.as_ref().is_some_and(|r| r.run_id == *run_id);
                 if !same {
@@ -178,6 +185,7 @@ impl State {
                         demarche: *demarche,
                         updated_since: updated_since.clone(),
                         high_water: clock_at.clone().unwrap_or_else(|| started_at.clone()),
+                        states: states.clone(),
                         ..RunInfo::default()
                     });
                 }

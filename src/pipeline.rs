@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{ApiClient, ApiError};
 use crate::error::{Error, Result};
 use crate::fetch::{self, Listing, Pager};
-use crate::journal::{Event, Journal, STATE_DIR};
+use crate::journal::{Event, Journal, RunInfo, STATE_DIR};
 use crate::model::{self, DigestAlg, DossierState};
 use crate::progress::Progress;
 
@@ -104,6 +104,7 @@ pub async fn archive(
         demarche: opts.demarche,
         updated_since: updated_since.clone(),
         clock_at: Some(report::now_rfc3339()),
+        states: opts.states.clone(),
     })?;
     let staging = opts.out.join(STATE_DIR).join("staging");
     report::clean_leftovers(&opts.out, &staging, journal.state())?;
@@ -173,9 +174,18 @@ pub async fn archive(
 /// Continue the unfinished run of this démarche, or start a new one.
 fn choose_run(journal: &Journal, opts: &Options) -> (String, String, Option<String>, bool) {
     let state = journal.state();
+    let same_states = |run: &RunInfo| {
+        let mut a = run.states.clone();
+        let mut b = opts.states.clone();
+        a.sort_by_key(|s| s.api_name());
+        b.sort_by_key(|s| s.api_name());
+        a.dedup();
+        b.dedup();
+        a == b
+    };
     if let Some(run) = state.unfinished_run() {
         let same_since = opts.since.is_none() || opts.since == run.updated_since;
-        if run.demarche == opts.demarche && same_since {
+        if run.demarche == opts.demarche && same_since && same_states(run) {
             return (
                 run.run_id.clone(),
                 run.started_at.clone(),
@@ -196,10 +206,17 @@ fn choose_run(journal: &Journal, opts: &Options) -> (String, String, Option<Stri
             .finished_runs
             .iter()
             .rev()
-            .find(|r| r.demarche == opts.demarche)
+            // Only a run that listed every state asked for now vouches for
+            // what was not modified since it started.
+            .find(|r| r.demarche == opts.demarche && covers(&r.states, &opts.states))
             .and_then(|r| report::minus_secs(&r.high_water, OVERLAP_SECS))
     });
     (run_id, started_at, since, false)
+}
+
+/// Whether a run that listed `done` (empty: all states) covers `wanted`.
+fn covers(done: &[DossierState], wanted: &[DossierState]) -> bool {
+    done.is_empty() || (!wanted.is_empty() && wanted.iter().all(|s| done.contains(s)))
 }
 
 async fn list_and_archive(
@@ -379,5 +396,23 @@ fn run_error(e: ApiError, demarche: u64) -> Error {
             message,
             retryable: false,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_filtered_run_only_vouches_for_its_states() {
+        use DossierState::{Accepte, Refuse};
+        assert!(covers(&[], &[]));
+        assert!(covers(&[], &[Refuse]));
+        assert!(covers(&[Accepte, Refuse], &[Refuse]));
+        assert!(!covers(&[Accepte], &[Refuse]));
+        assert!(
+            !covers(&[Accepte], &[]),
+            "a run over accepte says nothing of the others"
+        );
     }
 }

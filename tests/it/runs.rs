@@ -546,3 +546,27 @@ fn ds_archive_env(cmd: &mut std::process::Command) -> &mut std::process::Command
         .env("SOURCE_DATE_EPOCH", "1735689600")
         .env_remove("DS_API_URL")
 }
+
+/// A run limited to some states says nothing about the others: a later run
+/// over other states (or all) must still list them in full.
+#[test]
+fn a_state_filtered_run_does_not_hide_other_states_from_later_runs() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let first = fake.archive(&out, &["--state", "accepte"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let after_first = done_lines(&out);
+    let second = fake.archive(&out, &["--state", "refuse"]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert!(
+        done_lines(&out) > after_first,
+        "the refuse dossiers were skipped"
+    );
+    let all = fake.archive(&out, &[]);
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all));
+    assert_eq!(
+        done_lines(&out),
+        fake.server.dataset().dossier_numbers().len()
+    );
+}
