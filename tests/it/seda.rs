@@ -261,18 +261,8 @@ pub mod fixture {
 
 use fixture::{write_bundle, write_config, zip_bundle, BundleSpec, FileSpec};
 
-/// Whether xmllint can run; a missing tool fails the test under
-/// DS_ARCHIVE_REQUIRE_TOOLS=1 and skips the XSD part otherwise.
 fn have_xmllint() -> bool {
-    if seda::xsd::xmllint_available() {
-        return true;
-    }
-    assert!(
-        std::env::var("DS_ARCHIVE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "xmllint is required (DS_ARCHIVE_REQUIRE_TOOLS=1): apt-get install libxml2-utils"
-    );
-    eprintln!("notice: xmllint not installed, XSD checks skipped");
-    false
+    crate::common::have_tool("xmllint")
 }
 
 fn args(from: &Path, out: &Path, config: &Path) -> SedaArgs {

@@ -502,7 +502,7 @@ fn archive_folder_valid_then_each_run_level_defect() {
     );
 
     // The run manifest is what `sha256sum -c` reads.
-    if which("sha256sum") {
+    if crate::common::have_tool("sha256sum") {
         let st = std::process::Command::new("sha256sum")
             .arg("-c")
             .arg("manifest-sha256.txt")
@@ -683,30 +683,9 @@ fn unusable_paths_exit_2() {
     );
 }
 
-fn which(tool: &str) -> bool {
-    std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Skip (with a notice) when a tool is absent, unless CI requires it.
-fn tool_or_skip(tool: &str) -> bool {
-    if which(tool) {
-        return true;
-    }
-    assert!(
-        std::env::var("DS_ARCHIVE_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "{tool} is required (DS_ARCHIVE_REQUIRE_TOOLS=1)"
-    );
-    eprintln!("skipping: {tool} not installed");
-    false
-}
-
 #[test]
 fn bags_made_by_bagit_python_are_valid() {
-    if !tool_or_skip("bagit.py") {
+    if !crate::common::have_tool("bagit.py") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
