@@ -168,7 +168,7 @@ pub fn parse_manifest(
         };
         let path = path.trim_start_matches([' ', '\t']);
         let path = if percent_encoded {
-            decode_bagit_path(path)
+            crate::verify::paths::percent_decode(path)
         } else {
             path.to_owned()
         };
@@ -180,35 +180,6 @@ pub fn parse_manifest(
         }
     }
     Ok(out)
-}
-
-/// Undo BagIt 1.0 path encoding: only `%0D`, `%0A` and `%25` are decoded.
-#[must_use]
-pub fn decode_bagit_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(pos) = rest.find('%') {
-        out.push_str(&rest[..pos]);
-        let code = rest.get(pos..pos + 3).unwrap_or("");
-        let decoded = match code.to_ascii_uppercase().as_str() {
-            "%0D" => Some('\r'),
-            "%0A" => Some('\n'),
-            "%25" => Some('%'),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[pos + 3..];
-            }
-            None => {
-                out.push('%');
-                rest = &rest[pos + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Hashes with SHA-256 and/or SHA-512 in one pass.
@@ -258,7 +229,6 @@ mod tests {
         let m = parse_manifest("ABC  data/100%25.pdf\ndef\tdata/a%0Ab\n", true).expect("ok");
         assert_eq!(m.get("data/100%.pdf").map(String::as_str), Some("abc"));
         assert!(m.contains_key("data/a\nb"));
-        assert_eq!(decode_bagit_path("a%41%"), "a%41%");
     }
 
     #[test]
