@@ -159,6 +159,7 @@ mod tests {
         assert_eq!(percent_decode("data/a%0Ab%0dc"), "data/a\nb\rc");
         assert_eq!(percent_decode("data/%20x%2"), "data/%20x%2");
         assert_eq!(percent_decode("data/%2525"), "data/%25");
+        assert_eq!(percent_decode("a%41%"), "a%41%");
     }
 
     #[test]
