@@ -50,14 +50,6 @@ pub enum DownloadError {
     },
 }
 
-impl DownloadError {
-    /// Whether downloading again (maybe with a fresh URL) can help.
-    #[must_use]
-    pub fn is_retryable(&self) -> bool {
-        !matches!(self, Self::Io { .. })
-    }
-}
-
 /// MD5, SHA-256 and optionally SHA-512 over one stream of bytes.
 pub struct MultiHasher {
     md5: Md5,
@@ -169,18 +161,18 @@ pub async fn download(
     sha512: bool,
     on_bytes: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<Digests, DownloadError> {
-    let result = stream_to(http, att, dest, sha512, on_bytes).await;
+    let result = stream_to(http, att, dest, sha512, on_bytes)
+        .await
+        .and_then(|digests| {
+            check_against_ds(att, &digests).map_err(DownloadError::Mismatch)?;
+            Ok(digests)
+        });
     if result.is_err() {
-        // Best effort: the error that matters is the one we return.
+        // Never leave bytes DS does not vouch for (cut, refused, mismatched)
+        // under a final name. Best effort: the error that matters is ours.
         let _ = tokio::fs::remove_file(dest).await;
     }
-    let digests = result?;
-    if let Err(why) = check_against_ds(att, &digests) {
-        // Never leave bytes DS does not vouch for under a final name.
-        let _ = tokio::fs::remove_file(dest).await;
-        return Err(DownloadError::Mismatch(why));
-    }
-    Ok(digests)
+    result
 }
 
 async fn stream_to(

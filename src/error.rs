@@ -1,9 +1,10 @@
 //! Error policy.
 //!
 //! Every stage returns its own error type carrying what a user needs to act:
-//! the dossier number, the path, the (redacted) URL and the cause. Errors say
-//! whether retrying can help ([`Error::is_retryable`]) and which exit code a
-//! run that dies of them ends with ([`Error::exit_code`]). A per-dossier error
+//! the dossier number, the path, the (redacted) URL and the cause. Whether
+//! retrying helps is decided where the retry happens (the API client's and the
+//! downloader's own error types say so); an error that reaches this type has
+//! stopped the run, with [`Error::exit_code`]. A per-dossier error
 //! fails that dossier only; a run-level error (bad token, unknown démarche,
 //! unwritable output) stops the run with exit code 2.
 
@@ -47,8 +48,6 @@ pub enum Error {
         operation: String,
         /// What went wrong.
         message: String,
-        /// Whether another try may succeed.
-        retryable: bool,
     },
     /// A filesystem operation failed.
     #[error("{action} `{}`: {source}", path.display())]
@@ -76,15 +75,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether another try may succeed.
-    #[must_use]
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Api { retryable, .. } => *retryable,
-            _ => false,
-        }
-    }
-
     /// The process exit code for a run that dies of this error: every error
     /// that stops a run is fatal (an interrupted run is not an error, it ends
     /// with a summary and exit code 130).

@@ -384,17 +384,14 @@ fn run_error(e: ApiError, demarche: u64) -> Error {
         } => Error::Api {
             operation: operation.into(),
             message: format!("still failing after {attempts} attempts: {message}"),
-            retryable: true,
         },
         ApiError::Timeout { operation } => Error::Api {
             operation: operation.into(),
             message: "DS timed out even on the smallest page".into(),
-            retryable: true,
         },
         ApiError::Fatal { operation, message } => Error::Api {
             operation: operation.into(),
             message,
-            retryable: false,
         },
     }
 }
