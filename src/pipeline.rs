@@ -149,7 +149,7 @@ pub async fn archive(
         retry_failed(&ctx, &seen, &mut summary).await?;
     }
     if !ctx.cancel.is_cancelled() {
-        record_deletions(&ctx, &mut summary).await?;
+        record_deletions(&ctx, updated_since.as_deref(), &mut summary).await?;
     }
     summary.interrupted = ctx.cancel.is_cancelled();
     summary.duration = clock.elapsed();
@@ -309,15 +309,12 @@ async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summar
     Ok(())
 }
 
-async fn record_deletions(ctx: &Arc<Ctx>, summary: &mut Summary) -> Result<()> {
-    let since = {
-        let j = ctx.journal.lock().await;
-        j.state()
-            .last_run
-            .as_ref()
-            .and_then(|r| r.updated_since.clone())
-    };
-    let deleted = match fetch::deleted(&ctx.client, ctx.opts.demarche, since.as_deref()).await {
+async fn record_deletions(
+    ctx: &Arc<Ctx>,
+    since: Option<&str>,
+    summary: &mut Summary,
+) -> Result<()> {
+    let deleted = match fetch::deleted(&ctx.client, ctx.opts.demarche, since).await {
         Ok(d) => d,
         Err(e) => {
             // The dossiers themselves are archived; a deletion list we could
