@@ -85,6 +85,20 @@ fn archives_the_whole_sample_demarche() {
         assert!(check.status.success(), "{}", text(&check));
     }
 
+    // bagit-python accepts every bag, hostile names included.
+    if have_tool("bagit.py") {
+        let bags: Vec<_> = numbers
+            .iter()
+            .map(|n| out.join(format!("dossier-{n}")))
+            .collect();
+        let check = std::process::Command::new("bagit.py")
+            .arg("--validate")
+            .args(&bags)
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}", text(&check));
+    }
+
     // Our own verify, on the whole archive folder (metadata.json against its
     // JSON Schema included).
     let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
