@@ -50,7 +50,7 @@ enum Command {
     Archive(archive::ArchiveArgs),
     /// Archive the bundled sample démarche from a fake DS API started on 127.0.0.1.
     Demo(archive::DemoArgs),
-    /// Check bundles, zips or a whole archive folder; list every problem.
+    /// Check bundles, zips, SEDA SIPs or a whole archive folder; list every problem.
     Verify(crate::verify::VerifyArgs),
     /// Show what an archive folder holds: archived, failed, deleted, versions.
     Status(status::StatusArgs),

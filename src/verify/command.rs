@@ -10,7 +10,8 @@ use crate::error::exit;
 /// Command-line arguments of `ds-archive verify`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct VerifyArgs {
-    /// Bag folders (`dossier-<N>/`), bundle zips (`dossier-<N>.zip`) or archive output folders.
+    /// Bag folders (`dossier-<N>/`), bundle zips (`dossier-<N>.zip`), SEDA SIP zips or archive
+    /// output folders.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Print a machine-readable report on stdout (schemas/verify-report.schema.json).
