@@ -6,11 +6,14 @@
 //! extension and, for unlisted extensions, by how well the first 64 KiB
 //! compress ([`options`]), ZIP64 only for entries near 4 GiB. The same bag
 //! therefore always yields the same bytes. Files are streamed from disk
-//! (bounded memory). The zip is written to `<zip>.tmp`, fsynced, read back
-//! once entry by entry (which makes the zip crate check every CRC) and once
-//! sequentially to compute its SHA-256, then moved to its final name, which
-//! must not exist yet. Blocking: call it from `spawn_blocking`. Building the
-//! bag and checking it against its manifests are other modules' jobs.
+//! (bounded memory). The zip is written to `<zip>.tmp`, fsynced, its central
+//! directory checked against what was written, then read back in one
+//! sequential pass that both checks every entry's CRC (the zip crate's
+//! streaming reader) and computes the SHA-256 of the whole file: every byte
+//! of the zip is read once, which matters when zips are tens of GB. It is
+//! then moved to its final name, which must not exist yet. Blocking: call it
+//! from `spawn_blocking`. Building the bag and checking it against its
+//! manifests are other modules' jobs.
 
 pub mod options;
 
@@ -46,6 +49,13 @@ struct Entry {
     source: Option<(PathBuf, u64)>,
 }
 
+impl Entry {
+    /// Bytes of data: the file's size, 0 for a directory.
+    fn size(&self) -> u64 {
+        self.source.as_ref().map_or(0, |(_, size)| *size)
+    }
+}
+
 /// Zip the bag at `bag_dir` into `zip_path`, under the single top-level
 /// folder `top` (e.g. `dossier-12`), every entry dated `mtime`.
 ///
@@ -74,8 +84,8 @@ pub fn zip_bag(
     let tmp = PathBuf::from(tmp_name);
 
     let result = write_zip(&tmp, &entries, mtime)
-        .and_then(|()| check_entries(&tmp, &entries))
-        .and_then(|()| hash_file(&tmp))
+        .and_then(|()| check_directory(&tmp, &entries))
+        .and_then(|()| read_back(&tmp, &entries))
         .and_then(|(size, sha256)| {
             fsx::persist_new(&tmp, zip_path)?;
             Ok(ZipInfo {
@@ -188,35 +198,77 @@ fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime) -> Result<()> 
     file.sync_all().map_err(|e| Error::io("fsync", tmp, e))
 }
 
-/// Read every entry back to its end: the zip crate checks each CRC at EOF.
-/// Also checks that names, order and sizes are what was written.
-fn check_entries(tmp: &Path, entries: &[Entry]) -> Result<()> {
+/// The central directory (what `unzip` and every SAE reads) lists exactly
+/// the entries written, in order, with their sizes. Reads no entry data.
+fn check_directory(tmp: &Path, entries: &[Entry]) -> Result<()> {
     let file = fs_err::File::open(tmp).map_err(|e| Error::io("open", tmp, e))?;
     let mut archive = ZipArchive::new(file).map_err(|e| zip_err("read back", tmp, e))?;
     if archive.len() != entries.len() {
         return Err(invalid(tmp, "entry count differs from what was written"));
     }
     for (i, expected) in entries.iter().enumerate() {
-        let mut zf = archive
-            .by_index(i)
+        let zf = archive
+            .by_index_raw(i)
             .map_err(|e| zip_err("read back", tmp, e))?;
-        let read = io::copy(&mut zf, &mut io::sink())
-            .map_err(|e| Error::io("check the CRC of an entry of", tmp, e))?;
-        let expected_size = expected.source.as_ref().map_or(0, |(_, s)| *s);
-        if zf.name() != expected.name || read != expected_size || zf.size() != expected_size {
-            let msg = format!("entry {i} is not `{}` as written", expected.name);
+        if zf.name() != expected.name || zf.size() != expected.size() {
+            let msg = format!(
+                "central directory entry {i} is not `{}` as written",
+                expected.name
+            );
             return Err(invalid(tmp, &msg));
         }
     }
     Ok(())
 }
 
-/// Size and SHA-256 of a file, in one sequential read.
-fn hash_file(path: &Path) -> Result<(u64, String)> {
-    let mut file = fs_err::File::open(path).map_err(|e| Error::io("open", path, e))?;
-    let mut hasher = sha2::Sha256::new();
-    let size = io::copy(&mut file, &mut hasher).map_err(|e| Error::io("read", path, e))?;
-    Ok((size, hex::encode(hasher.finalize())))
+/// Read the zip once, front to back: every local entry is decoded to its end
+/// (the zip crate checks its CRC-32 there) and must be the one written; every
+/// byte, headers and central directory included, goes through the SHA-256.
+fn read_back(tmp: &Path, entries: &[Entry]) -> Result<(u64, String)> {
+    let file = fs_err::File::open(tmp).map_err(|e| Error::io("open", tmp, e))?;
+    let hashing = HashingReader {
+        inner: file,
+        sha256: sha2::Sha256::new(),
+        size: 0,
+    };
+    let mut reader = io::BufReader::with_capacity(1 << 20, hashing);
+    for (i, expected) in entries.iter().enumerate() {
+        let mut zf = zip::read::read_zipfile_from_stream(&mut reader)
+            .map_err(|e| zip_err("read back", tmp, e))?
+            .ok_or_else(|| invalid(tmp, &format!("entry {i} is missing")))?;
+        let read = io::copy(&mut zf, &mut io::sink())
+            .map_err(|e| Error::io("check the CRC of an entry of", tmp, e))?;
+        if zf.name() != expected.name || read != expected.size() {
+            let msg = format!("entry {i} is not `{}` as written", expected.name);
+            return Err(invalid(tmp, &msg));
+        }
+    }
+    if zip::read::read_zipfile_from_stream(&mut reader)
+        .map_err(|e| zip_err("read back", tmp, e))?
+        .is_some()
+    {
+        return Err(invalid(tmp, "more entries than were written"));
+    }
+    // The rest of the central directory and its end record.
+    io::copy(&mut reader, &mut io::sink()).map_err(|e| Error::io("read", tmp, e))?;
+    let hashing = reader.into_inner();
+    Ok((hashing.size, hex::encode(hashing.sha256.finalize())))
+}
+
+/// Hashes every byte read through it, in order.
+struct HashingReader<R> {
+    inner: R,
+    sha256: sha2::Sha256,
+    size: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sha256.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
 }
 
 fn zip_err(action: &'static str, path: &Path, e: ZipError) -> Error {

@@ -170,3 +170,29 @@ fn entries_over_4_gib_round_trip_with_zip64() {
     let f = archive.by_name("d/data/big.zip").expect("entry");
     assert_eq!(f.size(), u64::from(u32::MAX) + 2);
 }
+
+#[test]
+fn read_back_hashes_the_whole_file_and_catches_a_flipped_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bag = sample_bag(dir.path());
+    let out = dir.path().join("dossier-12.zip");
+    let info = zip_bag(&bag, "dossier-12", &out, mtime()).expect("zip");
+    let bytes = fs_err::read(&out).expect("read");
+    assert_eq!(info.size, bytes.len() as u64);
+    assert_eq!(info.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
+
+    // The stored PDF's bytes, flipped in a copy: the one-pass read-back
+    // must refuse it (CRC), as it would a bad write.
+    let entries = collect_entries(&bag, "dossier-12").expect("entries");
+    let at = bytes
+        .windows(8)
+        .position(|w| w == b"%PDF-1.7")
+        .expect("the PDF is stored");
+    let mut bad = bytes.clone();
+    bad[at + 2] ^= 0x20;
+    let copy = dir.path().join("bad.zip");
+    fs_err::write(&copy, &bad).expect("write");
+    let err = read_back(&copy, &entries).expect_err("a flipped byte is caught");
+    assert!(err.to_string().contains("CRC"), "{err}");
+    assert!(read_back(&out, &entries).is_ok());
+}
