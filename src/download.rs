@@ -270,12 +270,12 @@ const QUEUE_CHUNKS: usize = 4;
 /// What the socket side hands the writer.
 enum Piece<B> {
     Data(B),
-    /// The body is complete: flush and fsync.
+    /// The body is complete: flush.
     End,
 }
 
-/// Hash and write the pieces until [`Piece::End`], then fsync. A queue closed
-/// before `End` (download failed or cancelled) is not fsynced.
+/// Hash and write the pieces until [`Piece::End`], then flush. A queue
+/// closed before `End` (download failed or cancelled) is an error.
 fn hash_and_write<B: AsRef<[u8]>>(
     file: std::fs::File,
     mut rx: tokio::sync::mpsc::Receiver<Piece<B>>,
@@ -290,10 +290,10 @@ fn hash_and_write<B: AsRef<[u8]>>(
                 out.write_all(bytes.as_ref())?;
             }
             Piece::End => {
-                let file = out
-                    .into_inner()
-                    .map_err(std::io::IntoInnerError::into_error)?;
-                file.sync_all()?;
+                // Flushed to the kernel only: the whole staged bag is
+                // fsynced once before it is published (`fsx::sync_tree`), so
+                // a download slot never waits on the disk.
+                out.flush()?;
                 return Ok(hasher.finish());
             }
         }

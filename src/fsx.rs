@@ -56,6 +56,31 @@ pub fn fsync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Flush a whole tree to disk: every file's data, then every directory's
+/// entries. Used on a staged bag just before it is published, so downloads
+/// need not each wait for their own fsync while holding a download slot.
+///
+/// # Errors
+/// [`Error::Io`] naming the first path that cannot be opened or flushed.
+pub fn sync_tree(root: &Path) -> Result<()> {
+    let mut dirs = Vec::new();
+    for item in walkdir::WalkDir::new(root).follow_links(false) {
+        let item = item.map_err(|e| {
+            let path = e.path().unwrap_or(root).to_path_buf();
+            Error::io("walk", path, e.into())
+        })?;
+        if item.file_type().is_dir() {
+            dirs.push(item.into_path());
+        } else if item.file_type().is_file() {
+            let f =
+                fs_err::File::open(item.path()).map_err(|e| Error::io("open", item.path(), e))?;
+            f.sync_all()
+                .map_err(|e| Error::io("fsync", item.path(), e))?;
+        }
+    }
+    dirs.iter().rev().try_for_each(|d| fsync_dir(d))
+}
+
 /// Rename a fully built directory (`staging`) to its final name, failing if
 /// `final_dir` already exists, then fsync the parent of `final_dir`.
 ///
@@ -132,6 +157,18 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[test]
+    fn sync_tree_flushes_a_bag_and_names_what_it_cannot_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bag = dir.path().join("bag");
+        fs_err::create_dir_all(bag.join("data/sub")).expect("mkdir");
+        fs_err::write(bag.join("bagit.txt"), b"x").expect("write");
+        fs_err::write(bag.join("data/sub/a.pdf"), b"y").expect("write");
+        sync_tree(&bag).expect("a readable tree syncs");
+        let err = sync_tree(&dir.path().join("gone")).expect_err("missing tree");
+        assert!(err.to_string().contains("gone"), "{err}");
     }
 
     #[test]

@@ -232,16 +232,24 @@ async fn build(
     let final_dir = ctx.opts.out.join(name);
     let final_zip = ctx.opts.out.join(format!("{name}.zip"));
     let staged_zip = ctx.staging.join(format!("{name}.zip"));
-    let zip_sha256 = if ctx.opts.zip {
+    let zip_sha256 = {
         let mtime = zip_time(model::str_field(&node, "dateDerniereModification"));
         let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
-        let info =
-            tokio::task::spawn_blocking(move || bundle::zip_bag(&bag, &top, &zip_path, mtime))
-                .await
-                .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??;
-        info.sha256
-    } else {
-        String::new()
+        let zip = ctx.opts.zip;
+        tokio::task::spawn_blocking(move || -> Result<String> {
+            let sha256 = if zip {
+                bundle::zip_bag(&bag, &top, &zip_path, mtime)?.sha256
+            } else {
+                String::new()
+            };
+            // Attachments were only handed to the kernel as they arrived
+            // (the disk wrote them back meanwhile): make the whole bag
+            // durable before it is published.
+            fsx::sync_tree(&bag)?;
+            Ok(sha256)
+        })
+        .await
+        .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??
     };
     // Never replace what this archive's journal does not know about.
     let clashes = [Some(&final_dir), ctx.opts.zip.then_some(&final_zip)];
