@@ -58,7 +58,7 @@ pub fn check(
     match validator() {
         Ok(v) => {
             for err in v.iter_errors(meta).take(MAX_SCHEMA_ERRORS) {
-                let at = err.instance_path.to_string();
+                let at = err.instance_path().to_string();
                 let at = if at.is_empty() { "/".to_owned() } else { at };
                 out.push(f(
                     Code::MetadataSchema,

@@ -80,7 +80,7 @@ fn schema_errors(instance: &Value) -> Vec<String> {
         .expect("schema compiles");
     validator
         .iter_errors(instance)
-        .map(|e| format!("{}: {e}", e.instance_path))
+        .map(|e| format!("{}: {e}", e.instance_path()))
         .collect()
 }
 
