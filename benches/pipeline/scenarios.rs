@@ -163,6 +163,20 @@ pub fn large(b: &mut Bench) -> Result<()> {
             format!("dd {}", mbps(dd)),
             ratio(wr / dd, Some(0.7)),
         );
+        // Every byte lands twice (bag file and zip) and is fsynced: the disk
+        // alone needs this long, whatever the CPU does.
+        let floor = w as f64 / dd;
+        t.row(
+            "disk floor: bytes ds-archive must write ÷ dd",
+            secs(floor),
+            base.as_ref().map_or_else(String::new, |x| {
+                format!(
+                    "best ratio the disk allows vs baseline: {:.2}×",
+                    x.secs() / floor
+                )
+            }),
+            format!("ds-archive at {:.0}% of it", 100.0 * floor / m.secs()),
+        );
     }
     t.row(
         "ds-archive peak RSS",
@@ -263,6 +277,29 @@ fn verify(b: &mut Bench, out: &Path) -> Result<()> {
             gbps(lim),
             "verify throughput".into(),
             ratio(rate / lim, Some(0.7)),
+        );
+    }
+    // What verify must compute: SHA-256 and SHA-512 of every file, and for
+    // zips also the SHA-256 of the whole zip listed in manifest-sha256.txt.
+    let zip_bytes: u64 = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "zip"))
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    if let (Some(both), Some(one), true) = (
+        b.limits.combined(&["sha256", "sha512"]),
+        b.limits.combined(&["sha256"]),
+        bytes > 0,
+    ) {
+        let z = zip_bytes as f64 / bytes as f64;
+        let per_byte = 1.0 / both + z / one;
+        let lim = b.limits.cores as f64 / per_byte;
+        t.row(
+            "hashing limit of verify's whole work (+ SHA-256 of each zip) × cores",
+            gbps(lim),
+            "verify throughput".into(),
+            ratio(rate / lim, None),
         );
     }
     if let Some(cold) = b.limits.cold_read {
