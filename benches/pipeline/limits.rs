@@ -20,6 +20,9 @@ pub struct Limits {
     pub cold_read: Option<f64>,
     /// Single-core openssl rates, by algorithm name (`md5`, `sha256`, `sha512`).
     pub openssl: BTreeMap<String, f64>,
+    /// Single-core rates of the digest crates ds-archive is built with
+    /// (`md-5`, `sha2`), by the same names: what its own hashing can reach.
+    pub crates: BTreeMap<String, f64>,
     /// `sha256sum` of a file in the page cache, one core.
     pub sha256sum_cached: Option<f64>,
     pub notes: Vec<String>,
@@ -31,6 +34,15 @@ impl Limits {
         let mut secs_per_byte = 0.0;
         for a in algs {
             secs_per_byte += 1.0 / self.openssl.get(*a)?;
+        }
+        Some(1.0 / secs_per_byte)
+    }
+
+    /// The same with the crates' rates.
+    pub fn combined_crates(&self, algs: &[&str]) -> Option<f64> {
+        let mut secs_per_byte = 0.0;
+        for a in algs {
+            secs_per_byte += 1.0 / self.crates.get(*a)?;
         }
         Some(1.0 / secs_per_byte)
     }
@@ -64,6 +76,7 @@ pub fn measure(scratch: &Path, dd_mib: u64) -> Result<Limits> {
         limits.notes.push("dd absent: no disk write limit".into());
     }
     let _ = std::fs::remove_file(&file);
+    limits.crates = crate_speed();
     if have("openssl") {
         limits.openssl = openssl_speed()?;
     } else {
@@ -117,6 +130,39 @@ fn openssl_speed() -> Result<BTreeMap<String, f64>> {
         }
     }
     Ok(rates)
+}
+
+/// One core hashing 256 MiB (in memory, after a warm-up) with each digest
+/// crate ds-archive uses: bytes/s, keyed like `openssl speed`.
+fn crate_speed() -> BTreeMap<String, f64> {
+    use sha2::Digest as _;
+    fn rate<D: sha2::Digest>(buf: &[u8]) -> f64 {
+        let mut h = D::new();
+        h.update(&buf[..buf.len() / 8]);
+        let start = Instant::now();
+        let mut h2 = D::new();
+        for chunk in buf.chunks(1 << 20) {
+            h2.update(chunk);
+        }
+        std::hint::black_box(h2.finalize());
+        std::hint::black_box(h.finalize());
+        buf.len() as f64 / start.elapsed().as_secs_f64()
+    }
+    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+    let buf: Vec<u8> = (0..256 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let _ = sha2::Sha256::digest(b"");
+    BTreeMap::from([
+        ("md5".to_owned(), rate::<md5::Md5>(&buf)),
+        ("sha256".to_owned(), rate::<sha2::Sha256>(&buf)),
+        ("sha512".to_owned(), rate::<sha2::Sha512>(&buf)),
+    ])
 }
 
 /// `sha256sum` over `files` in one process: (bytes, seconds).

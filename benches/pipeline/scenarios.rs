@@ -71,6 +71,14 @@ pub fn delta(after: &Stats, before: &Stats) -> (u64, u64) {
     )
 }
 
+fn crate_name(alg: &str) -> &'static str {
+    if alg == "md5" {
+        "md-5"
+    } else {
+        "sha2"
+    }
+}
+
 pub fn limits_table(b: &mut Bench) {
     let l = &b.limits;
     let mut t = Table::new("Machine limits (same run)");
@@ -94,6 +102,21 @@ pub fn limits_table(b: &mut Bench) {
             mbps(*rate),
             String::new(),
             String::new(),
+        );
+    }
+    for (alg, rate) in &l.crates {
+        t.row(
+            &format!(
+                "`{}` crate {alg} (what ds-archive hashes with), 1 core",
+                crate_name(alg)
+            ),
+            mbps(*rate),
+            l.openssl
+                .get(alg)
+                .map_or_else(String::new, |o| format!("openssl {}", mbps(*o))),
+            l.openssl
+                .get(alg)
+                .map_or_else(String::new, |o| ratio(rate / o, None)),
         );
     }
     t.row(
@@ -204,6 +227,14 @@ pub fn large(b: &mut Bench) -> Result<()> {
             ratio(rate / lim, None),
         );
     }
+    if let Some(lim) = b.limits.combined_crates(&["md5", "sha256", "sha512"]) {
+        t.row(
+            "the same with the digest crates ds-archive uses, 1 core",
+            mbps(lim),
+            "ds-archive throughput".into(),
+            ratio(rate / lim, None),
+        );
+    }
     t.row(
         "requests to the fake",
         format!("{gql} GraphQL, {got} files"),
@@ -287,16 +318,27 @@ fn verify(b: &mut Bench, out: &Path) -> Result<()> {
         .filter_map(|f| f.metadata().ok())
         .map(|m| m.len())
         .sum();
-    if let (Some(both), Some(one), true) = (
+    let whole_work = |both: Option<f64>, one: Option<f64>| -> Option<f64> {
+        let z = zip_bytes as f64 / bytes.max(1) as f64;
+        Some(b.limits.cores as f64 / (1.0 / both? + z / one?))
+    };
+    if let Some(lim) = whole_work(
         b.limits.combined(&["sha256", "sha512"]),
         b.limits.combined(&["sha256"]),
-        bytes > 0,
     ) {
-        let z = zip_bytes as f64 / bytes as f64;
-        let per_byte = 1.0 / both + z / one;
-        let lim = b.limits.cores as f64 / per_byte;
         t.row(
             "hashing limit of verify's whole work (+ SHA-256 of each zip) × cores",
+            gbps(lim),
+            "verify throughput".into(),
+            ratio(rate / lim, None),
+        );
+    }
+    if let Some(lim) = whole_work(
+        b.limits.combined_crates(&["sha256", "sha512"]),
+        b.limits.combined_crates(&["sha256"]),
+    ) {
+        t.row(
+            "the same with the `sha2` crate's speed × cores",
             gbps(lim),
             "verify throughput".into(),
             ratio(rate / lim, None),
