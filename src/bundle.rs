@@ -226,12 +226,7 @@ fn check_directory(tmp: &Path, entries: &[Entry]) -> Result<()> {
 /// byte, headers and central directory included, goes through the SHA-256.
 fn read_back(tmp: &Path, entries: &[Entry]) -> Result<(u64, String)> {
     let file = fs_err::File::open(tmp).map_err(|e| Error::io("open", tmp, e))?;
-    let hashing = HashingReader {
-        inner: file,
-        sha256: sha2::Sha256::new(),
-        size: 0,
-    };
-    let mut reader = io::BufReader::with_capacity(1 << 20, hashing);
+    let mut reader = io::BufReader::with_capacity(1 << 20, HashingReader::new(file));
     for (i, expected) in entries.iter().enumerate() {
         let mut zf = zip::read::read_zipfile_from_stream(&mut reader)
             .map_err(|e| zip_err("read back", tmp, e))?
@@ -251,15 +246,30 @@ fn read_back(tmp: &Path, entries: &[Entry]) -> Result<(u64, String)> {
     }
     // The rest of the central directory and its end record.
     io::copy(&mut reader, &mut io::sink()).map_err(|e| Error::io("read", tmp, e))?;
-    let hashing = reader.into_inner();
-    Ok((hashing.size, hex::encode(hashing.sha256.finalize())))
+    Ok(reader.into_inner().finish())
 }
 
-/// Hashes every byte read through it, in order.
-struct HashingReader<R> {
+/// Hashes every byte read through it, in order: the SHA-256 of a whole file
+/// computed by whoever reads it front to back (here, and in `verify`).
+pub(crate) struct HashingReader<R> {
     inner: R,
     sha256: sha2::Sha256,
     size: u64,
+}
+
+impl<R> HashingReader<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self {
+            inner,
+            sha256: sha2::Sha256::new(),
+            size: 0,
+        }
+    }
+
+    /// Bytes read and their SHA-256 (lowercase hex).
+    pub(crate) fn finish(self) -> (u64, String) {
+        (self.size, hex::encode(self.sha256.finalize()))
+    }
 }
 
 impl<R: Read> Read for HashingReader<R> {

@@ -24,6 +24,7 @@ mod report;
 mod source;
 pub mod tagfile;
 mod zipsource;
+mod zipstream;
 
 pub use codes::Code;
 pub use command::{command, VerifyArgs};
@@ -331,9 +332,16 @@ fn run_job(job: &Job, jobs: usize, fast: bool) -> JobResult {
         jobs,
         sha256_all: job.sha256_all,
     };
+    let want_whole = job.whole_digest && !fast;
+    let mut whole = None;
     let outcome = if job.zip {
         match ZipSource::open(&job.path) {
-            Ok((src, findings)) => bag::check(&src, &bag_opts, findings),
+            Ok((src, findings)) => {
+                let src = src.with_whole_digest(want_whole);
+                let outcome = bag::check(&src, &bag_opts, findings);
+                whole = src.whole_sha256();
+                outcome
+            }
             Err(finding) => bag::BagOutcome {
                 findings: vec![finding],
                 ..bag::BagOutcome::default()
@@ -354,7 +362,9 @@ fn run_job(job: &Job, jobs: usize, fast: bool) -> JobResult {
             ..bag::BagOutcome::default()
         }
     };
-    let whole_sha256 = (job.whole_digest && !fast).then(|| sha256_file(&job.path));
+    // Computed while the entries were read when that pass went through;
+    // otherwise read the zip once more for it.
+    let whole_sha256 = want_whole.then(|| whole.map_or_else(|| sha256_file(&job.path), Ok));
     JobResult {
         outcome,
         whole_sha256,

@@ -9,11 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::codes::Code;
-use super::digest::{parallel_map, Algorithm, Digests};
+use super::digest::{Algorithm, Digests};
 use super::ours;
 use super::paths::{is_junk, nfc, twins};
 use super::report::Finding;
-use super::source::{ReadError, Source};
+use super::source::Source;
 use super::tagfile::{self, Declaration, Entry};
 
 /// How to check one bag.
@@ -369,17 +369,7 @@ fn hash_and_compare(
         }
     }
     jobs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let results = parallel_map(
-        &jobs,
-        opts.jobs,
-        || (source.session(), Vec::new()),
-        |(session, buf), (path, _, algs)| -> Result<(u64, Digests), ReadError> {
-            match session {
-                Ok(s) => s.hash(path, algs, buf),
-                Err(e) => Err(e.clone()),
-            }
-        },
-    );
+    let results = source.hash_files(&jobs, opts.jobs);
     for ((path, _, _), result) in jobs.iter().zip(results) {
         match result {
             Ok((size, digests)) => {

@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::codes::Code;
-use super::digest::{hash_reader, Algorithm, Digests};
+use super::digest::{hash_reader, parallel_map, Algorithm, Digests};
 use super::report::Finding;
 
 /// A regular file of the bag.
@@ -41,6 +41,36 @@ pub trait Source: Sync {
     fn read_everything(&self) -> bool;
     /// A reader for one thread.
     fn session(&self) -> Result<Box<dyn Session + '_>, ReadError>;
+
+    /// Hash `files` (path, size, algorithms) on up to `threads` threads;
+    /// results in the same order. A source may do it its own way (a zip in
+    /// one sequential pass).
+    fn hash_files(&self, files: &[HashJob<'_>], threads: usize) -> Vec<HashResult> {
+        hash_in_parallel(self, files, threads)
+    }
+}
+
+/// A file to hash: path, size (for scheduling), algorithms.
+pub type HashJob<'a> = (&'a str, u64, Vec<Algorithm>);
+
+/// Bytes read and digests, or why the file could not be read.
+pub type HashResult = Result<(u64, Digests), ReadError>;
+
+/// Spread `files` over `threads`, each with its own session.
+pub fn hash_in_parallel<S: Source + ?Sized>(
+    source: &S,
+    files: &[HashJob<'_>],
+    threads: usize,
+) -> Vec<HashResult> {
+    parallel_map(
+        files,
+        threads,
+        || (source.session(), Vec::new()),
+        |(session, buf), (path, _, algs)| match session {
+            Ok(s) => s.hash(path, algs, buf),
+            Err(e) => Err(e.clone()),
+        },
+    )
 }
 
 /// One thread's reader.

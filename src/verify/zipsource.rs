@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use zip::ZipArchive;
 
@@ -15,7 +16,10 @@ use super::codes::Code;
 use super::digest::{hash_reader, Algorithm, Digests};
 use super::paths::unsafe_reason;
 use super::report::Finding;
-use super::source::{ReadError, Session, Source, SourceFile};
+use super::source::{
+    hash_in_parallel, HashJob, HashResult, ReadError, Session, Source, SourceFile,
+};
+use super::zipstream;
 
 type Archive = ZipArchive<BufReader<fs_err::File>>;
 
@@ -26,6 +30,15 @@ pub struct ZipSource {
     files: Vec<SourceFile>,
     index: HashMap<String, usize>,
     dirs: BTreeSet<String>,
+    /// The bag's folder inside the zip (`dossier-12/`, or empty).
+    root: String,
+    /// Every entry of the central directory (name, size), in order; `None`
+    /// if one of them could not be read (no one-pass reading then).
+    central: Option<Vec<(String, u64)>>,
+    /// Whether the SHA-256 of the whole zip is wanted too.
+    want_whole: bool,
+    /// That digest, when the one-pass read computed it.
+    whole: Mutex<Option<String>>,
 }
 
 fn open_archive(path: &Path) -> Result<Archive, ReadError> {
@@ -70,10 +83,12 @@ impl ZipSource {
             )),
         }
         let mut entries: Vec<(String, usize, bool, u64)> = Vec::new();
+        let mut central = Some(Vec::with_capacity(archive.len()));
         for i in 0..archive.len() {
             let entry = match archive.by_index_raw(i) {
                 Ok(e) => e,
                 Err(e) => {
+                    central = None;
                     findings.push(Finding::new(
                         Code::ZipCorrupt,
                         "",
@@ -84,6 +99,9 @@ impl ZipSource {
                 }
             };
             let name = entry.name().to_owned();
+            if let Some(c) = &mut central {
+                c.push((name.clone(), entry.size()));
+            }
             let trimmed = name.trim_end_matches('/');
             let reason = unsafe_reason(trimmed)
                 .or_else(|| name.contains('\\').then_some("backslash in entry name"))
@@ -133,9 +151,28 @@ impl ZipSource {
                 files,
                 index,
                 dirs,
+                root,
+                central,
+                want_whole: false,
+                whole: Mutex::new(None),
             },
             findings,
         ))
+    }
+}
+
+impl ZipSource {
+    /// Also compute the SHA-256 of the whole zip, in the same read as the
+    /// entries when it can be done in one pass (see [`Self::whole_sha256`]).
+    #[must_use]
+    pub fn with_whole_digest(mut self, want: bool) -> Self {
+        self.want_whole = want;
+        self
+    }
+
+    /// The SHA-256 of the whole zip, if the entries were read in one pass.
+    pub fn whole_sha256(&self) -> Option<String> {
+        self.whole.lock().ok()?.clone()
     }
 }
 
@@ -222,6 +259,27 @@ impl Source for ZipSource {
 
     fn read_everything(&self) -> bool {
         true
+    }
+
+    fn hash_files(&self, files: &[HashJob<'_>], threads: usize) -> Vec<HashResult> {
+        // One thread per bundle (an archive folder): read the zip once, front
+        // to back, for the entries and the whole-file digest together.
+        if let (true, 1, Some(central)) = (self.want_whole, threads, &self.central) {
+            let asked = files
+                .iter()
+                .enumerate()
+                .map(|(slot, (path, _, algs))| {
+                    (format!("{}{path}", self.root), (slot, algs.clone()))
+                })
+                .collect();
+            if let Some(pass) = zipstream::one_pass(&self.path, central, &asked) {
+                if let Ok(mut whole) = self.whole.lock() {
+                    *whole = Some(pass.sha256);
+                }
+                return pass.entries.into_iter().map(Ok).collect();
+            }
+        }
+        hash_in_parallel(self, files, threads)
     }
 
     fn session(&self) -> Result<Box<dyn Session + '_>, ReadError> {

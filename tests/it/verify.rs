@@ -547,6 +547,37 @@ fn archive_folder_valid_then_each_run_level_defect() {
 }
 
 #[test]
+fn damage_inside_an_archive_folder_zip_is_named_entry_and_zip() {
+    // In an archive folder each zip is read once for its entries and its
+    // whole-file digest together; damage must still be named precisely.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = archive_dir(tmp.path());
+    fs_err::remove_dir_all(out.join("dossier-7")).unwrap();
+    let run = verify_path(&out);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    patch(
+        &out.join("dossier-7.zip"),
+        b"Bonjour, voici",
+        b"Bonjour, voicX",
+    );
+    let run = verify_path(&out);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let entry = "dossier-7.zip/data/messagerie/2024-05-01/message.txt";
+    assert!(run.has("E_ZIP_CRC", entry), "{}", run.stdout);
+    assert!(
+        run.has("E_RUN_MANIFEST", "out/dossier-7.zip"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.has("E_RUN_MANIFEST", "out/dossier-8.v2.zip"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn folder_and_zip_of_one_dossier_must_agree() {
     let tmp = tempfile::tempdir().unwrap();
     let out = archive_dir(tmp.path());
