@@ -318,31 +318,30 @@ fn verify(b: &mut Bench, out: &Path) -> Result<()> {
         .filter_map(|f| f.metadata().ok())
         .map(|m| m.len())
         .sum();
-    let whole_work = |both: Option<f64>, one: Option<f64>| -> Option<f64> {
-        let z = zip_bytes as f64 / bytes.max(1) as f64;
-        Some(b.limits.cores as f64 / (1.0 / both? + z / one?))
-    };
-    if let Some(lim) = whole_work(
-        b.limits.combined(&["sha256", "sha512"]),
-        b.limits.combined(&["sha256"]),
-    ) {
-        t.row(
+    type Combine = fn(&limits::Limits, &[&str]) -> Option<f64>;
+    let z = zip_bytes as f64 / bytes.max(1) as f64;
+    let whole_work: [(&str, Combine); 2] = [
+        (
             "hashing limit of verify's whole work (+ SHA-256 of each zip) × cores",
-            gbps(lim),
-            "verify throughput".into(),
-            ratio(rate / lim, None),
-        );
-    }
-    if let Some(lim) = whole_work(
-        b.limits.combined_crates(&["sha256", "sha512"]),
-        b.limits.combined_crates(&["sha256"]),
-    ) {
-        t.row(
+            limits::Limits::combined,
+        ),
+        (
             "the same with the `sha2` crate's speed × cores",
-            gbps(lim),
-            "verify throughput".into(),
-            ratio(rate / lim, None),
-        );
+            limits::Limits::combined_crates,
+        ),
+    ];
+    for (label, combine) in whole_work {
+        let both = combine(&b.limits, &["sha256", "sha512"]);
+        let one = combine(&b.limits, &["sha256"]);
+        if let (Some(both), Some(one)) = (both, one) {
+            let lim = b.limits.cores as f64 / (1.0 / both + z / one);
+            t.row(
+                label,
+                gbps(lim),
+                "verify throughput".into(),
+                ratio(rate / lim, None),
+            );
+        }
     }
     if let Some(cold) = b.limits.cold_read {
         t.row(
