@@ -16,6 +16,9 @@ use crate::Bench;
 const TOKEN: &str = "bench-token";
 const DEMARCHE: u64 = 1;
 const MIB: u64 = 1 << 20;
+
+/// A limit from single-core rates: openssl's or the digest crates'.
+type Combine = fn(&limits::Limits, &[&str]) -> Option<f64>;
 const STATE_DIR: &str = ".ds-archive";
 
 pub fn start_fake(b: &Bench, dossiers: u64, files: u64, size: u64) -> Result<FakeServer> {
@@ -62,6 +65,14 @@ pub fn archive(b: &Bench, server: &FakeServer, out: &Path, extra: &[&str]) -> Re
         cwd: None,
     };
     run::measure(&job, &b.work)
+}
+
+/// The faster of two measured runs.
+fn faster(kept: Option<Measured>, new: Measured) -> Measured {
+    match kept {
+        Some(k) if k.wall <= new.wall => k,
+        _ => new,
+    }
 }
 
 pub fn delta(after: &Stats, before: &Stats) -> (u64, u64) {
@@ -142,23 +153,43 @@ pub fn large(b: &mut Bench) -> Result<()> {
         total as f64 / 1e9
     ));
 
+    // The baseline and ds-archive take turns, `BENCH_REPEAT` times each
+    // (default 2), and the fastest run of each is kept: on a shared VM noise
+    // only ever adds time, and taking turns keeps either from always running
+    // in whatever state the other leaves the machine (page cache, disk).
+    let repeat = std::env::var("BENCH_REPEAT")
+        .ok()
+        .and_then(|r| r.parse::<usize>().ok())
+        .unwrap_or(2)
+        .max(1);
     let base_dir = b.work.join("baseline");
     let missing = baseline::missing_tools();
-    let base = if missing.is_empty() {
-        let m = baseline::run(&base_dir, &urls, &b.work)?;
-        run::clean(&base_dir)?;
-        Some(m)
-    } else {
+    if !missing.is_empty() {
         b.report
             .notes
             .push(format!("baseline skipped: {} absent", missing.join(", ")));
-        None
-    };
-
+    }
     let out = b.work.join("large");
-    let before = server.stats();
-    let m = archive(b, &server, &out, &[])?;
-    let (gql, got) = delta(&server.stats(), &before);
+    let (mut base, mut best): (Option<Measured>, Option<Measured>) = (None, None);
+    let (mut gql, mut got) = (0, 0);
+    for _ in 0..repeat {
+        if missing.is_empty() {
+            let m = baseline::run(&base_dir, &urls, &b.work)?;
+            run::clean(&base_dir)?;
+            base = Some(faster(base, m));
+        }
+        run::clean(&out)?;
+        let before = server.stats();
+        let m = archive(b, &server, &out, &[])?;
+        (gql, got) = delta(&server.stats(), &before);
+        best = Some(faster(best, m));
+    }
+    let m = best.context("at least one run")?;
+    if repeat > 1 {
+        b.report.notes.push(format!(
+            "large attachments: baseline and ds-archive took turns, {repeat} runs each; the fastest of each is shown"
+        ));
+    }
     let rate = total as f64 / m.secs();
     t.row(
         "ds-archive wall time",
@@ -219,21 +250,25 @@ pub fn large(b: &mut Bench) -> Result<()> {
             format!("{:.0}% of one core", 100.0 * cpu / m.secs()),
         );
     }
-    if let Some(lim) = b.limits.combined(&["md5", "sha256", "sha512"]) {
-        t.row(
+    let one_pass: [(&str, Combine); 2] = [
+        (
             "one-pass MD5+SHA-256+SHA-512 limit, 1 core",
-            mbps(lim),
-            "ds-archive throughput".into(),
-            ratio(rate / lim, None),
-        );
-    }
-    if let Some(lim) = b.limits.combined_crates(&["md5", "sha256", "sha512"]) {
-        t.row(
+            limits::Limits::combined,
+        ),
+        (
             "the same with the digest crates ds-archive uses, 1 core",
-            mbps(lim),
-            "ds-archive throughput".into(),
-            ratio(rate / lim, None),
-        );
+            limits::Limits::combined_crates,
+        ),
+    ];
+    for (label, combine) in one_pass {
+        if let Some(lim) = combine(&b.limits, &["md5", "sha256", "sha512"]) {
+            t.row(
+                label,
+                mbps(lim),
+                "ds-archive throughput".into(),
+                ratio(rate / lim, None),
+            );
+        }
     }
     t.row(
         "requests to the fake",
@@ -318,7 +353,6 @@ fn verify(b: &mut Bench, out: &Path) -> Result<()> {
         .filter_map(|f| f.metadata().ok())
         .map(|m| m.len())
         .sum();
-    type Combine = fn(&limits::Limits, &[&str]) -> Option<f64>;
     let z = zip_bytes as f64 / bytes.max(1) as f64;
     let whole_work: [(&str, Combine); 2] = [
         (
