@@ -206,7 +206,7 @@ async fn build(
         .map(|f| (f.bag_path.clone(), f.digests.clone()))
         .collect();
     for (path, bytes) in &generated {
-        fsx::write_atomic(&staging.join(path), bytes)?;
+        fsx::write_replace(&staging.join(path), bytes)?;
         payload.push((path.clone(), download::hash_bytes(bytes, sha512)));
     }
 
