@@ -24,17 +24,7 @@ pub const TEMP_PREFIX: &str = ".ds-archive-tmp-";
 /// [`Error::Io`] naming the path when any step fails; the temp file is
 /// removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent_dir(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io("write", tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("rename a temporary file to", path, e.error))?;
-    fsync_dir(&dir)
+    write_via_temp(path, bytes, true)
 }
 
 /// Write `bytes` to `path` through a temporary file renamed over it, like
@@ -47,16 +37,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// [`Error::Io`] naming the path when any step fails; the temp file is
 /// removed on failure.
 pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temp(path, bytes, false)
+}
+
+/// A temporary file in the same folder, renamed over `path`; with `durable`,
+/// the file is fsynced before the rename and the folder after it.
+fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(&dir)
         .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
     tmp.write_all(bytes)
+        .and_then(|()| {
+            if durable {
+                tmp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
         .map_err(|e| Error::io("write", tmp.path(), e))?;
     tmp.persist(path)
         .map_err(|e| Error::io("rename a temporary file to", path, e.error))?;
-    Ok(())
+    if durable {
+        fsync_dir(&dir)
+    } else {
+        Ok(())
+    }
 }
 
 /// Flush a directory's entries (creations, renames) to disk.
