@@ -109,16 +109,14 @@ pub fn write_inventory(
     // Rows are spilled to a temporary file, one JSON line each: the column
     // set is only known after the last bundle, and holding every row of a
     // 10^5-dossier archive in memory is what this avoids.
-    let spill_dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    fs_err::create_dir_all(&spill_dir).map_err(io_err("cannot create", &spill_dir))?;
+    // Next to the output: same filesystem for the final rename.
+    let dir = crate::fsx::parent_dir(out);
+    fs_err::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
     let spill = tempfile::Builder::new()
         .prefix(".dossiers.")
         .suffix(".rows")
-        .tempfile_in(&spill_dir)
-        .map_err(io_err("cannot create a temp file in", &spill_dir))?;
+        .tempfile_in(&dir)
+        .map_err(io_err("cannot create a temp file in", &dir))?;
     let mut spill_out = BufWriter::new(
         spill
             .as_file()
@@ -178,11 +176,6 @@ pub fn write_inventory(
             .collect()
     };
 
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    fs_err::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
     let tmp = tempfile::Builder::new()
         .prefix(".dossiers.")
         .suffix(".tmp")

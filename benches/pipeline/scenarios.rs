@@ -67,6 +67,18 @@ pub fn archive(b: &Bench, server: &FakeServer, out: &Path, extra: &[&str]) -> Re
     run::measure(&job, &b.work)
 }
 
+/// CPU time of a run, as seconds and as a share of one core.
+pub fn cpu_row(t: &mut Table, label: &str, m: &Measured) {
+    if let Some(cpu) = m.cpu_secs {
+        t.row(
+            label,
+            secs(cpu),
+            String::new(),
+            format!("{:.0}% of one core", 100.0 * cpu / m.secs()),
+        );
+    }
+}
+
 /// The faster of two measured runs.
 fn faster(kept: Option<Measured>, new: Measured) -> Measured {
     match kept {
@@ -391,14 +403,7 @@ fn verify(b: &mut Bench, out: &Path) -> Result<()> {
         String::new(),
         String::new(),
     );
-    if let Some(cpu) = m.cpu_secs {
-        t.row(
-            "verify CPU time",
-            secs(cpu),
-            String::new(),
-            format!("{:.0}% of one core", 100.0 * cpu / m.secs()),
-        );
-    }
+    cpu_row(&mut t, "verify CPU time", &m);
     b.report.tables.push(t);
     Ok(())
 }

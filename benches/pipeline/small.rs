@@ -57,14 +57,7 @@ pub fn small(b: &mut Bench) -> Result<()> {
         },
     );
     t.row("peak RSS", mib(m.max_rss_kib), String::new(), String::new());
-    if let Some(cpu) = m.cpu_secs {
-        t.row(
-            "CPU time (user + sys)",
-            secs(cpu),
-            String::new(),
-            format!("{:.0}% of one core", 100.0 * cpu / m.secs()),
-        );
-    }
+    super::cpu_row(&mut t, "CPU time (user + sys)", &m);
     if let Some(w) = m.written {
         t.row(
             "bytes written",

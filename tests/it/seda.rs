@@ -523,6 +523,21 @@ fn example_sip() -> Option<PathBuf> {
     Some(p)
 }
 
+/// A copy of `from` with one byte of the example's PDF flipped.
+fn flip_a_pdf_byte(from: &Path, to: &Path) {
+    rewrite_zip(
+        from,
+        to,
+        |n, mut b| {
+            if n == "Content/cad_2005_010_BATI.pdf" {
+                b[100] ^= 1;
+            }
+            Some(b)
+        },
+        &[],
+    );
+}
+
 /// Rewrite a zip, changing entries with `edit` (None drops the entry) and
 /// appending `extra`.
 fn rewrite_zip(
@@ -566,17 +581,7 @@ fn example_seda_21_sip_verifies_and_tampered_copies_do_not() {
         |p: &Path| -> Vec<&'static str> { verify_sip(p).problems.iter().map(|p| p.code).collect() };
 
     let flipped = tmp.path().join("flipped.zip");
-    rewrite_zip(
-        &example,
-        &flipped,
-        |n, mut b| {
-            if n == "Content/cad_2005_010_BATI.pdf" {
-                b[100] ^= 1;
-            }
-            Some(b)
-        },
-        &[],
-    );
+    flip_a_pdf_byte(&example, &flipped);
     assert_eq!(codes(&flipped), ["E_SIP_DIGEST"]);
 
     let truncated = tmp.path().join("truncated.zip");
@@ -648,17 +653,7 @@ fn the_verify_command_checks_sips() {
 
     let tmp = tempfile::tempdir().expect("tmp");
     let flipped = tmp.path().join("flipped.zip");
-    rewrite_zip(
-        &example,
-        &flipped,
-        |n, mut b| {
-            if n == "Content/cad_2005_010_BATI.pdf" {
-                b[100] ^= 1;
-            }
-            Some(b)
-        },
-        &[],
-    );
+    flip_a_pdf_byte(&example, &flipped);
     let bad = crate::common::ds_archive()
         .arg("verify")
         .arg(&flipped)
