@@ -221,14 +221,8 @@ fn a_bad_token_is_fatal_and_writes_no_bundle() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
-    let run = ds_archive()
-        .args([
-            "archive",
-            "--demarche",
-            &fake.demarche().to_string(),
-            "--out",
-        ])
-        .arg(&out)
+    let run = fake
+        .archive_command(&out)
         .args(["--api-url", &fake.url()])
         .env("DS_API_TOKEN", "not-the-token")
         .output()
@@ -286,14 +280,8 @@ fn token_file_and_api_url_from_the_environment_work() {
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
     let out = dir.path().join("a");
-    let run = ds_archive()
-        .args([
-            "archive",
-            "--demarche",
-            &fake.demarche().to_string(),
-            "--out",
-        ])
-        .arg(&out)
+    let run = fake
+        .archive_command(&out)
         .arg("--token-file")
         .arg(&token_file)
         .args(["--state", "refuse", "--digest", "sha512", "--no-zip"])

@@ -46,8 +46,9 @@ impl Fake {
         self.server.dataset().demarche_number()
     }
 
-    /// `ds-archive archive` against this fake into `out`, with extra args.
-    pub fn archive(&self, out: &Path, extra: &[&str]) -> Output {
+    /// `ds-archive archive --demarche <ours> --out <out>`, with neither the
+    /// API URL nor a token: for tests about how those are given.
+    pub fn archive_command(&self, out: &Path) -> std::process::Command {
         let mut cmd = ds_archive();
         cmd.args([
             "archive",
@@ -55,11 +56,25 @@ impl Fake {
             &self.demarche().to_string(),
             "--out",
         ])
-        .arg(out)
-        .args(["--api-url", &self.url(), "--rate-limit", "400"])
-        .args(extra)
-        .env("DS_API_TOKEN", TOKEN);
-        cmd.output().expect("ds-archive runs")
+        .arg(out);
+        cmd
+    }
+
+    /// The `archive` command against this fake (URL, token) into `out`,
+    /// with extra args, ready to run or spawn.
+    pub fn archive_with(&self, out: &Path, extra: &[&str]) -> std::process::Command {
+        let mut cmd = self.archive_command(out);
+        cmd.args(["--api-url", &self.url(), "--rate-limit", "400"])
+            .args(extra)
+            .env("DS_API_TOKEN", TOKEN);
+        cmd
+    }
+
+    /// `ds-archive archive` against this fake into `out`, with extra args.
+    pub fn archive(&self, out: &Path, extra: &[&str]) -> Output {
+        self.archive_with(out, extra)
+            .output()
+            .expect("ds-archive runs")
     }
 }
 

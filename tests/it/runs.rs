@@ -36,17 +36,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
 }
 
 fn spawn_archive(fake: &Fake, out: &Path, extra: &[&str]) -> Child {
-    ds_archive()
-        .args([
-            "archive",
-            "--demarche",
-            &fake.demarche().to_string(),
-            "--out",
-        ])
-        .arg(out)
-        .args(["--api-url", &fake.url(), "--rate-limit", "400"])
-        .args(extra)
-        .env("DS_API_TOKEN", TOKEN)
+    fake.archive_with(out, extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
