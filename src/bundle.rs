@@ -6,7 +6,8 @@
 //! extension and, for unlisted extensions, by how well the first 64 KiB
 //! compress ([`options`]), ZIP64 only for entries near 4 GiB. The same bag
 //! therefore always yields the same bytes. Files are streamed from disk
-//! (bounded memory). The zip is written to `<zip>.tmp`, fsynced, its central
+//! (bounded memory). The zip is written to `<zip>.tmp`, fsynced (by
+//! [`zip_bag`]; [`zip_staged`] leaves that to the caller), its central
 //! directory checked against what was written, then read back in one
 //! sequential pass that both checks every entry's CRC (the zip crate's
 //! streaming reader) and computes the SHA-256 of the whole file: every byte
@@ -71,6 +72,31 @@ pub fn zip_bag(
     zip_path: &Path,
     mtime: zip::DateTime,
 ) -> Result<ZipInfo> {
+    zip_with(bag_dir, top, zip_path, mtime, true)
+}
+
+/// [`zip_bag`] for a bag in a staging area: every check is the same, but
+/// nothing is flushed to disk; the caller makes the zip durable together with
+/// its bag, and with the other bundles of the same commit, before publishing.
+///
+/// # Errors
+/// As [`zip_bag`].
+pub fn zip_staged(
+    bag_dir: &Path,
+    top: &str,
+    zip_path: &Path,
+    mtime: zip::DateTime,
+) -> Result<ZipInfo> {
+    zip_with(bag_dir, top, zip_path, mtime, false)
+}
+
+fn zip_with(
+    bag_dir: &Path,
+    top: &str,
+    zip_path: &Path,
+    mtime: zip::DateTime,
+    durable: bool,
+) -> Result<ZipInfo> {
     if top.is_empty() || top == "." || top == ".." || top.contains(['/', '\\']) {
         return Err(invalid(bag_dir, &format!("`{top}` is not a folder name")));
     }
@@ -83,11 +109,15 @@ pub fn zip_bag(
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);
 
-    let result = write_zip(&tmp, &entries, mtime)
+    let result = write_zip(&tmp, &entries, mtime, durable)
         .and_then(|()| check_directory(&tmp, &entries))
         .and_then(|()| read_back(&tmp, &entries))
         .and_then(|(size, sha256)| {
-            fsx::persist_new(&tmp, zip_path)?;
+            if durable {
+                fsx::persist_new(&tmp, zip_path)?;
+            } else {
+                fsx::move_file_new(&tmp, zip_path)?;
+            }
             Ok(ZipInfo {
                 path: zip_path.to_path_buf(),
                 size,
@@ -159,7 +189,7 @@ fn zip_relative_name(bag_dir: &Path, path: &Path) -> Result<String> {
     Ok(parts.join("/"))
 }
 
-fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime) -> Result<()> {
+fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime, durable: bool) -> Result<()> {
     let file = fs_err::File::create(tmp).map_err(|e| Error::io("create", tmp, e))?;
     let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
     for entry in entries {
@@ -195,7 +225,10 @@ fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime) -> Result<()> 
     let file = buf
         .into_inner()
         .map_err(|e| Error::io("write", tmp, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io("fsync", tmp, e))
+    if durable {
+        file.sync_all().map_err(|e| Error::io("fsync", tmp, e))?;
+    }
+    Ok(())
 }
 
 /// The central directory (what `unzip` and every SAE reads) lists exactly

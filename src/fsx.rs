@@ -24,46 +24,30 @@ pub const TEMP_PREFIX: &str = ".ds-archive-tmp-";
 /// [`Error::Io`] naming the path when any step fails; the temp file is
 /// removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_via_temp(path, bytes, true)
-}
-
-/// Write `bytes` to `path` through a temporary file renamed over it, like
-/// [`write_atomic`] but without flushing anything to disk: readers never see
-/// a half-written file, and durability is the caller's, by one
-/// [`sync_tree`] over the whole folder once it is complete (a staged bag:
-/// about twenty fsyncs a dossier fewer than writing each file durably).
-///
-/// # Errors
-/// [`Error::Io`] naming the path when any step fails; the temp file is
-/// removed on failure.
-pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_via_temp(path, bytes, false)
-}
-
-/// A temporary file in the same folder, renamed over `path`; with `durable`,
-/// the file is fsynced before the rename and the folder after it.
-fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(&dir)
         .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
     tmp.write_all(bytes)
-        .and_then(|()| {
-            if durable {
-                tmp.as_file().sync_all()
-            } else {
-                Ok(())
-            }
-        })
+        .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| Error::io("write", tmp.path(), e))?;
     tmp.persist(path)
         .map_err(|e| Error::io("rename a temporary file to", path, e.error))?;
-    if durable {
-        fsync_dir(&dir)
-    } else {
-        Ok(())
-    }
+    fsync_dir(&dir)
+}
+
+/// Write `bytes` to `path` inside a staging folder: a plain write, no
+/// temporary name, nothing flushed. Only for folders no reader sees until they
+/// are renamed into place whole (a staged bag): a crash leaves them in the
+/// staging area, which the next run removes, and their durability is the
+/// caller's, once for all the bags of a commit ([`sync_filesystem`]) or per
+/// bag ([`sync_tree`]).
+///
+/// # Errors
+/// [`Error::Io`] naming the path.
+pub fn write_staged(path: &Path, bytes: &[u8]) -> Result<()> {
+    fs_err::write(path, bytes).map_err(|e| Error::io("write", path, e))
 }
 
 /// Flush a directory's entries (creations, renames) to disk.
@@ -120,35 +104,77 @@ pub fn sync_tree(root: &Path) -> Result<()> {
 /// [`Error::Io`] with kind `AlreadyExists` if `final_dir` exists, or the
 /// rename's own error.
 pub fn rename_dir(staging: &Path, final_dir: &Path) -> Result<()> {
+    move_dir_new(staging, final_dir)?;
+    fsync_dir(&parent_dir(final_dir))
+}
+
+/// [`rename_dir`] without the folder's fsync: for a caller that moves several
+/// bundles into one folder and then fsyncs it once.
+///
+/// # Errors
+/// As [`rename_dir`].
+pub fn move_dir_new(staging: &Path, final_dir: &Path) -> Result<()> {
     refuse_existing(final_dir)?;
     fs_err::rename(staging, final_dir)
-        .map_err(|e| Error::io("rename directory into place", final_dir, e))?;
-    fsync_dir(&parent_dir(final_dir))
+        .map_err(|e| Error::io("rename directory into place", final_dir, e))
 }
 
 /// Move a complete file (`tmp`) to `final_path` without ever replacing an
 /// existing file, then fsync the directory.
+///
+/// # Errors
+/// [`Error::Io`] with kind `AlreadyExists` if `final_path` exists.
+pub fn persist_new(tmp: &Path, final_path: &Path) -> Result<()> {
+    move_file_new(tmp, final_path)?;
+    fsync_dir(&parent_dir(final_path))
+}
+
+/// [`persist_new`] without the folder's fsync.
 ///
 /// A hard link is tried first: it fails atomically when the target exists.
 /// Where hard links are unsupported, it falls back to check-then-rename.
 ///
 /// # Errors
 /// [`Error::Io`] with kind `AlreadyExists` if `final_path` exists.
-pub fn persist_new(tmp: &Path, final_path: &Path) -> Result<()> {
+pub fn move_file_new(tmp: &Path, final_path: &Path) -> Result<()> {
     match fs_err::hard_link(tmp, final_path) {
-        Ok(()) => {
-            fs_err::remove_file(tmp).map_err(|e| Error::io("remove", tmp, e))?;
-        }
+        Ok(()) => fs_err::remove_file(tmp).map_err(|e| Error::io("remove", tmp, e)),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Error::io("refuse to overwrite", final_path, e));
+            Err(Error::io("refuse to overwrite", final_path, e))
         }
         Err(_) => {
             refuse_existing(final_path)?;
             fs_err::rename(tmp, final_path)
-                .map_err(|e| Error::io("rename into place", final_path, e))?;
+                .map_err(|e| Error::io("rename into place", final_path, e))
         }
     }
-    fsync_dir(&parent_dir(final_path))
+}
+
+/// Flush everything written to the filesystem that holds `dir_handle` (an
+/// open folder) in one call, where the platform can (`syncfs(2)` on Linux):
+/// one writeback and one disk cache flush for many staged bags, where
+/// [`sync_tree`] issues one of each per file and folder. Returns `false`
+/// where the platform cannot, and the caller must then [`sync_tree`] what it
+/// needs.
+///
+/// `syncfs` reports a write-back error that happened on the filesystem since
+/// `dir_handle` was opened (Linux ≥ 5.8): open it before writing anything
+/// that must be covered.
+///
+/// # Errors
+/// [`Error::Io`] naming `dir` when the flush or an earlier write-back failed.
+pub fn sync_filesystem(dir_handle: &std::fs::File, dir: &Path) -> Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        rustix::fs::syncfs(dir_handle)
+            .map_err(|e| Error::io("flush the filesystem (syncfs) of", dir, e.into()))?;
+        Ok(true)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (dir_handle, dir);
+        Ok(false)
+    }
 }
 
 fn refuse_existing(path: &Path) -> Result<()> {
@@ -198,6 +224,15 @@ mod tests {
         sync_tree(&bag).expect("a readable tree syncs");
         let err = sync_tree(&dir.path().join("gone")).expect_err("missing tree");
         assert!(err.to_string().contains("gone"), "{err}");
+    }
+
+    #[test]
+    fn a_whole_filesystem_flush_is_available_on_linux() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let handle = std::fs::File::open(dir.path()).expect("open dir");
+        fs_err::write(dir.path().join("a"), b"x").expect("write");
+        let flushed = sync_filesystem(&handle, dir.path()).expect("flush");
+        assert_eq!(flushed, cfg!(target_os = "linux"));
     }
 
     #[test]

@@ -334,14 +334,29 @@ impl Journal {
     /// # Errors
     /// When the journal cannot be written or synced (disk full...).
     pub fn append(&mut self, event: Event) -> Result<()> {
-        let mut line = serde_json::to_vec(&event)
-            .map_err(|e| Error::io("encode journal event", &self.path, std::io::Error::other(e)))?;
-        line.push(b'\n');
+        self.append_all(vec![event])
+    }
+
+    /// Append several events with one write and one sync (a group commit):
+    /// all are durable when this returns, and only then applied to the state.
+    ///
+    /// # Errors
+    /// When the journal cannot be written or synced (disk full...).
+    pub fn append_all(&mut self, events: Vec<Event>) -> Result<()> {
+        let mut lines = Vec::new();
+        for event in &events {
+            serde_json::to_writer(&mut lines, event).map_err(|e| {
+                Error::io("encode journal event", &self.path, std::io::Error::other(e))
+            })?;
+            lines.push(b'\n');
+        }
         self.file
-            .write_all(&line)
+            .write_all(&lines)
             .and_then(|()| self.file.sync_data())
             .map_err(|e| Error::io("append to journal", &self.path, e))?;
-        self.state.apply(&event);
+        for event in &events {
+            self.state.apply(event);
+        }
         Ok(())
     }
 }
@@ -448,6 +463,28 @@ mod tests {
             j.state().done.keys().copied().collect::<Vec<_>>(),
             vec![1, 2, 3]
         );
+    }
+
+    #[test]
+    fn a_group_commit_is_one_write_replayed_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut j = Journal::open(dir.path()).unwrap();
+            let publishing = |n: u64| Event::Publishing {
+                number: n,
+                name: format!("dossier-{n}"),
+            };
+            j.append_all(vec![publishing(1), publishing(2)]).unwrap();
+            assert_eq!(j.state().publishing.len(), 2);
+            j.append_all(vec![done(1, 1), done(2, 1)]).unwrap();
+            assert!(j.state().publishing.is_empty());
+        }
+        let text =
+            std::fs::read_to_string(dir.path().join(STATE_DIR).join("journal.jsonl")).unwrap();
+        assert_eq!(text.lines().count(), 4, "{text}");
+        let j = Journal::open(dir.path()).unwrap();
+        assert_eq!(j.state().done.keys().copied().collect::<Vec<_>>(), [1, 2]);
+        assert!(j.state().publishing.is_empty());
     }
 
     #[test]

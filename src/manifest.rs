@@ -3,9 +3,9 @@
 //!
 //! Formatting is pure ([`encode_path`], [`manifest_text`], [`BagInfo`]);
 //! [`write_bag_tags`] is the one function that touches the disk, writing each
-//! file atomically through [`crate::fsx`] (temporary file and rename; the
-//! caller makes the finished bag durable with one [`crate::fsx::sync_tree`]). Payload digests come from the
-//! download stage (computed while streaming); tag files are hashed from the
+//! file into a bag still in staging with [`crate::fsx::write_staged`] (the
+//! caller makes the finished bag durable before it is published). Payload
+//! digests come from the download stage (computed while streaming); tag files are hashed from the
 //! bytes in memory, never re-read. Parsing and checking bags is
 //! [`crate::verify`]'s job.
 
@@ -126,7 +126,7 @@ pub fn write_bag_tags(
         tag_files.push((manifest_name(alg), manifest_text(&entries)));
     }
     for (name, text) in &tag_files {
-        fsx::write_replace(&bag_dir.join(name), text.as_bytes())?;
+        fsx::write_staged(&bag_dir.join(name), text.as_bytes())?;
     }
     for &alg in &algs {
         let entries: Vec<(String, String)> = tag_files
@@ -134,7 +134,7 @@ pub fn write_bag_tags(
             .map(|(name, text)| (name.clone(), sha_hex(alg, text.as_bytes())))
             .collect();
         let name = tagmanifest_name(alg);
-        fsx::write_replace(&bag_dir.join(&name), manifest_text(&entries).as_bytes())?;
+        fsx::write_staged(&bag_dir.join(&name), manifest_text(&entries).as_bytes())?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! after every dossier of its page is settled. The per-dossier work is in
 //! [`dossier`], the run-level files in [`report`].
 
+mod commit;
 mod dossier;
 mod report;
 
@@ -21,6 +22,7 @@ use futures_util::StreamExt as _;
 use serde_json::Value;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::api::{ApiClient, ApiError};
 use crate::error::{Error, Result};
@@ -43,7 +45,7 @@ pub struct Options {
     /// Only dossiers modified since (RFC 3339); default on a rerun: the
     /// previous run's start, minus an overlap.
     pub since: Option<String>,
-    /// Parallel downloads (and dossiers in flight).
+    /// Parallel downloads (dossiers in flight: twice as many).
     pub concurrency: usize,
     /// Manifest algorithms.
     pub digests: Vec<DigestAlg>,
@@ -68,6 +70,7 @@ pub(crate) struct Ctx {
     pub staging: PathBuf,
     pub downloads: Semaphore,
     pub journal: Mutex<Journal>,
+    pub commits: commit::Committer,
     pub progress: Progress,
     pub cancel: CancellationToken,
 }
@@ -108,6 +111,7 @@ pub async fn archive(
     })?;
     let staging = opts.out.join(STATE_DIR).join("staging");
     report::clean_leftovers(&opts.out, &staging, journal.state())?;
+    let commits = commit::Committer::new(&staging)?;
 
     // Signed URLs expire within the hour and change at every request: they
     // are kept out of every file we write.
@@ -122,6 +126,7 @@ pub async fn archive(
         started_at,
         staging,
         journal: Mutex::new(journal),
+        commits,
         progress,
         cancel,
     });
@@ -234,16 +239,11 @@ async fn list_and_archive(
             .and_then(|r| r.cursors.get(&key).cloned())
     };
     let mut pager = Pager::new(listing, cursor, ctx.opts.page_size);
+    let mut next = next_page(ctx, &mut pager).await;
     loop {
-        if ctx.cancel.is_cancelled() {
-            return Ok(());
-        }
-        let page = tokio::select! {
-            page = pager.next(&ctx.client) => page.map_err(|e| run_error(e, ctx.opts.demarche))?,
-            () = ctx.cancel.cancelled() => return Ok(()),
-        };
-        let Some(page) = page else { return Ok(()) };
+        let Some(page) = next? else { return Ok(()) };
         ctx.progress.listed(page.nodes.len() as u64);
+        let cursor = pager.cursor().map(str::to_owned);
         // The listing may return a dossier twice (overlap, updates during the
         // run): handle each number once per run.
         let nodes: Vec<Value> = page
@@ -251,25 +251,57 @@ async fn list_and_archive(
             .into_iter()
             .filter(|n| crate::model::dossier_number(n).is_some_and(|num| seen.insert(num)))
             .collect();
-        let results: Vec<dossier::Handled> = futures_util::stream::iter(nodes)
-            .map(|node| dossier::handle(Arc::clone(ctx), node))
-            .buffer_unordered(ctx.opts.concurrency.max(1))
-            .collect()
-            .await;
+        // The next page is asked for while this one's dossiers are archived,
+        // so that the pause the rate limit imposes between two requests is
+        // spent working, not waiting.
+        // Each dossier is a task of its own, so that its work (metadata,
+        // checks, writes) runs on every core, not on the thread polling the
+        // listing; a task left behind by an error is aborted with its handle.
+        let work = futures_util::stream::iter(nodes)
+            .map(|node| {
+                AbortOnDropHandle::new(tokio::spawn(dossier::handle(Arc::clone(ctx), node)))
+            })
+            .buffer_unordered(dossiers_in_flight(&ctx.opts))
+            .map(|joined| {
+                joined.unwrap_or_else(|e| {
+                    dossier::Handled::Fatal(Error::Usage(format!("a dossier task failed: {e}")))
+                })
+            })
+            .collect::<Vec<dossier::Handled>>();
+        let (results, fetched) = tokio::join!(work, next_page(ctx, &mut pager));
+        next = fetched;
         for handled in results {
             tally(handled, summary)?;
         }
         if ctx.cancel.is_cancelled() {
             return Ok(());
         }
-        if let Some(cursor) = pager.cursor() {
+        if let Some(cursor) = cursor {
             ctx.journal.lock().await.append(Event::Cursor {
                 run_id: ctx.run_id.clone(),
                 listing: key.clone(),
-                cursor: cursor.to_owned(),
+                cursor,
             })?;
         }
     }
+}
+
+/// The next page of a listing, None at its end or when the run is cancelled.
+async fn next_page(ctx: &Ctx, pager: &mut Pager) -> Result<Option<fetch::Page>> {
+    if ctx.cancel.is_cancelled() {
+        return Ok(None);
+    }
+    tokio::select! {
+        page = pager.next(&ctx.client) => page.map_err(|e| run_error(e, ctx.opts.demarche)),
+        () = ctx.cancel.cancelled() => Ok(None),
+    }
+}
+
+/// Dossiers archived at once: twice the parallel downloads, so that while
+/// some dossiers are zipped, checked or waiting for their commit, others keep
+/// every download slot busy (downloads stay bounded by `--concurrency`).
+fn dossiers_in_flight(opts: &Options) -> usize {
+    opts.concurrency.max(1) * 2
 }
 
 /// Dossiers that failed in an earlier run and were not listed in this one

@@ -1,5 +1,6 @@
 //! One dossier: decide whether it needs a new bundle, download its files into
-//! a staging bag, describe it, check it, then move bag and zip into place.
+//! a staging bag, describe it, check it, zip it, and hand it to the commit
+//! ([`super::commit`]) that moves bag and zip into place.
 //!
 //! A dossier either ends with a `dossier_done` line in the journal and its
 //! bundle in the output folder, or with nothing in the output folder at all
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use futures_util::StreamExt as _;
 use serde_json::{json, Value};
 
+use super::commit::Staged;
 use super::Ctx;
 use crate::download::{self, DownloadError};
 use crate::error::{Error, Result};
@@ -90,8 +92,8 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
         let result = build(ctx, number, version, &name, &node).await;
         let staging = ctx.staging.join(&name);
         match result {
-            Ok(event) => {
-                return match ctx.journal.lock().await.append(event) {
+            Ok(staged) => {
+                return match ctx.commits.publish(ctx, staged).await {
                     Ok(()) => Handled::Archived { number, version },
                     Err(e) => Handled::Fatal(e),
                 };
@@ -146,15 +148,14 @@ fn remove_staging(dir: &Path, zip: &Path) {
     let _ = std::fs::remove_file(zip);
 }
 
-/// Build the bundle in staging and move it into place; return the journal
-/// event that makes it count.
+/// Build the bundle in staging, zip and check it; the commit publishes it.
 async fn build(
     ctx: &Ctx,
     number: u64,
     version: u32,
     name: &str,
     node: &Value,
-) -> Result<Event, Stop> {
+) -> Result<Staged, Stop> {
     let staging = ctx.staging.join(name);
     remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
     fs_err::create_dir_all(staging.join("data"))
@@ -206,7 +207,7 @@ async fn build(
         .map(|f| (f.bag_path.clone(), f.digests.clone()))
         .collect();
     for (path, bytes) in &generated {
-        fsx::write_replace(&staging.join(path), bytes)?;
+        fsx::write_staged(&staging.join(path), bytes)?;
         payload.push((path.clone(), download::hash_bytes(bytes, sha512)));
     }
 
@@ -229,60 +230,35 @@ async fn build(
         )));
     }
 
-    let final_dir = ctx.opts.out.join(name);
-    let final_zip = ctx.opts.out.join(format!("{name}.zip"));
     let staged_zip = ctx.staging.join(format!("{name}.zip"));
-    let zip_sha256 = {
+    let zip_sha256 = if ctx.opts.zip {
         let mtime = zip_time(model::str_field(&node, "dateDerniereModification"));
         let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
-        let zip = ctx.opts.zip;
-        tokio::task::spawn_blocking(move || -> Result<String> {
-            let sha256 = if zip {
-                bundle::zip_bag(&bag, &top, &zip_path, mtime)?.sha256
-            } else {
-                String::new()
-            };
-            // Attachments were only handed to the kernel as they arrived
-            // (the disk wrote them back meanwhile): make the whole bag
-            // durable before it is published.
-            fsx::sync_tree(&bag)?;
-            Ok(sha256)
-        })
-        .await
-        .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??
+        tokio::task::spawn_blocking(move || bundle::zip_staged(&bag, &top, &zip_path, mtime))
+            .await
+            .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??
+            .sha256
+    } else {
+        String::new()
     };
-    // Never replace what this archive's journal does not know about.
-    let clashes = [Some(&final_dir), ctx.opts.zip.then_some(&final_zip)];
-    if let Some(existing) = clashes.into_iter().flatten().find(|p| p.exists()) {
-        return Err(Stop::Fatal(Error::Usage(format!(
-            "`{}` already exists and this folder's journal does not know it: refusing to replace it \
-             (move it away, or archive into another folder)",
-            existing.display()
-        ))));
-    }
-    // Announce the names before they appear, so that a crash between the
-    // renames and `dossier_done` is cleaned by the next run, and nothing else
-    // in the output folder ever is.
-    ctx.journal.lock().await.append(Event::Publishing {
-        number,
+    // Attachments were only handed to the kernel as they arrived: the commit
+    // makes bag and zip durable, with those of other dossiers, then publishes.
+    Ok(Staged {
         name: name.to_owned(),
-    })?;
-    fsx::rename_dir(&staging, &final_dir)?;
-    if ctx.opts.zip {
-        fsx::persist_new(&staged_zip, &final_zip)?;
-    }
-
-    Ok(Event::DossierDone {
-        number,
-        version,
-        updated_at: model::str_field(&node, "dateDerniereModification")
-            .unwrap_or_default()
-            .to_owned(),
-        name: name.to_owned(),
-        zip_sha256,
-        files: payload.len() as u64,
-        bytes: payload.iter().map(|(_, d)| d.size).sum(),
-        run_id: ctx.run_id.clone(),
+        bag: staging,
+        zip: ctx.opts.zip.then_some(staged_zip),
+        done: Event::DossierDone {
+            number,
+            version,
+            updated_at: model::str_field(&node, "dateDerniereModification")
+                .unwrap_or_default()
+                .to_owned(),
+            name: name.to_owned(),
+            zip_sha256,
+            files: payload.len() as u64,
+            bytes: payload.iter().map(|(_, d)| d.size).sum(),
+            run_id: ctx.run_id.clone(),
+        },
     })
 }
 
