@@ -53,25 +53,32 @@ pub fn method_for(name: &str) -> CompressionMethod {
 /// How much of a file's start is test-compressed by [`method_for_content`].
 pub const SAMPLE_LEN: usize = 64 * 1024;
 
-/// Samples shorter than this are not tested: the file is deflated as its
-/// name says (small files cost little either way).
-const MIN_SAMPLE: usize = 1024;
+/// Files shorter than this are Stored whatever their name: deflate would
+/// save a few hundred bytes at most, and setting up a compressor (hundreds of
+/// KiB of tables to clear) costs more than the file; a bag's small tag files
+/// (`bagit.txt`, `bag-info.txt`, tag manifests) are such files.
+const MIN_DEFLATE: usize = 1024;
 
 /// A sample must deflate to at most this fraction of its size (in 1/100)
 /// for the file to be deflated.
 const MAX_DEFLATED_PERCENT: usize = 90;
 
-/// [`method_for`], then Stored when `sample` (the file's first bytes, up to
-/// [`SAMPLE_LEN`]) does not shrink by at least 10 % when deflated at the
-/// fastest level: random-looking data (already compressed or encrypted
-/// formats with unlisted extensions) is not worth the CPU.
+/// [`method_for`], then Stored when the file is under [`MIN_DEFLATE`], or
+/// when `sample` (the file's first bytes, up to [`SAMPLE_LEN`]) does not
+/// shrink by at least 10 % when deflated at the fastest level: random-looking
+/// data (already compressed or encrypted formats with unlisted extensions)
+/// is not worth the CPU. Samples whose bytes are spread as evenly as random
+/// data's ([`looks_random`]) are Stored without the test compression.
 #[must_use]
 pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     let by_name = method_for(name);
-    if by_name == CompressionMethod::Stored || sample.len() < MIN_SAMPLE {
-        return by_name;
+    if by_name == CompressionMethod::Stored || sample.len() < MIN_DEFLATE {
+        return CompressionMethod::Stored;
     }
     let sample = &sample[..sample.len().min(SAMPLE_LEN)];
+    if looks_random(sample) {
+        return CompressionMethod::Stored;
+    }
     let mut enc = flate2::write::DeflateEncoder::new(
         Vec::with_capacity(sample.len()),
         flate2::Compression::fast(),
@@ -85,6 +92,24 @@ pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     } else {
         CompressionMethod::Stored
     }
+}
+
+/// Whether the byte values of `sample` are spread almost as evenly as random
+/// data's: the chance that two bytes picked from it are equal is within 10 %
+/// of 1/256. Such bytes carry at least 7.86 bits each (Rényi entropy, a lower
+/// bound of Shannon's), so Huffman coding cannot take 10 % off them; only
+/// long repeats could, which compressed and encrypted data do not have. A
+/// histogram costs a fraction of a test compression, and integer arithmetic
+/// gives the same answer on every machine (the zip bytes depend on it).
+#[must_use]
+pub fn looks_random(sample: &[u8]) -> bool {
+    let mut counts = [0u64; 256];
+    for &b in sample {
+        counts[usize::from(b)] += 1;
+    }
+    let n = sample.len() as u64;
+    let same_pairs: u64 = counts.iter().map(|&c| c * c.saturating_sub(1)).sum();
+    n >= 2 && same_pairs * 256 * 10 <= n * (n - 1) * 11
 }
 
 /// Whether an entry of `size` bytes needs ZIP64 sizes.
@@ -174,15 +199,34 @@ mod tests {
             method_for_content("a.bin", text.as_bytes()),
             CompressionMethod::Deflated
         );
+        assert!(looks_random(&noise) && !looks_random(text.as_bytes()));
+        // Noise with long repeats would deflate, but its bytes look random:
+        // Stored (space is traded for never running the test on noise).
+        let repeated: Vec<u8> = noise[..4096].repeat(16);
+        assert_eq!(
+            method_for_content("r.bin", &repeated),
+            CompressionMethod::Stored
+        );
+        // Tiny files are Stored whatever they hold.
+        let small = "a".repeat(MIN_DEFLATE - 1);
+        assert_eq!(
+            method_for_content("s.txt", small.as_bytes()),
+            CompressionMethod::Stored
+        );
+        let enough = "a".repeat(MIN_DEFLATE);
+        assert_eq!(
+            method_for_content("s.txt", enough.as_bytes()),
+            CompressionMethod::Deflated
+        );
         // A listed extension still decides alone.
         assert_eq!(
             method_for_content("c.pdf", text.as_bytes()),
             CompressionMethod::Stored
         );
-        // Too short to judge: the name decides.
+        // Too short to be worth deflating, whatever the name.
         assert_eq!(
             method_for_content("d.bin", &noise[..100]),
-            CompressionMethod::Deflated
+            CompressionMethod::Stored
         );
     }
 
