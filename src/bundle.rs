@@ -189,9 +189,17 @@ fn zip_relative_name(bag_dir: &Path, path: &Path) -> Result<String> {
     Ok(parts.join("/"))
 }
 
+/// An I/O buffer for `bytes` of data: 1 MiB for large files (sequential
+/// throughput), just enough for small ones (a bag of small files would
+/// otherwise pay for allocating megabytes it never fills).
+fn buffer_for(bytes: u64) -> usize {
+    usize::try_from(bytes.saturating_add(8 * 1024).min(1 << 20)).unwrap_or(1 << 20)
+}
+
 fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime, durable: bool) -> Result<()> {
     let file = fs_err::File::create(tmp).map_err(|e| Error::io("create", tmp, e))?;
-    let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let total: u64 = entries.iter().map(Entry::size).sum();
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(buffer_for(total), file));
     for entry in entries {
         match &entry.source {
             None => zip
@@ -201,7 +209,7 @@ fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime, durable: bool)
                 let mut input = fs_err::File::open(src).map_err(|e| Error::io("open", src, e))?;
                 // The first bytes choose Stored or Deflated; they are then
                 // written first, so the file is still read once.
-                let mut sample = Vec::with_capacity(options::SAMPLE_LEN);
+                let mut sample = Vec::with_capacity(buffer_for(*size).min(options::SAMPLE_LEN));
                 (&mut input)
                     .take(options::SAMPLE_LEN as u64)
                     .read_to_end(&mut sample)
@@ -259,7 +267,8 @@ fn check_directory(tmp: &Path, entries: &[Entry]) -> Result<()> {
 /// byte, headers and central directory included, goes through the SHA-256.
 fn read_back(tmp: &Path, entries: &[Entry]) -> Result<(u64, String)> {
     let file = fs_err::File::open(tmp).map_err(|e| Error::io("open", tmp, e))?;
-    let mut reader = io::BufReader::with_capacity(1 << 20, HashingReader::new(file));
+    let total: u64 = entries.iter().map(Entry::size).sum();
+    let mut reader = io::BufReader::with_capacity(buffer_for(total), HashingReader::new(file));
     for (i, expected) in entries.iter().enumerate() {
         let mut zf = zip::read::read_zipfile_from_stream(&mut reader)
             .map_err(|e| zip_err("read back", tmp, e))?
