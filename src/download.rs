@@ -208,24 +208,24 @@ async fn stream_to(
         }
     }
     let announced = resp.content_length();
-    if let Some(parent) = dest.parent() {
-        fs_err::tokio::create_dir_all(parent).await.map_err(io)?;
-    }
-    let file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(dest)
-        .await
-        .map_err(io)?
-        .into_std()
-        .await;
-    // Hashing (MD5 + SHA-256 + SHA-512: about 2.4 ns a byte) and writing run
-    // on a blocking thread per download, fed through a short queue: the
-    // async threads only move bytes from the sockets, and several downloads
-    // hash on several cores.
+    // Creating the file, hashing (MD5 + SHA-256 + SHA-512: about 2.4 ns a
+    // byte) and writing run on one blocking thread per download, fed through
+    // a short queue: the async threads only move bytes from the sockets,
+    // several downloads hash on several cores, and a small file costs one
+    // hand-over to a blocking thread, not three.
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE_CHUNKS);
     let buffer = write_buffer(att.byte_size);
-    let writer = tokio::task::spawn_blocking(move || hash_and_write(file, rx, sha512, buffer));
+    let path = dest.to_owned();
+    let writer = tokio::task::spawn_blocking(move || {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        hash_and_write(file, rx, sha512, buffer)
+    });
     let mut body = resp.bytes_stream();
     let mut received = Ok(());
     while let Some(chunk) = body.next().await {
