@@ -1,12 +1,16 @@
 //! Filesystem helpers shared by every stage: atomic writes, directory
-//! fsync, no-clobber renames.
+//! fsync, no-clobber renames, whole-filesystem flushes.
 //!
 //! The rule they enforce (house style §7): a final name always means a
 //! complete file. Everything is first written under a temporary name in the
 //! *same directory* (so the rename cannot cross filesystems), flushed to disk,
 //! then renamed; the directory itself is fsynced so that the rename survives a
-//! power cut. This module owns no policy about *what* is written where; it
-//! only makes each step durable and reports the path of any failure.
+//! power cut. A staged bag is the one exception, as a whole: its files are
+//! written in place inside a staging folder no reader sees
+//! ([`write_staged`]), and the folder is flushed and renamed into place once
+//! complete ([`sync_filesystem`] or [`sync_tree`], then [`move_dir_new`]).
+//! This module owns no policy about *what* is written where; it only makes
+//! each step durable and reports the path of any failure.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
