@@ -1,5 +1,5 @@
 //! Group commit: staged bundles are made durable and published several at a
-//! time.
+//! time, in two stages that overlap.
 //!
 //! Why: on small dossiers the disk flushes, not the downloads, set the pace.
 //! Making each staged bag durable on its own costs one fsync per file and
@@ -7,21 +7,24 @@
 //! on a démarche of 10⁵ small dossiers that is hours of waiting on the disk.
 //!
 //! How: a dossier whose bag and zip are staged and checked hands them here and
-//! waits. Whoever gets the commit turn takes every bundle waiting at that
-//! moment and commits them together:
+//! waits. Each stage has a turn; whoever gets a stage's turn takes every
+//! bundle waiting for that stage and handles them together:
 //!
-//! 1. one flush of everything staged (`syncfs(2)` on Linux, see
-//!    [`fsx::sync_filesystem`]; elsewhere every bag and zip is fsynced);
-//! 2. one journal write and sync for all their `publishing` lines;
-//! 3. the renames into the output folder, then one fsync of that folder;
-//! 4. one journal write and sync for all their `dossier_done` lines.
+//! 1. *flush*: check that no final name is taken, write their `publishing`
+//!    lines to the journal, then one flush of everything written
+//!    (`syncfs(2)` on Linux, see [`fsx::sync_filesystem`], which covers the
+//!    staged bags, zips and those journal lines; elsewhere every bag and zip
+//!    and the journal are fsynced);
+//! 2. *publish*: rename each bag and zip into the output folder, one fsync of
+//!    that folder, their `dossier_done` lines with one journal write and sync.
 //!
-//! While a commit runs, the next dossiers queue for the next one, so a batch
-//! grows with the load and a lone large dossier is committed alone, at once.
-//! The crash rules do not change: nothing appears in the output folder before
-//! its bytes are durable and its name is announced in the journal, and a
-//! bundle counts only once its `dossier_done` line is durable; a crash in
-//! between leaves names the next run removes (`report::clean_leftovers`).
+//! While one batch is being published the next is being flushed, and while a
+//! stage runs the dossiers that finish queue for its next turn, so batches
+//! grow with the load and a lone large dossier goes through at once. The
+//! crash rules do not change: nothing appears in the output folder before its
+//! bytes are durable and its name is announced in the journal, and a bundle
+//! counts only once its `dossier_done` line is durable; a crash in between
+//! leaves names the next run removes (`report::clean_leftovers`).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -47,10 +50,12 @@ pub(crate) struct Staged {
 
 type Waiting = (Staged, oneshot::Sender<Result<()>>);
 
-/// The queue of staged bundles and the turn to commit them.
+/// The queues of staged bundles and the turns of the two stages.
 pub(crate) struct Committer {
-    waiting: Mutex<Vec<Waiting>>,
-    turn: tokio::sync::Mutex<()>,
+    to_flush: Mutex<Vec<Waiting>>,
+    flush_turn: tokio::sync::Mutex<()>,
+    to_publish: Mutex<Vec<Waiting>>,
+    publish_turn: tokio::sync::Mutex<()>,
     staging: PathBuf,
     /// The staging folder, opened before anything was staged, so that a
     /// write-back error on any staged file is reported by the flush.
@@ -66,8 +71,10 @@ impl Committer {
         let handle = std::fs::File::open(staging)
             .map_err(|e| Error::io("open the staging folder", staging, e))?;
         Ok(Self {
-            waiting: Mutex::new(Vec::new()),
-            turn: tokio::sync::Mutex::new(()),
+            to_flush: Mutex::new(Vec::new()),
+            flush_turn: tokio::sync::Mutex::new(()),
+            to_publish: Mutex::new(Vec::new()),
+            publish_turn: tokio::sync::Mutex::new(()),
             staging: staging.to_path_buf(),
             handle: Arc::new(handle),
         })
@@ -77,37 +84,42 @@ impl Committer {
     /// `dossier_done` line is durable.
     ///
     /// # Errors
-    /// Any failure of the commit it was part of (they stop the run).
+    /// Any failure of the batch it was part of (they stop the run).
     pub async fn publish(&self, ctx: &Ctx, staged: Staged) -> Result<()> {
         let (tx, rx) = oneshot::channel();
-        lock(&self.waiting).push((staged, tx));
+        lock(&self.to_flush).push((staged, tx));
         {
-            let _turn = self.turn.lock().await;
-            let batch = std::mem::take(&mut *lock(&self.waiting));
+            let _turn = self.flush_turn.lock().await;
+            let batch = std::mem::take(&mut *lock(&self.to_flush));
             if !batch.is_empty() {
-                let (items, replies): (Vec<Staged>, Vec<_>) = batch.into_iter().unzip();
-                let result = self.commit(ctx, items).await;
-                for reply in replies {
-                    let _ = reply.send(result.as_ref().map(|_| ()).map_err(echo));
+                let items: Vec<&Staged> = batch.iter().map(|(s, _)| s).collect();
+                match self.flush(ctx, &items).await {
+                    Ok(()) => lock(&self.to_publish).extend(batch),
+                    Err(e) => reply(batch, &Err(e)),
                 }
+            }
+        }
+        {
+            let _turn = self.publish_turn.lock().await;
+            let batch = std::mem::take(&mut *lock(&self.to_publish));
+            if !batch.is_empty() {
+                let items: Vec<&Staged> = batch.iter().map(|(s, _)| s).collect();
+                let result = publish_all(ctx, &items).await;
+                reply(batch, &result);
             }
         }
         rx.await
             .unwrap_or_else(|_| Err(Error::Usage("the commit was interrupted".into())))
     }
 
-    async fn commit(&self, ctx: &Ctx, items: Vec<Staged>) -> Result<()> {
-        let out = ctx.opts.out.clone();
-        let moves: Vec<(PathBuf, Option<PathBuf>, String)> = items
-            .iter()
-            .map(|s| (s.bag.clone(), s.zip.clone(), s.name.clone()))
-            .collect();
+    /// Stage 1: names free, `publishing` lines written, everything flushed.
+    async fn flush(&self, ctx: &Ctx, items: &[&Staged]) -> Result<()> {
+        let out = &ctx.opts.out;
         // Never replace what this archive's journal does not know about, and
         // never announce a name that is taken (the next run would remove it).
-        for (_, zip, name) in &moves {
-            let dir = out.join(name);
-            let zip_dest = zip.as_ref().map(|_| out.join(format!("{name}.zip")));
-            if let Some(existing) = [Some(dir), zip_dest]
+        for s in items {
+            let zip = s.zip.as_ref().map(|_| out.join(format!("{}.zip", s.name)));
+            if let Some(existing) = [Some(out.join(&s.name)), zip]
                 .into_iter()
                 .flatten()
                 .find(|p| p.exists())
@@ -119,10 +131,6 @@ impl Committer {
                 )));
             }
         }
-        let (handle, staging) = (Arc::clone(&self.handle), self.staging.clone());
-        let staged = moves.clone();
-        blocking(move || flush_staged(&handle, &staging, &staged)).await?;
-
         let publishing = items
             .iter()
             .filter_map(|s| match &s.done {
@@ -133,35 +141,60 @@ impl Committer {
                 _ => None,
             })
             .collect();
-        ctx.journal.lock().await.append_all(publishing)?;
-
-        blocking(move || {
-            for (bag, zip, name) in &moves {
-                fsx::move_dir_new(bag, &out.join(name))?;
-                if let Some(zip) = zip {
-                    fsx::move_file_new(zip, &out.join(format!("{name}.zip")))?;
-                }
-            }
-            fsx::fsync_dir(&out)
-        })
-        .await?;
-
-        let done = items.into_iter().map(|s| s.done).collect();
-        ctx.journal.lock().await.append_all(done)
+        ctx.journal.lock().await.append_unsynced(publishing)?;
+        let (handle, staging) = (Arc::clone(&self.handle), self.staging.clone());
+        let staged: Vec<(PathBuf, Option<PathBuf>)> = items
+            .iter()
+            .map(|s| (s.bag.clone(), s.zip.clone()))
+            .collect();
+        let flushed = blocking(move || flush_staged(&handle, &staging, &staged)).await?;
+        if !flushed {
+            ctx.journal.lock().await.sync()?;
+        }
+        Ok(())
     }
 }
 
-/// Make every staged bag and zip of a commit durable: one filesystem flush
-/// where the platform has one, else each bag and zip, then the staging folder.
+/// Stage 2: renames, one folder fsync, `dossier_done` lines.
+async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<()> {
+    let out = ctx.opts.out.clone();
+    let moves: Vec<(PathBuf, Option<PathBuf>, String)> = items
+        .iter()
+        .map(|s| (s.bag.clone(), s.zip.clone(), s.name.clone()))
+        .collect();
+    blocking(move || {
+        for (bag, zip, name) in &moves {
+            fsx::move_dir_new(bag, &out.join(name))?;
+            if let Some(zip) = zip {
+                fsx::move_file_new(zip, &out.join(format!("{name}.zip")))?;
+            }
+        }
+        fsx::fsync_dir(&out)
+    })
+    .await?;
+    let done = items.iter().map(|s| s.done.clone()).collect();
+    ctx.journal.lock().await.append_all(done)
+}
+
+fn reply(batch: Vec<Waiting>, result: &Result<()>) {
+    for (_, tx) in batch {
+        let _ = tx.send(result.as_ref().copied().map_err(echo));
+    }
+}
+
+/// Make every staged bag and zip of a batch durable, and the journal lines
+/// written before: one filesystem flush where the platform has one (returns
+/// `true`), else each bag and zip, then the staging folder (returns `false`:
+/// the caller syncs the journal).
 fn flush_staged(
     handle: &std::fs::File,
     staging: &Path,
-    staged: &[(PathBuf, Option<PathBuf>, String)],
-) -> Result<()> {
+    staged: &[(PathBuf, Option<PathBuf>)],
+) -> Result<bool> {
     if fsx::sync_filesystem(handle, staging)? {
-        return Ok(());
+        return Ok(true);
     }
-    for (bag, zip, _) in staged {
+    for (bag, zip) in staged {
         fsx::sync_tree(bag)?;
         if let Some(zip) = zip {
             fs_err::File::open(zip)
@@ -169,10 +202,11 @@ fn flush_staged(
                 .map_err(|e| Error::io("fsync", zip, e))?;
         }
     }
-    fsx::fsync_dir(staging)
+    fsx::fsync_dir(staging)?;
+    Ok(false)
 }
 
-async fn blocking(f: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(Error::Usage(format!("a commit task failed: {e}"))))

@@ -1,0 +1,85 @@
+//! Unit tests of the journal: replay, torn lines, locking, group commits.
+
+use super::*;
+
+fn done(number: u64, version: u32) -> Event {
+    Event::DossierDone {
+        number,
+        version,
+        updated_at: "2024-01-01T00:00:00+01:00".into(),
+        name: format!("dossier-{number}"),
+        zip_sha256: "00".into(),
+        files: 1,
+        bytes: 2,
+        run_id: "r1".into(),
+    }
+}
+
+#[test]
+fn replays_and_survives_a_torn_line() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut j = Journal::open(dir.path()).unwrap();
+        j.append(done(1, 1)).unwrap();
+        j.append(done(2, 1)).unwrap();
+    }
+    let path = dir.path().join(STATE_DIR).join("journal.jsonl");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(b"{\"event\":\"dossier_done\",\"num").unwrap();
+    drop(f);
+    let mut j = Journal::open(dir.path()).unwrap();
+    assert_eq!(j.state().done.len(), 2);
+    j.append(done(3, 1)).unwrap();
+    drop(j);
+    let j = Journal::open(dir.path()).unwrap();
+    assert_eq!(
+        j.state().done.keys().copied().collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+}
+
+#[test]
+fn a_group_commit_is_one_write_replayed_line_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut j = Journal::open(dir.path()).unwrap();
+        let publishing = |n: u64| Event::Publishing {
+            number: n,
+            name: format!("dossier-{n}"),
+        };
+        j.append_all(vec![publishing(1), publishing(2)]).unwrap();
+        assert_eq!(j.state().publishing.len(), 2);
+        j.append_all(vec![done(1, 1), done(2, 1)]).unwrap();
+        assert!(j.state().publishing.is_empty());
+    }
+    let text = std::fs::read_to_string(dir.path().join(STATE_DIR).join("journal.jsonl")).unwrap();
+    assert_eq!(text.lines().count(), 4, "{text}");
+    let j = Journal::open(dir.path()).unwrap();
+    assert_eq!(j.state().done.keys().copied().collect::<Vec<_>>(), [1, 2]);
+    assert!(j.state().publishing.is_empty());
+}
+
+#[test]
+fn a_second_journal_on_the_same_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Journal::open(dir.path()).unwrap();
+    let second = Journal::open(dir.path());
+    assert!(matches!(second, Err(Error::Locked { pid, .. }) if pid == std::process::id()));
+}
+
+#[test]
+fn failure_is_cleared_by_a_later_success() {
+    let mut s = State::default();
+    s.apply(&Event::DossierFailed {
+        number: 4,
+        reason: "md5".into(),
+        run_id: "r".into(),
+    });
+    assert!(s.failed.contains_key(&4));
+    s.apply(&done(4, 1));
+    assert!(s.failed.is_empty());
+    assert_eq!(s.latest(4).map(|v| v.version), Some(1));
+}
