@@ -34,6 +34,14 @@ const STORED_EXTENSIONS: &[&str] = &[
     "xlsx", "xltx", "xz", "zip", "zst",
 ];
 
+/// Extensions of text formats: they always compress (JSON, XML, CSV and
+/// plain text shrink by half or more), so they are Deflated without the test
+/// compression of [`method_for_content`]; among them the `dossier.json`,
+/// `metadata.json`, `metadata.xml` and manifests of every bag.
+const TEXT_EXTENSIONS: &[&str] = &[
+    "csv", "htm", "html", "json", "log", "md", "svg", "tsv", "txt", "xml",
+];
+
 /// Stored for already-compressed formats, Deflated for everything else
 /// (text, JSON, XML, CSV, unknown), judged by the extension.
 #[must_use]
@@ -63,17 +71,21 @@ const MIN_DEFLATE: usize = 1024;
 /// for the file to be deflated.
 const MAX_DEFLATED_PERCENT: usize = 90;
 
-/// [`method_for`], then Stored when the file is under [`MIN_DEFLATE`], or
-/// when `sample` (the file's first bytes, up to [`SAMPLE_LEN`]) does not
-/// shrink by at least 10 % when deflated at the fastest level: random-looking
-/// data (already compressed or encrypted formats with unlisted extensions)
-/// is not worth the CPU. Samples whose bytes are spread as evenly as random
-/// data's ([`looks_random`]) are Stored without the test compression.
+/// [`method_for`], then Stored when the file is under [`MIN_DEFLATE`]; text
+/// formats ([`TEXT_EXTENSIONS`]) are then Deflated; any other file is Stored
+/// when `sample` (its first bytes, up to [`SAMPLE_LEN`]) does not shrink by
+/// at least 10 % when deflated at the fastest level: random-looking data
+/// (already compressed or encrypted formats with unlisted extensions) is not
+/// worth the CPU. Samples whose bytes are spread as evenly as random data's
+/// ([`looks_random`]) are Stored without the test compression.
 #[must_use]
 pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     let by_name = method_for(name);
     if by_name == CompressionMethod::Stored || sample.len() < MIN_DEFLATE {
         return CompressionMethod::Stored;
+    }
+    if is_text(name) {
+        return CompressionMethod::Deflated;
     }
     let sample = &sample[..sample.len().min(SAMPLE_LEN)];
     if looks_random(sample) {
@@ -92,6 +104,14 @@ pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     } else {
         CompressionMethod::Stored
     }
+}
+
+/// Whether `name` has one of the [`TEXT_EXTENSIONS`].
+fn is_text(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    file.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && TEXT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+    })
 }
 
 /// Whether the byte values of `sample` are spread almost as evenly as random
@@ -206,6 +226,11 @@ mod tests {
         assert_eq!(
             method_for_content("r.bin", &repeated),
             CompressionMethod::Stored
+        );
+        // Text formats are deflated without a test, whatever they hold.
+        assert_eq!(
+            method_for_content("n.json", &noise),
+            CompressionMethod::Deflated
         );
         // Tiny files are Stored whatever they hold.
         let small = "a".repeat(MIN_DEFLATE - 1);
