@@ -99,7 +99,8 @@ pub fn sync_tree(root: &Path) -> Result<()> {
 }
 
 /// Rename a fully built directory (`staging`) to its final name, failing if
-/// `final_dir` already exists, then fsync the parent of `final_dir`.
+/// `final_dir` already exists. The parent is not fsynced: the caller moves
+/// several bundles into one folder, then fsyncs it once ([`fsync_dir`]).
 ///
 /// The existence check and the rename are two steps; this is safe because an
 /// output folder is held by one run at a time (lock file).
@@ -107,16 +108,6 @@ pub fn sync_tree(root: &Path) -> Result<()> {
 /// # Errors
 /// [`Error::Io`] with kind `AlreadyExists` if `final_dir` exists, or the
 /// rename's own error.
-pub fn rename_dir(staging: &Path, final_dir: &Path) -> Result<()> {
-    move_dir_new(staging, final_dir)?;
-    fsync_dir(&parent_dir(final_dir))
-}
-
-/// [`rename_dir`] without the folder's fsync: for a caller that moves several
-/// bundles into one folder and then fsyncs it once.
-///
-/// # Errors
-/// As [`rename_dir`].
 pub fn move_dir_new(staging: &Path, final_dir: &Path) -> Result<()> {
     refuse_existing(final_dir)?;
     fs_err::rename(staging, final_dir)
@@ -248,15 +239,15 @@ mod tests {
     }
 
     #[test]
-    fn rename_dir_refuses_existing_target() {
+    fn move_dir_new_refuses_existing_target() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         fs_err::create_dir(&a).expect("mkdir a");
         fs_err::create_dir(&b).expect("mkdir b");
-        let err = rename_dir(&a, &b).expect_err("b exists");
+        let err = move_dir_new(&a, &b).expect_err("b exists");
         assert!(err.to_string().contains("refuse to overwrite"), "{err}");
         fs_err::remove_dir(&b).expect("rmdir b");
-        rename_dir(&a, &b).expect("now free");
+        move_dir_new(&a, &b).expect("now free");
         assert!(b.is_dir() && !a.exists());
     }
 

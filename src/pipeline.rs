@@ -251,12 +251,11 @@ async fn list_and_archive(
             .into_iter()
             .filter(|n| crate::model::dossier_number(n).is_some_and(|num| seen.insert(num)))
             .collect();
-        // The next page is asked for while this one's dossiers are archived,
-        // so that the pause the rate limit imposes between two requests is
-        // spent working, not waiting.
         // Each dossier is a task of its own, so that its work (metadata,
         // checks, writes) runs on every core, not on the thread polling the
         // listing; a task left behind by an error is aborted with its handle.
+        // The next page is asked for meanwhile, so that the pause the rate
+        // limit imposes between two requests is spent working.
         let work = futures_util::stream::iter(nodes)
             .map(|node| {
                 AbortOnDropHandle::new(tokio::spawn(dossier::handle(Arc::clone(ctx), node)))

@@ -46,15 +46,19 @@ const TEXT_EXTENSIONS: &[&str] = &[
 /// (text, JSON, XML, CSV, unknown), judged by the extension.
 #[must_use]
 pub fn method_for(name: &str) -> CompressionMethod {
+    match extension(name) {
+        Some(ext) if STORED_EXTENSIONS.contains(&ext.as_str()) => CompressionMethod::Stored,
+        _ => CompressionMethod::Deflated,
+    }
+}
+
+/// The lowercase extension of the last component of `name`, if it has one
+/// (a leading dot, as in `.pdf`, starts a name rather than an extension).
+fn extension(name: &str) -> Option<String> {
     let file = name.rsplit('/').next().unwrap_or(name);
-    let ext = match file.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
-        _ => return CompressionMethod::Deflated,
-    };
-    if STORED_EXTENSIONS.contains(&ext.as_str()) {
-        CompressionMethod::Stored
-    } else {
-        CompressionMethod::Deflated
+    match file.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => Some(ext.to_ascii_lowercase()),
+        _ => None,
     }
 }
 
@@ -84,7 +88,7 @@ pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     if by_name == CompressionMethod::Stored || sample.len() < MIN_DEFLATE {
         return CompressionMethod::Stored;
     }
-    if is_text(name) {
+    if extension(name).is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext.as_str())) {
         return CompressionMethod::Deflated;
     }
     let sample = &sample[..sample.len().min(SAMPLE_LEN)];
@@ -104,14 +108,6 @@ pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     } else {
         CompressionMethod::Stored
     }
-}
-
-/// Whether `name` has one of the [`TEXT_EXTENSIONS`].
-fn is_text(name: &str) -> bool {
-    let file = name.rsplit('/').next().unwrap_or(name);
-    file.rsplit_once('.').is_some_and(|(stem, ext)| {
-        !stem.is_empty() && TEXT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
-    })
 }
 
 /// Whether the byte values of `sample` are spread almost as evenly as random

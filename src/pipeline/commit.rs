@@ -48,6 +48,17 @@ pub(crate) struct Staged {
     pub done: Event,
 }
 
+impl Staged {
+    /// Where its bag and zip go in the output folder `out`.
+    fn destinations(&self, out: &Path) -> (PathBuf, Option<PathBuf>) {
+        let zip = self
+            .zip
+            .as_ref()
+            .map(|_| out.join(format!("{}.zip", self.name)));
+        (out.join(&self.name), zip)
+    }
+}
+
 type Waiting = (Staged, oneshot::Sender<Result<()>>);
 
 /// The queues of staged bundles and the turns of the two stages.
@@ -118,12 +129,8 @@ impl Committer {
         // Never replace what this archive's journal does not know about, and
         // never announce a name that is taken (the next run would remove it).
         for s in items {
-            let zip = s.zip.as_ref().map(|_| out.join(format!("{}.zip", s.name)));
-            if let Some(existing) = [Some(out.join(&s.name)), zip]
-                .into_iter()
-                .flatten()
-                .find(|p| p.exists())
-            {
+            let (dir, zip) = s.destinations(out);
+            if let Some(existing) = [Some(dir), zip].into_iter().flatten().find(|p| p.exists()) {
                 return Err(Error::Usage(format!(
                     "`{}` already exists and this folder's journal does not know it: refusing to \
                      replace it (move it away, or archive into another folder)",
@@ -158,16 +165,18 @@ impl Committer {
 /// Stage 2: renames, one folder fsync, `dossier_done` lines.
 async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<()> {
     let out = ctx.opts.out.clone();
-    let moves: Vec<(PathBuf, Option<PathBuf>, String)> = items
-        .iter()
-        .map(|s| (s.bag.clone(), s.zip.clone(), s.name.clone()))
-        .collect();
+    let (mut dirs, mut zips) = (Vec::new(), Vec::new());
+    for s in items {
+        let (dir, zip_dest) = s.destinations(&out);
+        dirs.push((s.bag.clone(), dir));
+        zips.extend(s.zip.clone().zip(zip_dest));
+    }
     blocking(move || {
-        for (bag, zip, name) in &moves {
-            fsx::move_dir_new(bag, &out.join(name))?;
-            if let Some(zip) = zip {
-                fsx::move_file_new(zip, &out.join(format!("{name}.zip")))?;
-            }
+        for (bag, dir) in &dirs {
+            fsx::move_dir_new(bag, dir)?;
+        }
+        for (zip, dest) in &zips {
+            fsx::move_file_new(zip, dest)?;
         }
         fsx::fsync_dir(&out)
     })
