@@ -5,20 +5,25 @@
 //! the same modification time and fixed permissions, Stored or Deflated by
 //! extension and, for unlisted extensions, by how well the first 64 KiB
 //! compress ([`options`]), ZIP64 only for entries near 4 GiB. The same bag
-//! therefore always yields the same bytes. Files are streamed from disk
-//! (bounded memory). The zip is written to `<zip>.tmp`, fsynced (by
-//! [`zip_bag`]; [`zip_staged`] leaves that to the caller), its central
-//! directory checked against what was written, then read back in one
-//! sequential pass that both checks every entry's CRC (the zip crate's
-//! streaming reader) and computes the SHA-256 of the whole file: every byte
-//! of the zip is read once, which matters when zips are tens of GB. It is
-//! then moved to its final name, which must not exist yet. Blocking: call it
-//! from `spawn_blocking`. Building the bag and checking it against its
-//! manifests are other modules' jobs.
+//! therefore always yields the same bytes. Every zip is checked before it
+//! gets its final name: its central directory against what was written,
+//! then one sequential pass that checks every entry's CRC (the zip crate's
+//! streaming reader) and computes the SHA-256 of the whole zip.
+//!
+//! A bag of up to [`IN_MEMORY_MAX`] is zipped in memory, checked there, and
+//! written with one call: the zip format has each entry's header rewritten
+//! once its CRC is known, which on a file means a flush and two seeks per
+//! entry, and a small dossier's zip was mostly system calls. A larger bag is
+//! streamed from disk to `<zip>.tmp` (bounded memory) and read back once:
+//! every byte read once, which matters when zips are tens of GB. Either way
+//! the zip is fsynced (by [`zip_bag`]; [`zip_staged`] leaves that to the
+//! caller) and moved to its final name, which must not exist yet. Blocking:
+//! call it from `spawn_blocking`. Building the bag and checking it against
+//! its manifests are other modules' jobs.
 
 pub mod options;
 
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Cursor, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::Digest as _;
@@ -40,6 +45,9 @@ pub struct ZipInfo {
     /// Number of zip entries, directories (including `<top>/`) counted.
     pub entries: usize,
 }
+
+/// Bags up to this size (file bytes) are zipped in memory.
+pub const IN_MEMORY_MAX: u64 = 8 << 20;
 
 /// One thing to put in the zip.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +80,7 @@ pub fn zip_bag(
     zip_path: &Path,
     mtime: zip::DateTime,
 ) -> Result<ZipInfo> {
-    zip_with(bag_dir, top, zip_path, mtime, true)
+    zip_with(bag_dir, top, zip_path, mtime, true, IN_MEMORY_MAX)
 }
 
 /// [`zip_bag`] for a bag in a staging area: every check is the same, but
@@ -87,7 +95,7 @@ pub fn zip_staged(
     zip_path: &Path,
     mtime: zip::DateTime,
 ) -> Result<ZipInfo> {
-    zip_with(bag_dir, top, zip_path, mtime, false)
+    zip_with(bag_dir, top, zip_path, mtime, false, IN_MEMORY_MAX)
 }
 
 fn zip_with(
@@ -96,6 +104,7 @@ fn zip_with(
     zip_path: &Path,
     mtime: zip::DateTime,
     durable: bool,
+    in_memory_max: u64,
 ) -> Result<ZipInfo> {
     if top.is_empty() || top == "." || top == ".." || top.contains(['/', '\\']) {
         return Err(invalid(bag_dir, &format!("`{top}` is not a folder name")));
@@ -109,22 +118,33 @@ fn zip_with(
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);
 
-    let result = write_zip(&tmp, &entries, mtime, durable)
-        .and_then(|()| check_directory(&tmp, &entries))
-        .and_then(|()| read_back(&tmp, &entries))
-        .and_then(|(size, sha256)| {
-            if durable {
-                fsx::persist_new(&tmp, zip_path)?;
-            } else {
-                fsx::move_file_new(&tmp, zip_path)?;
-            }
-            Ok(ZipInfo {
-                path: zip_path.to_path_buf(),
-                size,
-                sha256,
-                entries: entries.len(),
+    let total: u64 = entries.iter().map(Entry::size).sum();
+    let checked = if total <= in_memory_max {
+        zip_in_memory(&tmp, &entries, mtime, durable)
+    } else {
+        write_zip(&tmp, &entries, mtime, durable)
+            .and_then(|()| {
+                let file = fs_err::File::open(&tmp).map_err(|e| Error::io("open", &tmp, e))?;
+                check_directory(file, &tmp, &entries)
             })
-        });
+            .and_then(|()| {
+                let file = fs_err::File::open(&tmp).map_err(|e| Error::io("open", &tmp, e))?;
+                read_back(file, buffer_for(total), &tmp, &entries)
+            })
+    };
+    let result = checked.and_then(|(size, sha256)| {
+        if durable {
+            fsx::persist_new(&tmp, zip_path)?;
+        } else {
+            fsx::move_file_new(&tmp, zip_path)?;
+        }
+        Ok(ZipInfo {
+            path: zip_path.to_path_buf(),
+            size,
+            sha256,
+            entries: entries.len(),
+        })
+    });
     if result.is_err() {
         // Best effort: the error being returned is the one that matters.
         let _ = fs_err::remove_file(&tmp);
@@ -196,10 +216,57 @@ fn buffer_for(bytes: u64) -> usize {
     usize::try_from(bytes.saturating_add(8 * 1024).min(1 << 20)).unwrap_or(1 << 20)
 }
 
+/// Zip, check and write a small bag: one write for the whole zip.
+fn zip_in_memory(
+    tmp: &Path,
+    entries: &[Entry],
+    mtime: zip::DateTime,
+    durable: bool,
+) -> Result<(u64, String)> {
+    let total: u64 = entries.iter().map(Entry::size).sum();
+    // Headers and central directory: about 150 bytes an entry.
+    let capacity = usize::try_from(total).unwrap_or(0) + 160 * entries.len();
+    let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
+    add_entries(&mut zip, tmp, entries, mtime)?;
+    let bytes = zip
+        .finish()
+        .map_err(|e| zip_err("finish", tmp, e))?
+        .into_inner();
+    check_directory(Cursor::new(&bytes[..]), tmp, entries)?;
+    let checked = read_back(&bytes[..], 64 * 1024, tmp, entries)?;
+    let mut file = fs_err::File::create(tmp).map_err(|e| Error::io("create", tmp, e))?;
+    file.write_all(&bytes)
+        .map_err(|e| Error::io("write", tmp, e))?;
+    if durable {
+        file.sync_all().map_err(|e| Error::io("fsync", tmp, e))?;
+    }
+    Ok(checked)
+}
+
+/// Stream a large bag into `tmp`.
 fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime, durable: bool) -> Result<()> {
     let file = fs_err::File::create(tmp).map_err(|e| Error::io("create", tmp, e))?;
     let total: u64 = entries.iter().map(Entry::size).sum();
     let mut zip = ZipWriter::new(BufWriter::with_capacity(buffer_for(total), file));
+    add_entries(&mut zip, tmp, entries, mtime)?;
+    let mut buf = zip.finish().map_err(|e| zip_err("finish", tmp, e))?;
+    buf.flush().map_err(|e| Error::io("write", tmp, e))?;
+    let file = buf
+        .into_inner()
+        .map_err(|e| Error::io("write", tmp, e.into_error()))?;
+    if durable {
+        file.sync_all().map_err(|e| Error::io("fsync", tmp, e))?;
+    }
+    Ok(())
+}
+
+/// Every entry, in order, each file read once from the bag.
+fn add_entries<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    tmp: &Path,
+    entries: &[Entry],
+    mtime: zip::DateTime,
+) -> Result<()> {
     for entry in entries {
         match &entry.source {
             None => zip
@@ -220,7 +287,7 @@ fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime, durable: bool)
                 zip.write_all(&sample)
                     .map_err(|e| Error::io("copy into the zip", src, e))?;
                 let copied = sample.len() as u64
-                    + io::copy(&mut input, &mut zip)
+                    + io::copy(&mut input, zip)
                         .map_err(|e| Error::io("copy into the zip", src, e))?;
                 if copied != *size {
                     return Err(invalid(src, "file changed size while being zipped"));
@@ -228,22 +295,13 @@ fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime, durable: bool)
             }
         }
     }
-    let mut buf = zip.finish().map_err(|e| zip_err("finish", tmp, e))?;
-    buf.flush().map_err(|e| Error::io("write", tmp, e))?;
-    let file = buf
-        .into_inner()
-        .map_err(|e| Error::io("write", tmp, e.into_error()))?;
-    if durable {
-        file.sync_all().map_err(|e| Error::io("fsync", tmp, e))?;
-    }
     Ok(())
 }
 
 /// The central directory (what `unzip` and every SAE reads) lists exactly
 /// the entries written, in order, with their sizes. Reads no entry data.
-fn check_directory(tmp: &Path, entries: &[Entry]) -> Result<()> {
-    let file = fs_err::File::open(tmp).map_err(|e| Error::io("open", tmp, e))?;
-    let mut archive = ZipArchive::new(file).map_err(|e| zip_err("read back", tmp, e))?;
+fn check_directory<R: Read + Seek>(zip: R, tmp: &Path, entries: &[Entry]) -> Result<()> {
+    let mut archive = ZipArchive::new(zip).map_err(|e| zip_err("read back", tmp, e))?;
     if archive.len() != entries.len() {
         return Err(invalid(tmp, "entry count differs from what was written"));
     }
@@ -265,10 +323,13 @@ fn check_directory(tmp: &Path, entries: &[Entry]) -> Result<()> {
 /// Read the zip once, front to back: every local entry is decoded to its end
 /// (the zip crate checks its CRC-32 there) and must be the one written; every
 /// byte, headers and central directory included, goes through the SHA-256.
-fn read_back(tmp: &Path, entries: &[Entry]) -> Result<(u64, String)> {
-    let file = fs_err::File::open(tmp).map_err(|e| Error::io("open", tmp, e))?;
-    let total: u64 = entries.iter().map(Entry::size).sum();
-    let mut reader = io::BufReader::with_capacity(buffer_for(total), HashingReader::new(file));
+fn read_back<R: Read>(
+    zip: R,
+    buffer: usize,
+    tmp: &Path,
+    entries: &[Entry],
+) -> Result<(u64, String)> {
+    let mut reader = io::BufReader::with_capacity(buffer, HashingReader::new(zip));
     for (i, expected) in entries.iter().enumerate() {
         let mut zf = zip::read::read_zipfile_from_stream(&mut reader)
             .map_err(|e| zip_err("read back", tmp, e))?
