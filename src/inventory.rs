@@ -11,6 +11,7 @@
 //! All rows are held in memory until the header (the union of every
 //! dossier's champs) is known: about a few kB per dossier.
 
+pub mod known;
 pub mod ods;
 pub mod row;
 
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::exit;
 use crate::seda::source::{discover, BagReader, FoundBundle};
+use known::{KnownRow, KnownRows};
 use row::{dossier_row, unique_headers, DynColumn, Row, FIXED, TRAILING};
 
 /// Output format.
@@ -104,6 +106,20 @@ pub fn write_inventory(
     format: Format,
     out: &Path,
 ) -> Result<InventoryReport, InventoryError> {
+    write_inventory_with(archive_dir, format, out, None)
+}
+
+/// [`write_inventory`], taking the rows of `known` bundles from there rather
+/// than from the bundles themselves (the `archive` run keeps those it wrote).
+///
+/// # Errors
+/// As [`write_inventory`].
+pub fn write_inventory_with(
+    archive_dir: &Path,
+    format: Format,
+    out: &Path,
+    mut known: Option<&mut KnownRows>,
+) -> Result<InventoryReport, InventoryError> {
     let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
     let zip_sums = read_zip_sums(archive_dir);
     // Rows are spilled to a temporary file, one JSON line each: the column
@@ -128,7 +144,8 @@ pub fn write_inventory(
     let mut seen: HashSet<String> = HashSet::new();
     let mut skipped = Vec::new();
     for f in &found {
-        match read_bundle(f, &zip_sums) {
+        let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
+        match kept.map_or_else(|| read_bundle(f, &zip_sums), Ok) {
             Ok((row, cols)) => {
                 for c in cols {
                     if seen.insert(c.key.clone()) {
@@ -243,22 +260,67 @@ fn read_bundle(
     let dossier = bag
         .read_json("data/dossier.json")
         .map_err(|e| format!("data/dossier.json: {e}"))?;
-    let (mut row, cols) = dossier_row(&metadata, &dossier);
+    let zip = match &f.zip {
+        Some(zip) => {
+            let name = zip
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let sum = match zip_sums.get(&name) {
+                Some(s) => s.clone(),
+                None => sha256_file(zip).map_err(|e| format!("`{name}`: {e}"))?,
+            };
+            Some((name, sum))
+        }
+        None => None,
+    };
+    Ok(full_row(f.number, &metadata, &dossier, zip))
+}
+
+/// The row of dossier `number` from its `metadata.json` and `dossier.json`,
+/// and its zip's name and SHA-256 when it has one.
+fn full_row(
+    number: u64,
+    metadata: &serde_json::Value,
+    dossier: &serde_json::Value,
+    zip: Option<(String, String)>,
+) -> (Row, Vec<DynColumn>) {
+    let (mut row, cols) = dossier_row(metadata, dossier);
     row.entry("id".to_owned())
-        .or_insert_with(|| f.number.to_string());
-    if let Some(zip) = &f.zip {
-        let name = zip
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let sum = match zip_sums.get(&name) {
-            Some(s) => s.clone(),
-            None => sha256_file(zip).map_err(|e| format!("`{name}`: {e}"))?,
-        };
+        .or_insert_with(|| number.to_string());
+    if let Some((name, sum)) = zip {
         row.insert("bundle".to_owned(), name);
         row.insert("bundle_sha256".to_owned(), sum);
     }
-    Ok((row, cols))
+    (row, cols)
+}
+
+/// The row an `archive` run kept for `f`, if it describes `f` as found now
+/// (same zip, or still no zip).
+fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, Vec<DynColumn>)> {
+    let (row, cols) = known.get(f.number)?.into_parts();
+    let zip_now = f
+        .zip
+        .as_ref()
+        .and_then(|z| z.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    (row.get("bundle") == zip_now.as_ref()).then_some((row, cols))
+}
+
+/// The row [`write_inventory`] would read from a bundle holding these
+/// `metadata.json` and `dossier.json` bytes, and this zip (name, SHA-256).
+/// None if either file is not JSON.
+#[must_use]
+pub fn row_of_bundle(
+    number: u64,
+    metadata_json: &[u8],
+    dossier_json: &[u8],
+    zip: Option<(String, String)>,
+) -> Option<KnownRow> {
+    let metadata = serde_json::from_slice(metadata_json).ok()?;
+    let dossier = serde_json::from_slice(dossier_json).ok()?;
+    let (row, cols) = full_row(number, &metadata, &dossier, zip);
+    Some(KnownRow::new(row, cols))
 }
 
 /// `<DIR>/manifest-sha256.txt`, when the archive run wrote one: zip name →

@@ -191,3 +191,24 @@ fn which(tool: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+#[test]
+fn the_runs_inventory_is_what_the_inventory_command_reads_from_the_bundles() {
+    // `archive` keeps the rows of the bundles it writes rather than reading
+    // them back at the end: the CSV must be the same as one made from disk.
+    let fake = crate::common::Fake::start();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("archive");
+    let run = fake.archive(&out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", crate::common::text(&run));
+    let from_disk = dir.path().join("from-disk.csv");
+    write_inventory(&out, Format::Csv, &from_disk).expect("inventory");
+    let written = fs_err::read(out.join("dossiers.csv")).expect("the run wrote dossiers.csv");
+    let (header, rows) = read_csv(&out.join("dossiers.csv"));
+    assert_eq!(rows.len(), fake.server.dataset().dossier_numbers().len());
+    assert!(header.iter().any(|h| h == "bundle_sha256"));
+    assert_eq!(
+        String::from_utf8_lossy(&written),
+        String::from_utf8_lossy(&fs_err::read(&from_disk).expect("read"))
+    );
+}

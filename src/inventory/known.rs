@@ -1,0 +1,157 @@
+//! Rows of the bundles an `archive` run has just written, kept on the side
+//! so the inventory at the end of the run need not open them again.
+//!
+//! Why: the inventory is rebuilt from every bundle at the end of a run, one
+//! bundle after the other, after the last dossier is archived; on 5 000 small
+//! dossiers that was half a second of reading back JSON the run had just
+//! written. Each archived dossier's row is computed while the dossier is
+//! built (from the very bytes written to its bag, with the same code), and
+//! spilled here, one JSON line each; memory holds only the offsets. A row
+//! that cannot be kept (spill write failed) is simply read from its bundle
+//! again: this is a cache, never the only source.
+
+use std::collections::HashMap;
+use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
+
+use serde::{Deserialize, Serialize};
+
+use super::row::{DynColumn, Row};
+
+/// A bundle's row as the inventory would read it from disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownRow {
+    /// Cells.
+    pub row: Row,
+    /// Dynamic columns met in it, in form order: (key, header).
+    pub columns: Vec<(String, String)>,
+}
+
+impl KnownRow {
+    /// From what [`super::row::dossier_row`] returns.
+    #[must_use]
+    pub fn new(row: Row, columns: Vec<DynColumn>) -> Self {
+        Self {
+            row,
+            columns: columns.into_iter().map(|c| (c.key, c.header)).collect(),
+        }
+    }
+
+    /// Back into row and columns.
+    #[must_use]
+    pub fn into_parts(self) -> (Row, Vec<DynColumn>) {
+        let columns = self
+            .columns
+            .into_iter()
+            .map(|(key, header)| DynColumn { key, header })
+            .collect();
+        (self.row, columns)
+    }
+}
+
+/// Rows keyed by dossier number (first bundles, `dossier-N`, the ones the
+/// inventory lists), spilled to an unnamed temporary file.
+#[derive(Debug)]
+pub struct KnownRows {
+    spill: Option<BufWriter<std::fs::File>>,
+    end: u64,
+    index: HashMap<u64, (u64, usize)>,
+}
+
+impl Default for KnownRows {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl KnownRows {
+    /// An empty set; rows are kept only if a temporary file can be made.
+    #[must_use]
+    pub fn new() -> Self {
+        let spill = tempfile::tempfile().ok().map(BufWriter::new);
+        Self {
+            spill,
+            end: 0,
+            index: HashMap::new(),
+        }
+    }
+
+    /// Keep the row of dossier `number` (a later one replaces it).
+    pub fn add(&mut self, number: u64, row: &KnownRow) {
+        let Some(spill) = self.spill.as_mut() else {
+            return;
+        };
+        let Ok(line) = serde_json::to_vec(row) else {
+            return;
+        };
+        if spill.write_all(&line).is_err() {
+            // Every row kept so far may be lost with it: read them all again.
+            self.spill = None;
+            self.index.clear();
+            return;
+        }
+        self.index.insert(number, (self.end, line.len()));
+        self.end += line.len() as u64;
+    }
+
+    /// The row kept for dossier `number`, if any.
+    pub fn get(&mut self, number: u64) -> Option<KnownRow> {
+        let &(offset, len) = self.index.get(&number)?;
+        let spill = self.spill.as_mut()?;
+        spill.flush().ok()?;
+        let file = spill.get_mut();
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        let mut bytes = vec![0; len];
+        file.read_exact(&mut bytes).ok()?;
+        file.seek(SeekFrom::End(0)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// How many rows are kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether no row is kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: u64, champ: &str) -> KnownRow {
+        let mut row = Row::new();
+        row.insert("id".into(), n.to_string());
+        row.insert("champ:1".into(), champ.into());
+        KnownRow::new(
+            row,
+            vec![DynColumn {
+                key: "champ:1".into(),
+                header: "Nom".into(),
+            }],
+        )
+    }
+
+    #[test]
+    fn rows_come_back_as_kept_and_the_last_one_wins() {
+        let mut known = KnownRows::new();
+        assert!(known.get(1).is_none());
+        known.add(1, &row(1, "a"));
+        known.add(2, &row(2, "b, \"quoted\"\nline"));
+        known.add(1, &row(1, "c"));
+        assert_eq!(known.len(), 2);
+        assert_eq!(known.get(2), Some(row(2, "b, \"quoted\"\nline")));
+        assert_eq!(known.get(1), Some(row(1, "c")));
+        // Reading does not disturb later additions.
+        known.add(3, &row(3, "d"));
+        assert_eq!(known.get(3), Some(row(3, "d")));
+        assert_eq!(known.get(2), Some(row(2, "b, \"quoted\"\nline")));
+        let (r, cols) = row(1, "x").into_parts();
+        assert_eq!(r["champ:1"], "x");
+        assert_eq!(cols[0].header, "Nom");
+    }
+}
