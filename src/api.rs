@@ -161,6 +161,7 @@ impl ApiClient {
             attempt += 1;
             self.pacer.wait().await;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(operation = op.name(), attempt, "GraphQL request");
             let sent = self
                 .http
                 .post(&self.endpoint)
@@ -174,7 +175,10 @@ impl ApiClient {
                 Err(e) => Outcome::Transient(describe_reqwest(&e)),
             };
             match outcome {
-                Outcome::Data(data) => return Ok(data),
+                Outcome::Data(data) => {
+                    tracing::debug!(operation = op.name(), "GraphQL answer");
+                    return Ok(data);
+                }
                 Outcome::Failed(e) => return Err(e),
                 Outcome::RateLimited(wait) => {
                     self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);

@@ -10,6 +10,7 @@
 
 mod commit;
 mod dossier;
+mod listing;
 mod report;
 
 use std::collections::BTreeSet;
@@ -18,15 +19,14 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures_util::StreamExt as _;
 use serde_json::Value;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::AbortOnDropHandle;
 
 use crate::api::{ApiClient, ApiError};
 use crate::error::{Error, Result};
-use crate::fetch::{self, Listing, Pager};
+use crate::fetch::{self, Listing};
+use crate::inventory::known::KnownRows;
 use crate::journal::{Event, Journal, RunInfo, STATE_DIR};
 use crate::model::{self, DigestAlg, DossierState};
 use crate::progress::Progress;
@@ -73,6 +73,16 @@ pub(crate) struct Ctx {
     pub commits: commit::Committer,
     pub progress: Progress,
     pub cancel: CancellationToken,
+    /// Inventory rows of the bundles this run wrote.
+    pub known_rows: std::sync::Mutex<KnownRows>,
+}
+
+impl Ctx {
+    fn known_rows(&self) -> std::sync::MutexGuard<'_, KnownRows> {
+        self.known_rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Archive the démarche into `opts.out`.
@@ -111,7 +121,7 @@ pub async fn archive(
     })?;
     let staging = opts.out.join(STATE_DIR).join("staging");
     report::clean_leftovers(&opts.out, &staging, journal.state())?;
-    let commits = commit::Committer::new(&staging)?;
+    let commits = commit::Committer::new(&staging, listing::builders(&opts))?;
 
     // Signed URLs expire within the hour and change at every request: they
     // are kept out of every file we write.
@@ -129,6 +139,7 @@ pub async fn archive(
         commits,
         progress,
         cancel,
+        known_rows: std::sync::Mutex::new(KnownRows::new()),
     });
 
     let mut summary = Summary::default();
@@ -144,7 +155,7 @@ pub async fn archive(
             state,
             updated_since: updated_since.clone(),
         };
-        list_and_archive(&ctx, listing, &mut seen, &mut summary).await?;
+        listing::list_and_archive(&ctx, listing, &mut seen, &mut summary).await?;
         if ctx.cancel.is_cancelled() {
             break;
         }
@@ -222,85 +233,6 @@ fn choose_run(journal: &Journal, opts: &Options) -> (String, String, Option<Stri
 /// Whether a run that listed `done` (empty: all states) covers `wanted`.
 fn covers(done: &[DossierState], wanted: &[DossierState]) -> bool {
     done.is_empty() || (!wanted.is_empty() && wanted.iter().all(|s| done.contains(s)))
-}
-
-async fn list_and_archive(
-    ctx: &Arc<Ctx>,
-    listing: Listing,
-    seen: &mut BTreeSet<u64>,
-    summary: &mut Summary,
-) -> Result<()> {
-    let key = listing.key();
-    let cursor = {
-        let j = ctx.journal.lock().await;
-        j.state()
-            .last_run
-            .as_ref()
-            .and_then(|r| r.cursors.get(&key).cloned())
-    };
-    let mut pager = Pager::new(listing, cursor, ctx.opts.page_size);
-    let mut next = next_page(ctx, &mut pager).await;
-    loop {
-        let Some(page) = next? else { return Ok(()) };
-        ctx.progress.listed(page.nodes.len() as u64);
-        let cursor = pager.cursor().map(str::to_owned);
-        // The listing may return a dossier twice (overlap, updates during the
-        // run): handle each number once per run.
-        let nodes: Vec<Value> = page
-            .nodes
-            .into_iter()
-            .filter(|n| crate::model::dossier_number(n).is_some_and(|num| seen.insert(num)))
-            .collect();
-        // Each dossier is a task of its own, so that its work (metadata,
-        // checks, writes) runs on every core, not on the thread polling the
-        // listing; a task left behind by an error is aborted with its handle.
-        // The next page is asked for meanwhile, so that the pause the rate
-        // limit imposes between two requests is spent working.
-        let work = futures_util::stream::iter(nodes)
-            .map(|node| {
-                AbortOnDropHandle::new(tokio::spawn(dossier::handle(Arc::clone(ctx), node)))
-            })
-            .buffer_unordered(dossiers_in_flight(&ctx.opts))
-            .map(|joined| {
-                joined.unwrap_or_else(|e| {
-                    dossier::Handled::Fatal(Error::Usage(format!("a dossier task failed: {e}")))
-                })
-            })
-            .collect::<Vec<dossier::Handled>>();
-        let (results, fetched) = tokio::join!(work, next_page(ctx, &mut pager));
-        next = fetched;
-        for handled in results {
-            tally(handled, summary)?;
-        }
-        if ctx.cancel.is_cancelled() {
-            return Ok(());
-        }
-        if let Some(cursor) = cursor {
-            ctx.journal.lock().await.append(Event::Cursor {
-                run_id: ctx.run_id.clone(),
-                listing: key.clone(),
-                cursor,
-            })?;
-        }
-    }
-}
-
-/// The next page of a listing, None at its end or when the run is cancelled.
-async fn next_page(ctx: &Ctx, pager: &mut Pager) -> Result<Option<fetch::Page>> {
-    if ctx.cancel.is_cancelled() {
-        return Ok(None);
-    }
-    tokio::select! {
-        page = pager.next(&ctx.client) => page.map_err(|e| run_error(e, ctx.opts.demarche)),
-        () = ctx.cancel.cancelled() => Ok(None),
-    }
-}
-
-/// Dossiers archived at once: twice the parallel downloads, so that while
-/// some dossiers are zipped, checked or waiting for their commit, others keep
-/// every download slot busy (downloads stay bounded by `--concurrency`).
-fn dossiers_in_flight(opts: &Options) -> usize {
-    opts.concurrency.max(1) * 2
 }
 
 /// Dossiers that failed in an earlier run and were not listed in this one

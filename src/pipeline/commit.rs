@@ -18,18 +18,26 @@
 //! 2. *publish*: rename each bag and zip into the output folder, one fsync of
 //!    that folder, their `dossier_done` lines with one journal write and sync.
 //!
-//! While one batch is being published the next is being flushed, and while a
-//! stage runs the dossiers that finish queue for its next turn, so batches
-//! grow with the load and a lone large dossier goes through at once. The
-//! crash rules do not change: nothing appears in the output folder before its
-//! bytes are durable and its name is announced in the journal, and a bundle
-//! counts only once its `dossier_done` line is durable; a crash in between
-//! leaves names the next run removes (`report::clean_leftovers`).
+//! When a batch is flushed: once [`BATCH`] bundles or [`BATCH_BYTES`] of
+//! attachments wait, or as soon as no dossier is being built (nothing more
+//! would come soon: the listing waits for DS, or the run ends, fails or is
+//! cancelled). A flush costs about the same for one bundle as for thirty:
+//! flushing each bundle as it came (the pipeline builds a small dossier in a
+//! few milliseconds) meant one `syncfs` per dossier, the same directory and
+//! inode blocks written again and again, and each dossier holding its build
+//! slot while it waited. Dossiers waiting here hold no build slot
+//! ([`Committer::building`]). While one batch is being published the next
+//! is being flushed. The crash rules do not change: nothing appears in the
+//! output folder before its bytes are durable and its name is announced in
+//! the journal, and a bundle counts only once its `dossier_done` line is
+//! durable; a crash in between leaves names the next run removes
+//! (`report::clean_leftovers`).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::Ctx;
 use crate::error::{Error, Result};
@@ -49,6 +57,14 @@ pub(crate) struct Staged {
 }
 
 impl Staged {
+    /// Attachment and payload bytes of the bundle.
+    fn bytes(&self) -> u64 {
+        match &self.done {
+            Event::DossierDone { bytes, .. } => *bytes,
+            _ => 0,
+        }
+    }
+
     /// Where its bag and zip go in the output folder `out`.
     fn destinations(&self, out: &Path) -> (PathBuf, Option<PathBuf>) {
         let zip = self
@@ -61,12 +77,25 @@ impl Staged {
 
 type Waiting = (Staged, oneshot::Sender<Result<()>>);
 
+/// Bundles that make a batch worth flushing without waiting for more.
+pub(crate) const BATCH: usize = 32;
+
+/// Attachment bytes that make a batch worth flushing (large dossiers: the
+/// kernel writes them back meanwhile; this bounds what a crash could cost).
+const BATCH_BYTES: u64 = 256 << 20;
+
 /// The queues of staged bundles and the turns of the two stages.
 pub(crate) struct Committer {
     to_flush: Mutex<Vec<Waiting>>,
     flush_turn: tokio::sync::Mutex<()>,
     to_publish: Mutex<Vec<Waiting>>,
     publish_turn: tokio::sync::Mutex<()>,
+    /// Build slots: dossiers being downloaded, described, zipped.
+    builders: Arc<Semaphore>,
+    /// Dossiers holding a build slot.
+    building: Arc<AtomicUsize>,
+    /// Signalled when the last dossier being built stops.
+    idle: Arc<Notify>,
     staging: PathBuf,
     /// The staging folder, opened before anything was staged, so that a
     /// write-back error on any staged file is reported by the flush.
@@ -74,11 +103,12 @@ pub(crate) struct Committer {
 }
 
 impl Committer {
-    /// A committer for bundles staged under `staging` (which must exist).
+    /// A committer for bundles staged under `staging` (which must exist), by
+    /// at most `builders` dossiers built at once.
     ///
     /// # Errors
     /// When `staging` cannot be opened.
-    pub fn new(staging: &Path) -> Result<Self> {
+    pub fn new(staging: &Path, builders: usize) -> Result<Self> {
         let handle = std::fs::File::open(staging)
             .map_err(|e| Error::io("open the staging folder", staging, e))?;
         Ok(Self {
@@ -86,19 +116,51 @@ impl Committer {
             flush_turn: tokio::sync::Mutex::new(()),
             to_publish: Mutex::new(Vec::new()),
             publish_turn: tokio::sync::Mutex::new(()),
+            builders: Arc::new(Semaphore::new(builders.max(1))),
+            building: Arc::new(AtomicUsize::new(0)),
+            idle: Arc::new(Notify::new()),
             staging: staging.to_path_buf(),
             handle: Arc::new(handle),
         })
     }
 
-    /// Publish `staged`, with whatever else is waiting; returns once its
-    /// `dossier_done` line is durable.
+    /// A build slot, held while a dossier is built (waits for one).
+    pub async fn building(&self) -> Building {
+        let permit = Arc::clone(&self.builders)
+            .acquire_owned()
+            .await
+            .expect("the build semaphore is never closed");
+        self.building.fetch_add(1, Ordering::SeqCst);
+        Building {
+            _permit: permit,
+            building: Arc::clone(&self.building),
+            idle: Arc::clone(&self.idle),
+        }
+    }
+
+    /// Publish `staged` (its build slot already given back), with whatever
+    /// else is waiting; returns once its `dossier_done` line is durable.
     ///
     /// # Errors
     /// Any failure of the batch it was part of (they stop the run).
     pub async fn publish(&self, ctx: &Ctx, staged: Staged) -> Result<()> {
-        let (tx, rx) = oneshot::channel();
+        let (tx, mut rx) = oneshot::channel();
         lock(&self.to_flush).push((staged, tx));
+        loop {
+            // Registered before the check, so an idle signal sent between
+            // the check and the wait is not missed.
+            let idle = self.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.batch_ready() {
+                break;
+            }
+            tokio::select! {
+                // Flushed and published as part of another dossier's batch.
+                reply = &mut rx => return reply.unwrap_or_else(|_| Err(interrupted())),
+                () = idle => {}
+            }
+        }
         {
             let _turn = self.flush_turn.lock().await;
             let batch = std::mem::take(&mut *lock(&self.to_flush));
@@ -119,8 +181,14 @@ impl Committer {
                 reply(batch, &result);
             }
         }
-        rx.await
-            .unwrap_or_else(|_| Err(Error::Usage("the commit was interrupted".into())))
+        rx.await.unwrap_or_else(|_| Err(interrupted()))
+    }
+
+    /// Whether the bundles waiting make a batch now.
+    fn batch_ready(&self) -> bool {
+        let waiting = lock(&self.to_flush);
+        let bytes: u64 = waiting.iter().map(|(s, _)| s.bytes()).sum();
+        waiting.len() >= BATCH || bytes >= BATCH_BYTES || self.building.load(Ordering::SeqCst) == 0
     }
 
     /// Stage 1: names free, `publishing` lines written, everything flushed.
@@ -154,16 +222,23 @@ impl Committer {
             .iter()
             .map(|s| (s.bag.clone(), s.zip.clone()))
             .collect();
+        let clock = std::time::Instant::now();
         let flushed = blocking(move || flush_staged(&handle, &staging, &staged)).await?;
         if !flushed {
             ctx.journal.lock().await.sync()?;
         }
+        tracing::debug!(
+            bundles = items.len(),
+            ms = clock.elapsed().as_secs_f64() * 1e3,
+            "commit: staged bundles flushed"
+        );
         Ok(())
     }
 }
 
 /// Stage 2: renames, one folder fsync, `dossier_done` lines.
 async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<()> {
+    let clock = std::time::Instant::now();
     let out = ctx.opts.out.clone();
     let (mut dirs, mut zips) = (Vec::new(), Vec::new());
     for s in items {
@@ -182,7 +257,33 @@ async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<()> {
     })
     .await?;
     let done = items.iter().map(|s| s.done.clone()).collect();
-    ctx.journal.lock().await.append_all(done)
+    ctx.journal.lock().await.append_all(done)?;
+    tracing::debug!(
+        bundles = items.len(),
+        ms = clock.elapsed().as_secs_f64() * 1e3,
+        "commit: bundles published"
+    );
+    Ok(())
+}
+
+/// A dossier's build slot; giving back the last one signals waiting bundles
+/// that nothing more is coming for now.
+pub(crate) struct Building {
+    _permit: OwnedSemaphorePermit,
+    building: Arc<AtomicUsize>,
+    idle: Arc<Notify>,
+}
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        if self.building.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+}
+
+fn interrupted() -> Error {
+    Error::Usage("the commit was interrupted".into())
 }
 
 fn reply(batch: Vec<Waiting>, result: &Result<()>) {

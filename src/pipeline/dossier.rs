@@ -18,6 +18,7 @@ use super::commit::Staged;
 use super::Ctx;
 use crate::download::{self, DownloadError};
 use crate::error::{Error, Result};
+use crate::inventory::{self, known::KnownRow};
 use crate::journal::Event;
 use crate::model::{self, Attachment, DigestAlg, Digests, StoredFile};
 use crate::progress::Outcome;
@@ -89,12 +90,21 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
     let version = latest.map_or(1, |v| v.version + 1);
     let name = bundle_name(number, version);
     for _ in 0..=MAX_RESTARTS {
+        let slot = ctx.commits.building().await;
         let result = build(ctx, number, version, &name, &node).await;
+        // Given back before waiting for the commit, which flushes sooner
+        // when nothing is being built.
+        drop(slot);
         let staging = ctx.staging.join(&name);
         match result {
-            Ok(staged) => {
+            Ok((staged, row)) => {
                 return match ctx.commits.publish(ctx, staged).await {
-                    Ok(()) => Handled::Archived { number, version },
+                    Ok(()) => {
+                        if let Some(row) = row {
+                            ctx.known_rows().add(number, &row);
+                        }
+                        Handled::Archived { number, version }
+                    }
                     Err(e) => Handled::Fatal(e),
                 };
             }
@@ -149,13 +159,15 @@ fn remove_staging(dir: &Path, zip: &Path) {
 }
 
 /// Build the bundle in staging, zip and check it; the commit publishes it.
+/// Also returns the bundle's inventory row when the inventory lists this
+/// bundle (a dossier's first one).
 async fn build(
     ctx: &Ctx,
     number: u64,
     version: u32,
     name: &str,
     node: &Value,
-) -> Result<Staged, Stop> {
+) -> Result<(Staged, Option<KnownRow>), Stop> {
     let staging = ctx.staging.join(name);
     remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
     fs_err::create_dir_all(staging.join("data"))
@@ -241,9 +253,17 @@ async fn build(
     } else {
         String::new()
     };
+    let row = (version == 1).then(|| {
+        let zip = ctx
+            .opts
+            .zip
+            .then(|| (format!("{name}.zip"), zip_sha256.clone()));
+        let [(_, dossier_json), (_, metadata_json), _] = &generated;
+        inventory::row_of_bundle(number, metadata_json, dossier_json, zip)
+    });
     // Attachments were only handed to the kernel as they arrived: the commit
     // makes bag and zip durable, with those of other dossiers, then publishes.
-    Ok(Staged {
+    let staged = Staged {
         name: name.to_owned(),
         bag: staging,
         zip: ctx.opts.zip.then_some(staged_zip),
@@ -259,7 +279,8 @@ async fn build(
             bytes: payload.iter().map(|(_, d)| d.size).sum(),
             run_id: ctx.run_id.clone(),
         },
-    })
+    };
+    Ok((staged, row.flatten()))
 }
 
 /// Download every attachment, refreshing expired URLs from DS as needed.

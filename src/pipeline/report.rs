@@ -17,6 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::fetch::DeletedDossier;
+use crate::inventory::known::KnownRows;
 use crate::journal::{State, STATE_DIR};
 use crate::manifest::BagInfo;
 use crate::{fsx, model};
@@ -260,16 +261,17 @@ pub(crate) fn write_run_files(
     }
     let csv = out.join("dossiers.csv");
     if summary.changed_anything() || !csv.exists() {
-        write_inventory(out, &csv)?;
+        write_inventory(out, &csv, &mut ctx.known_rows())?;
     }
     Ok(())
 }
 
 /// Rebuild `dossiers.csv` beside the bundles (only when the archive changed:
 /// it reads every bundle's `dossier.json`).
-fn write_inventory(out: &Path, csv: &Path) -> Result<()> {
+fn write_inventory(out: &Path, csv: &Path, known: &mut KnownRows) -> Result<()> {
     let tmp = out.join(STATE_DIR).join("dossiers.csv.new");
-    match crate::inventory::write_inventory(out, crate::inventory::Format::Csv, &tmp) {
+    let csv_format = crate::inventory::Format::Csv;
+    match crate::inventory::write_inventory_with(out, csv_format, &tmp, Some(known)) {
         Ok(report) => {
             for (n, why) in &report.skipped {
                 tracing::warn!(dossier = n, "not in dossiers.csv: {why}");
