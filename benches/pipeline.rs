@@ -55,11 +55,14 @@ fn main() -> Result<()> {
         .and_then(Path::parent)
         .context("binary outside a target dir")?
         .to_path_buf();
-    let scale: f64 = std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|s: &f64| *s > 0.0)
-        .unwrap_or(1.0);
+    let scale: f64 = match std::env::var("BENCH_SCALE") {
+        Err(_) => 1.0,
+        Ok(s) => s
+            .parse()
+            .ok()
+            .filter(|s: &f64| s.is_finite() && *s > 0.0)
+            .with_context(|| format!("BENCH_SCALE=`{s}`: expected a number above 0"))?,
+    };
     let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "large,small,memory".into());
     let work = target.join("bench-work");
     run::clean(&work)?;
