@@ -45,7 +45,7 @@ pub struct Options {
     /// Only dossiers modified since (RFC 3339); default on a rerun: the
     /// previous run's start, minus an overlap.
     pub since: Option<String>,
-    /// Parallel downloads (dossiers in flight: twice as many).
+    /// Parallel downloads (dossiers built at once: twice as many).
     pub concurrency: usize,
     /// Manifest algorithms.
     pub digests: Vec<DigestAlg>,

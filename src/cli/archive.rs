@@ -44,7 +44,7 @@ pub struct CommonArgs {
     /// rerun: the previous run's start, minus 10 minutes.
     #[arg(long)]
     since: Option<String>,
-    /// Parallel downloads (dossiers in flight: twice as many).
+    /// Parallel downloads (dossiers built at once: twice as many).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
     /// Manifest digest (repeatable): sha256, sha512. Default: both.
