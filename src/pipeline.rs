@@ -119,7 +119,8 @@ pub async fn archive(
         clock_at: Some(report::now_rfc3339()),
         states: opts.states.clone(),
     })?;
-    let staging = opts.out.join(STATE_DIR).join("staging");
+    let state_dir = opts.out.join(STATE_DIR);
+    let staging = state_dir.join("staging");
     report::clean_leftovers(&opts.out, &staging, journal.state())?;
     let commits = commit::Committer::new(&staging, listing::builders(&opts))?;
 
@@ -139,7 +140,7 @@ pub async fn archive(
         commits,
         progress,
         cancel,
-        known_rows: std::sync::Mutex::new(KnownRows::new()),
+        known_rows: std::sync::Mutex::new(KnownRows::in_dir(&state_dir)),
     });
 
     let mut summary = Summary::default();

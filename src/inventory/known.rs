@@ -57,17 +57,13 @@ pub struct KnownRows {
     index: HashMap<u64, (u64, usize)>,
 }
 
-impl Default for KnownRows {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl KnownRows {
-    /// An empty set; rows are kept only if a temporary file can be made.
+    /// An empty set spilling to an unnamed file in `dir` (on the archive's
+    /// disk: a run of 10⁵ dossiers spills a few hundred MB, too much for a
+    /// `/tmp` in memory); rows are kept only if that file can be made.
     #[must_use]
-    pub fn new() -> Self {
-        let spill = tempfile::tempfile().ok().map(BufWriter::new);
+    pub fn in_dir(dir: &std::path::Path) -> Self {
+        let spill = tempfile::tempfile_in(dir).ok().map(BufWriter::new);
         Self {
             spill,
             end: 0,
@@ -121,6 +117,16 @@ impl KnownRows {
 
 #[cfg(test)]
 mod tests {
+    // A folder that cannot hold the spill: nothing is kept, nothing fails.
+    #[test]
+    fn without_a_spill_file_rows_are_simply_not_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut known = KnownRows::in_dir(&dir.path().join("absent"));
+        known.add(1, &KnownRow::new(Row::new(), Vec::new()));
+        assert!(known.is_empty());
+        assert!(known.get(1).is_none());
+    }
+
     use super::*;
 
     fn row(n: u64, champ: &str) -> KnownRow {
@@ -138,7 +144,8 @@ mod tests {
 
     #[test]
     fn rows_come_back_as_kept_and_the_last_one_wins() {
-        let mut known = KnownRows::new();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut known = KnownRows::in_dir(dir.path());
         assert!(known.get(1).is_none());
         known.add(1, &row(1, "a"));
         known.add(2, &row(2, "b, \"quoted\"\nline"));
@@ -151,6 +158,11 @@ mod tests {
         assert_eq!(known.get(3), Some(row(3, "d")));
         assert_eq!(known.get(2), Some(row(2, "b, \"quoted\"\nline")));
         let (r, cols) = row(1, "x").into_parts();
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("list").count(),
+            0,
+            "the spill file has no name"
+        );
         assert_eq!(r["champ:1"], "x");
         assert_eq!(cols[0].header, "Nom");
     }
