@@ -298,7 +298,7 @@ fn full_row(
 /// The row an `archive` run kept for `f`, if it describes `f` as found now
 /// (same zip, or still no zip).
 fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, Vec<DynColumn>)> {
-    let (row, cols) = known.get(f.number)?.into_parts();
+    let (row, cols) = known.get(f.number, f.version)?.into_parts();
     let zip_now = f
         .zip
         .as_ref()

@@ -48,13 +48,13 @@ impl KnownRow {
     }
 }
 
-/// Rows keyed by dossier number (first bundles, `dossier-N`, the ones the
-/// inventory lists), spilled to an unnamed temporary file.
+/// Rows keyed by dossier number and bundle version, spilled to an unnamed
+/// temporary file.
 #[derive(Debug)]
 pub struct KnownRows {
     spill: Option<BufWriter<std::fs::File>>,
     end: u64,
-    index: HashMap<u64, (u64, usize)>,
+    index: HashMap<(u64, u32), (u64, usize)>,
 }
 
 impl KnownRows {
@@ -71,8 +71,8 @@ impl KnownRows {
         }
     }
 
-    /// Keep the row of dossier `number` (a later one replaces it).
-    pub fn add(&mut self, number: u64, row: &KnownRow) {
+    /// Keep the row of version `version` of dossier `number`.
+    pub fn add(&mut self, number: u64, version: u32, row: &KnownRow) {
         let Some(spill) = self.spill.as_mut() else {
             return;
         };
@@ -85,13 +85,13 @@ impl KnownRows {
             self.index.clear();
             return;
         }
-        self.index.insert(number, (self.end, line.len()));
+        self.index.insert((number, version), (self.end, line.len()));
         self.end += line.len() as u64;
     }
 
-    /// The row kept for dossier `number`, if any.
-    pub fn get(&mut self, number: u64) -> Option<KnownRow> {
-        let &(offset, len) = self.index.get(&number)?;
+    /// The row kept for version `version` of dossier `number`, if any.
+    pub fn get(&mut self, number: u64, version: u32) -> Option<KnownRow> {
+        let &(offset, len) = self.index.get(&(number, version))?;
         let spill = self.spill.as_mut()?;
         spill.flush().ok()?;
         let file = spill.get_mut();
@@ -122,9 +122,9 @@ mod tests {
     fn without_a_spill_file_rows_are_simply_not_kept() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut known = KnownRows::in_dir(&dir.path().join("absent"));
-        known.add(1, &KnownRow::new(Row::new(), Vec::new()));
+        known.add(1, 1, &KnownRow::new(Row::new(), Vec::new()));
         assert!(known.is_empty());
-        assert!(known.get(1).is_none());
+        assert!(known.get(1, 1).is_none());
     }
 
     use super::*;
@@ -143,20 +143,23 @@ mod tests {
     }
 
     #[test]
-    fn rows_come_back_as_kept_and_the_last_one_wins() {
+    fn rows_come_back_as_kept_per_version_and_the_last_one_wins() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut known = KnownRows::in_dir(dir.path());
-        assert!(known.get(1).is_none());
-        known.add(1, &row(1, "a"));
-        known.add(2, &row(2, "b, \"quoted\"\nline"));
-        known.add(1, &row(1, "c"));
-        assert_eq!(known.len(), 2);
-        assert_eq!(known.get(2), Some(row(2, "b, \"quoted\"\nline")));
-        assert_eq!(known.get(1), Some(row(1, "c")));
+        assert!(known.get(1, 1).is_none());
+        known.add(1, 1, &row(1, "a"));
+        known.add(2, 1, &row(2, "b, \"quoted\"\nline"));
+        known.add(1, 1, &row(1, "c"));
+        known.add(1, 2, &row(1, "v2"));
+        assert_eq!(known.len(), 3);
+        assert_eq!(known.get(2, 1), Some(row(2, "b, \"quoted\"\nline")));
+        assert_eq!(known.get(1, 1), Some(row(1, "c")));
+        assert_eq!(known.get(1, 2), Some(row(1, "v2")));
+        assert_eq!(known.get(2, 2), None);
         // Reading does not disturb later additions.
-        known.add(3, &row(3, "d"));
-        assert_eq!(known.get(3), Some(row(3, "d")));
-        assert_eq!(known.get(2), Some(row(2, "b, \"quoted\"\nline")));
+        known.add(3, 1, &row(3, "d"));
+        assert_eq!(known.get(3, 1), Some(row(3, "d")));
+        assert_eq!(known.get(2, 1), Some(row(2, "b, \"quoted\"\nline")));
         let (r, cols) = row(1, "x").into_parts();
         assert_eq!(
             std::fs::read_dir(dir.path()).expect("list").count(),

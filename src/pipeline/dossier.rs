@@ -101,7 +101,7 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
                 return match ctx.commits.publish(ctx, staged).await {
                     Ok(()) => {
                         if let Some(row) = row {
-                            ctx.known_rows().add(number, &row);
+                            ctx.known_rows().add(number, version, &row);
                         }
                         Handled::Archived { number, version }
                     }
@@ -159,8 +159,7 @@ fn remove_staging(dir: &Path, zip: &Path) {
 }
 
 /// Build the bundle in staging, zip and check it; the commit publishes it.
-/// Also returns the bundle's inventory row when the inventory lists this
-/// bundle (a dossier's first one).
+/// Also returns the bundle's inventory row.
 async fn build(
     ctx: &Ctx,
     number: u64,
@@ -253,14 +252,14 @@ async fn build(
     } else {
         String::new()
     };
-    let row = (version == 1).then(|| {
+    let row = {
         let zip = ctx
             .opts
             .zip
             .then(|| (format!("{name}.zip"), zip_sha256.clone()));
         let [(_, dossier_json), (_, metadata_json), _] = &generated;
         inventory::row_of_bundle(number, metadata_json, dossier_json, zip)
-    });
+    };
     // Attachments were only handed to the kernel as they arrived: the commit
     // makes bag and zip durable, with those of other dossiers, then publishes.
     let staged = Staged {
@@ -280,7 +279,7 @@ async fn build(
             run_id: ctx.run_id.clone(),
         },
     };
-    Ok((staged, row.flatten()))
+    Ok((staged, row))
 }
 
 /// Download every attachment, refreshing expired URLs from DS as needed.

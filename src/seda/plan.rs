@@ -368,6 +368,7 @@ mod tests {
         CheckedBundle {
             found: FoundBundle {
                 number: 12,
+                version: 1,
                 location: BundleLocation::Dir("x".into()),
                 zip: None,
             },

@@ -36,13 +36,17 @@ impl BundleLocation {
 pub struct FoundBundle {
     /// The dossier number (from the name `dossier-<N>`).
     pub number: u64,
+    /// Its version: 1 for `dossier-<N>`, K for `dossier-<N>.v<K>`.
+    pub version: u32,
     /// Folder or zip.
     pub location: BundleLocation,
     /// The zip next to the folder, if any (the inventory reports it).
     pub zip: Option<PathBuf>,
 }
 
-/// List the bundles of an archive folder, sorted by dossier number.
+/// List the bundles of an archive folder, sorted by dossier number: for each
+/// dossier, its latest version (a dossier changed at DS gets `dossier-N.v2`,
+/// `.v3`... beside the earlier ones, which are kept but describe the past).
 ///
 /// # Errors
 /// The folder cannot be listed.
@@ -54,29 +58,33 @@ pub fn discover(archive_dir: &Path) -> std::io::Result<Vec<FoundBundle>> {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let path = entry.path();
-        if let Some(n) = name.strip_suffix(".zip").and_then(parse_dossier_name) {
+        if let Some(key) = name.strip_suffix(".zip").and_then(parse_bundle_name) {
             if path.is_file() {
-                zips.insert(n, path);
+                zips.insert(key, path);
             }
-        } else if let Some(n) = parse_dossier_name(name) {
+        } else if let Some(key) = parse_bundle_name(name) {
             if path.is_dir() {
-                dirs.insert(n, path);
+                dirs.insert(key, path);
             }
         }
     }
-    let mut numbers: Vec<u64> = dirs.keys().chain(zips.keys()).copied().collect();
-    numbers.sort_unstable();
-    numbers.dedup();
-    Ok(numbers
+    // (number, version) keys in order: the last one of each number wins.
+    let mut latest: BTreeMap<u64, u32> = BTreeMap::new();
+    for &(n, v) in dirs.keys().chain(zips.keys()) {
+        let best = latest.entry(n).or_insert(v);
+        *best = (*best).max(v);
+    }
+    Ok(latest
         .into_iter()
-        .filter_map(|n| {
-            let zip = zips.get(&n).cloned();
-            let location = match dirs.get(&n) {
+        .filter_map(|(n, v)| {
+            let zip = zips.get(&(n, v)).cloned();
+            let location = match dirs.get(&(n, v)) {
                 Some(d) => BundleLocation::Dir(d.clone()),
                 None => BundleLocation::Zip(zip.clone()?),
             };
             Some(FoundBundle {
                 number: n,
+                version: v,
                 location,
                 zip,
             })
@@ -92,6 +100,19 @@ pub fn parse_dossier_name(name: &str) -> Option<u64> {
         return None;
     }
     digits.parse().ok()
+}
+
+/// `dossier-123` → (123, 1); `dossier-123.v2` → (123, 2). Versions start at
+/// 2 (`.v1`, `.v02` are not names `archive` writes).
+#[must_use]
+pub fn parse_bundle_name(name: &str) -> Option<(u64, u32)> {
+    let Some((base, version)) = name.split_once(".v") else {
+        return parse_dossier_name(name).map(|n| (n, 1));
+    };
+    let number = parse_dossier_name(base)?;
+    let ok = version.bytes().all(|b| b.is_ascii_digit()) && !version.starts_with('0');
+    let version: u32 = version.parse().ok().filter(|v| ok && *v >= 2)?;
+    Some((number, version))
 }
 
 /// Streams the files of one bag, folder or zip alike. Paths are bag-relative
@@ -234,6 +255,47 @@ mod tests {
         assert_eq!(parse_dossier_name("dossier-"), None);
         assert_eq!(parse_dossier_name("dossier-4a"), None);
         assert_eq!(parse_dossier_name("report.json"), None);
+    }
+
+    #[test]
+    fn bundle_names_and_versions() {
+        assert_eq!(parse_bundle_name("dossier-42"), Some((42, 1)));
+        assert_eq!(parse_bundle_name("dossier-42.v2"), Some((42, 2)));
+        assert_eq!(parse_bundle_name("dossier-42.v13"), Some((42, 13)));
+        for bad in [
+            "dossier-42.v1",
+            "dossier-42.v02",
+            "dossier-42.v",
+            "dossier-42.vx",
+            "dossier-.v2",
+        ] {
+            assert_eq!(parse_bundle_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn discover_keeps_the_latest_version_of_each_dossier() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        for d in ["dossier-3", "dossier-3.v2", "dossier-3.v10", "dossier-5"] {
+            fs_err::create_dir(tmp.path().join(d)).expect("dir");
+        }
+        fs_err::write(tmp.path().join("dossier-3.v10.zip"), b"z").expect("zip");
+        fs_err::write(tmp.path().join("dossier-5.zip"), b"z").expect("zip");
+        // Only a zip for the latest version of 5: the zip it is.
+        fs_err::write(tmp.path().join("dossier-5.v2.zip"), b"z").expect("zip");
+        let found = discover(tmp.path()).expect("list");
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].number, found[0].version), (3, 10));
+        assert_eq!(
+            found[0].location,
+            BundleLocation::Dir(tmp.path().join("dossier-3.v10"))
+        );
+        assert_eq!(found[0].zip, Some(tmp.path().join("dossier-3.v10.zip")));
+        assert_eq!((found[1].number, found[1].version), (5, 2));
+        assert_eq!(
+            found[1].location,
+            BundleLocation::Zip(tmp.path().join("dossier-5.v2.zip"))
+        );
     }
 
     #[test]

@@ -257,6 +257,60 @@ fn a_dossier_changed_at_ds_gets_a_new_version_and_the_old_one_stays() {
     assert_eq!(entry["versions"].as_array().unwrap().len(), 2);
     let verify = ds_archive().arg("verify").arg(&out).output().unwrap();
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+
+    // What describes the dossier now is its latest version: the inventory
+    // row, and the SIP built for a deposit.
+    let mut csv = csv::Reader::from_path(out.join("dossiers.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let row = rows
+        .iter()
+        .find(|r| r[col("id")] == number.to_string())
+        .unwrap();
+    assert_eq!(&row[col("motivation")], "Motivation revue après recours");
+    assert_eq!(&row[col("bundle")], format!("dossier-{number}.v2.zip"));
+    assert_eq!(rows.len(), fake.server.dataset().dossier_numbers().len());
+
+    let config = dir.path().join("seda.toml");
+    std::fs::write(
+        &config,
+        "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
+         archival_agreement = \"IC-1\"\noriginating_agency_identifier = \"T\"\n",
+    )
+    .unwrap();
+    let sips = dir.path().join("sips");
+    let seda = ds_archive()
+        .args(["seda", "--no-xsd", "--from"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&sips)
+        .arg("--config")
+        .arg(&config)
+        .args(["--dossier", &number.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(seda.status.code(), Some(0), "{}", text(&seda));
+    let sip = std::fs::read_dir(&sips)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&sip).unwrap()).unwrap();
+    let mut names = Vec::new();
+    let mut found = false;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        names.push(entry.name().to_owned());
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        found |= String::from_utf8_lossy(&bytes).contains("Motivation revue après recours");
+    }
+    assert!(
+        found,
+        "the SIP holds version 1 of dossier {number}: {names:?}"
+    );
 }
 
 #[test]
