@@ -2,9 +2,9 @@
 //!
 //! `ds-archive demo`, the integration tests and the benchmarks start it on
 //! 127.0.0.1 and point the real client at it. It executes queries for real
-//! against the vendored DS schema ([`graphql`], [`resolve`]), pages dossiers
-//! like DS ([`pagination`]), serves files behind signed, expiring URLs
-//! ([`files`], [`signing`]), rate-limits like DS's rack-attack rule, and
+//! against the vendored DS schema (`graphql`, `resolve`), pages dossiers
+//! like DS (`pagination`), serves files behind signed, expiring URLs
+//! (`files`, `signing`), rate-limits like DS's rack-attack rule, and
 //! lets tests inject failures and change the data while it runs
 //! ([`Faults`], [`DatasetHandle`]). docs/fake-api.md describes it all.
 

@@ -6,8 +6,9 @@
 //! run are removed before anything is built; a dossier counts as archived only
 //! once its `dossier_done` line is durable; the listing cursor is saved only
 //! after every dossier of its page is settled. The per-dossier work is in
-//! [`dossier`], the run-level files in [`report`].
+//! `dossier`, the run-level files in `report`.
 
+mod attachments;
 mod commit;
 mod dossier;
 mod listing;

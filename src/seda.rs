@@ -8,7 +8,7 @@
 //! [`plan`] (pure: dossier → archive units and objects), [`names`] (ids, safe
 //! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
 //! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
-//! with the embedded XSDs) and [`verify_sip`] (checking any SIP zip, used by
+//! with the embedded XSDs) and `verify_sip` (checking any SIP zip, used by
 //! `verify`). It does not fetch anything and never modifies the bundles.
 //! User documentation: `docs/seda.md`.
 

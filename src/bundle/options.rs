@@ -75,8 +75,8 @@ const MIN_DEFLATE: usize = 1024;
 /// for the file to be deflated.
 const MAX_DEFLATED_PERCENT: usize = 90;
 
-/// [`method_for`], then Stored when the file is under [`MIN_DEFLATE`]; text
-/// formats ([`TEXT_EXTENSIONS`]) are then Deflated; any other file is Stored
+/// [`method_for`], then Stored when the file is under `MIN_DEFLATE`; text
+/// formats (`TEXT_EXTENSIONS`) are then Deflated; any other file is Stored
 /// when `sample` (its first bytes, up to [`SAMPLE_LEN`]) does not shrink by
 /// at least 10 % when deflated at the fastest level: random-looking data
 /// (already compressed or encrypted formats with unlisted extensions) is not

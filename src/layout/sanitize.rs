@@ -26,7 +26,7 @@ const WINDOWS_RESERVED: &[&str] = &[
 ];
 
 /// Make `raw` a safe path component of at most `max_bytes` UTF-8 bytes
-/// (never less than [`MIN_COMPONENT_BYTES`]).
+/// (never less than `MIN_COMPONENT_BYTES`).
 ///
 /// NFC; `/ \ : * ? " < > |` and control characters (C0, DEL, C1) become `_`;
 /// invisible format characters (bidi embeddings/overrides/isolates, zero

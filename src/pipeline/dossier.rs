@@ -1,6 +1,6 @@
 //! One dossier: decide whether it needs a new bundle, download its files into
-//! a staging bag, describe it, check it, zip it, and hand it to the commit
-//! ([`super::commit`]) that moves bag and zip into place.
+//! a staging bag ([`super::attachments`]), describe it, check it, zip it, and
+//! hand it to the commit ([`super::commit`]) that moves bag and zip into place.
 //!
 //! A dossier either ends with a `dossier_done` line in the journal and its
 //! bundle in the output folder, or with nothing in the output folder at all
@@ -11,18 +11,18 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use futures_util::StreamExt as _;
 use serde_json::{json, Value};
 
+use super::attachments;
 use super::commit::Staged;
 use super::Ctx;
-use crate::download::{self, DownloadError};
+use crate::download;
 use crate::error::{Error, Result};
 use crate::inventory::{self, known::KnownRow};
 use crate::journal::Event;
-use crate::model::{self, Attachment, DigestAlg, Digests, StoredFile};
+use crate::model::{self, DigestAlg, Digests, StoredFile};
 use crate::progress::Outcome;
-use crate::{bundle, fetch, fsx, layout, manifest, metadata};
+use crate::{bundle, fsx, layout, manifest, metadata};
 
 /// How a dossier was handled.
 pub(crate) enum Handled {
@@ -34,7 +34,7 @@ pub(crate) enum Handled {
 }
 
 /// Why building a dossier stopped.
-enum Stop {
+pub(super) enum Stop {
     /// The dossier fails; the run goes on.
     Failed(String),
     /// DS has a newer version of the dossier: start over with it.
@@ -175,7 +175,9 @@ async fn build(
     let mut node = node.clone();
     let mut attachments = model::attachments(&node);
     let paths = layout::plan(&attachments);
-    let digests = download_all(ctx, number, &mut node, &mut attachments, &paths, &staging).await?;
+    let digests =
+        attachments::download_all(ctx, number, &mut node, &mut attachments, &paths, &staging)
+            .await?;
 
     let sha512 = ctx.opts.digests.contains(&DigestAlg::Sha512);
     let files: Vec<StoredFile> = attachments
@@ -280,122 +282,6 @@ async fn build(
         },
     };
     Ok((staged, row))
-}
-
-/// Download every attachment, refreshing expired URLs from DS as needed.
-async fn download_all(
-    ctx: &Ctx,
-    number: u64,
-    node: &mut Value,
-    attachments: &mut [Attachment],
-    paths: &[String],
-    staging: &Path,
-) -> Result<Vec<Digests>, Stop> {
-    let mut results: Vec<Option<Digests>> = vec![None; attachments.len()];
-    let mut refreshes = 0;
-    loop {
-        let pending: Vec<usize> = (0..attachments.len())
-            .filter(|&i| results[i].is_none())
-            .collect();
-        if pending.is_empty() {
-            break;
-        }
-        let outcomes: Vec<(usize, Result<Digests, DownloadError>)> =
-            futures_util::stream::iter(pending)
-                .map(|i| {
-                    let dest = staging.join(&paths[i]);
-                    let att = &attachments[i];
-                    async move { (i, download_with_retry(ctx, att, &dest).await) }
-                })
-                .buffer_unordered(ctx.opts.concurrency.max(1))
-                .collect()
-                .await;
-        let mut refused = false;
-        for (i, outcome) in outcomes {
-            match outcome {
-                Ok(d) => results[i] = Some(d),
-                Err(DownloadError::UrlRefused { .. }) => refused = true,
-                Err(e @ DownloadError::Io { .. }) => {
-                    return Err(Stop::Fatal(Error::Io {
-                        action: "write attachment",
-                        path: staging.join(&paths[i]),
-                        source: std::io::Error::other(e.to_string()),
-                    }))
-                }
-                Err(e) => {
-                    return Err(Stop::Failed(format!(
-                        "`{}` ({}): {e}",
-                        attachments[i].filename, paths[i]
-                    )))
-                }
-            }
-        }
-        if refused {
-            refreshes += 1;
-            if refreshes > 3 {
-                return Err(Stop::Failed(
-                    "file URLs still refused after asking DS for fresh ones 3 times".into(),
-                ));
-            }
-            tracing::info!(
-                dossier = number,
-                "file URLs expired: asking DS for fresh ones"
-            );
-            let fresh = fetch::dossier(&ctx.client, number)
-                .await
-                .map_err(|e| Stop::Failed(format!("cannot refresh file URLs: {e}")))?;
-            let moved = model::str_field(&fresh, "dateDerniereModification")
-                != model::str_field(node, "dateDerniereModification");
-            let fresh_atts = model::attachments(&fresh);
-            let same_files = fresh_atts.len() == attachments.len()
-                && fresh_atts
-                    .iter()
-                    .zip(attachments.iter())
-                    .all(|(a, b)| a.filename == b.filename);
-            if moved || !same_files {
-                return Err(Stop::Changed(fresh));
-            }
-            for (att, f) in attachments.iter_mut().zip(fresh_atts) {
-                att.url = f.url;
-            }
-            *node = fresh;
-        }
-    }
-    Ok(results.into_iter().flatten().collect())
-}
-
-async fn download_with_retry(
-    ctx: &Ctx,
-    att: &Attachment,
-    dest: &Path,
-) -> Result<Digests, DownloadError> {
-    let policy = ctx.client.retry_policy().clone();
-    let sha512 = ctx.opts.digests.contains(&DigestAlg::Sha512);
-    let progress = ctx.progress.clone();
-    let on_bytes = move |n| progress.bytes(n);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let result = {
-            let _permit = ctx
-                .downloads
-                .acquire()
-                .await
-                .map_err(|_| DownloadError::Transient("shutting down".into()))?;
-            download::download(ctx.client.http(), att, dest, sha512, &on_bytes).await
-        };
-        match result {
-            Err(e @ (DownloadError::Transient(_) | DownloadError::Mismatch(_)))
-                if attempt < policy.max_attempts =>
-            {
-                ctx.progress.retry();
-                let delay = policy.backoff(attempt);
-                tracing::warn!(file = %att.filename, attempt, "download failed, retrying: {e}");
-                tokio::time::sleep(delay).await;
-            }
-            other => return other,
-        }
-    }
 }
 
 /// Remove `url` from every `File` object: signed, short-lived, and different
