@@ -105,6 +105,9 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
                         }
                         Handled::Archived { number, version }
                     }
+                    // Ctrl-C while its batch was being committed: the dossier
+                    // did not count (no `dossier_done`), the next run cleans up.
+                    Err(_) if ctx.cancel.is_cancelled() => Handled::Abandoned,
                     Err(e) => Handled::Fatal(e),
                 };
             }
