@@ -120,9 +120,9 @@ fn zip_with(
 
     let total: u64 = entries.iter().map(Entry::size).sum();
     let checked = if total <= in_memory_max {
-        zip_in_memory(&tmp, &entries, mtime, durable)
+        zip_in_memory(&tmp, &entries, total, mtime, durable)
     } else {
-        write_zip(&tmp, &entries, mtime, durable)
+        write_zip(&tmp, &entries, total, mtime, durable)
             .and_then(|()| {
                 let file = fs_err::File::open(&tmp).map_err(|e| Error::io("open", &tmp, e))?;
                 check_directory(file, &tmp, &entries)
@@ -216,14 +216,15 @@ fn buffer_for(bytes: u64) -> usize {
     usize::try_from(bytes.saturating_add(8 * 1024).min(1 << 20)).unwrap_or(1 << 20)
 }
 
-/// Zip, check and write a small bag: one write for the whole zip.
+/// Zip, check and write a small bag (`total` bytes of files): one write
+/// for the whole zip.
 fn zip_in_memory(
     tmp: &Path,
     entries: &[Entry],
+    total: u64,
     mtime: zip::DateTime,
     durable: bool,
 ) -> Result<(u64, String)> {
-    let total: u64 = entries.iter().map(Entry::size).sum();
     // Headers and central directory: about 150 bytes an entry.
     let capacity = usize::try_from(total).unwrap_or(0) + 160 * entries.len();
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
@@ -243,10 +244,15 @@ fn zip_in_memory(
     Ok(checked)
 }
 
-/// Stream a large bag into `tmp`.
-fn write_zip(tmp: &Path, entries: &[Entry], mtime: zip::DateTime, durable: bool) -> Result<()> {
+/// Stream a large bag (`total` bytes of files) into `tmp`.
+fn write_zip(
+    tmp: &Path,
+    entries: &[Entry],
+    total: u64,
+    mtime: zip::DateTime,
+    durable: bool,
+) -> Result<()> {
     let file = fs_err::File::create(tmp).map_err(|e| Error::io("create", tmp, e))?;
-    let total: u64 = entries.iter().map(Entry::size).sum();
     let mut zip = ZipWriter::new(BufWriter::with_capacity(buffer_for(total), file));
     add_entries(&mut zip, tmp, entries, mtime)?;
     let mut buf = zip.finish().map_err(|e| zip_err("finish", tmp, e))?;

@@ -260,21 +260,27 @@ fn read_bundle(
     let dossier = bag
         .read_json("data/dossier.json")
         .map_err(|e| format!("data/dossier.json: {e}"))?;
-    let zip = match &f.zip {
-        Some(zip) => {
-            let name = zip
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+    let zip = match (&f.zip, zip_name(f)) {
+        (Some(zip), Some(name)) => {
             let sum = match zip_sums.get(&name) {
                 Some(s) => s.clone(),
                 None => sha256_file(zip).map_err(|e| format!("`{name}`: {e}"))?,
             };
             Some((name, sum))
         }
-        None => None,
+        _ => None,
     };
     Ok(full_row(f.number, &metadata, &dossier, zip))
+}
+
+/// The file name of the bundle's zip, if it has one.
+fn zip_name(f: &FoundBundle) -> Option<String> {
+    let zip = f.zip.as_ref()?;
+    Some(
+        zip.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )
 }
 
 /// The row of dossier `number` from its `metadata.json` and `dossier.json`,
@@ -299,28 +305,21 @@ fn full_row(
 /// (same zip, or still no zip).
 fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, Vec<DynColumn>)> {
     let (row, cols) = known.get(f.number, f.version)?.into_parts();
-    let zip_now = f
-        .zip
-        .as_ref()
-        .and_then(|z| z.file_name())
-        .map(|n| n.to_string_lossy().into_owned());
-    (row.get("bundle") == zip_now.as_ref()).then_some((row, cols))
+    (row.get("bundle") == zip_name(f).as_ref()).then_some((row, cols))
 }
 
-/// The row [`write_inventory`] would read from a bundle holding these
-/// `metadata.json` and `dossier.json` bytes, and this zip (name, SHA-256).
-/// None if either file is not JSON.
+/// The row [`write_inventory`] would read from a bundle whose
+/// `metadata.json` and `dossier.json` hold these values, and with this zip
+/// (name, SHA-256).
 #[must_use]
 pub fn row_of_bundle(
     number: u64,
-    metadata_json: &[u8],
-    dossier_json: &[u8],
+    metadata: &serde_json::Value,
+    dossier: &serde_json::Value,
     zip: Option<(String, String)>,
-) -> Option<KnownRow> {
-    let metadata = serde_json::from_slice(metadata_json).ok()?;
-    let dossier = serde_json::from_slice(dossier_json).ok()?;
-    let (row, cols) = full_row(number, &metadata, &dossier, zip);
-    Some(KnownRow::new(row, cols))
+) -> KnownRow {
+    let (row, cols) = full_row(number, metadata, dossier, zip);
+    KnownRow::new(row, cols)
 }
 
 /// `<DIR>/manifest-sha256.txt`, when the archive run wrote one: zip name →

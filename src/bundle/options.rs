@@ -46,8 +46,12 @@ const TEXT_EXTENSIONS: &[&str] = &[
 /// (text, JSON, XML, CSV, unknown), judged by the extension.
 #[must_use]
 pub fn method_for(name: &str) -> CompressionMethod {
-    match extension(name) {
-        Some(ext) if STORED_EXTENSIONS.contains(&ext.as_str()) => CompressionMethod::Stored,
+    method_for_extension(extension(name).as_deref())
+}
+
+fn method_for_extension(ext: Option<&str>) -> CompressionMethod {
+    match ext {
+        Some(ext) if STORED_EXTENSIONS.contains(&ext) => CompressionMethod::Stored,
         _ => CompressionMethod::Deflated,
     }
 }
@@ -84,11 +88,12 @@ const MAX_DEFLATED_PERCENT: usize = 90;
 /// ([`looks_random`]) are Stored without the test compression.
 #[must_use]
 pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
-    let by_name = method_for(name);
-    if by_name == CompressionMethod::Stored || sample.len() < MIN_DEFLATE {
+    let ext = extension(name);
+    let ext = ext.as_deref();
+    if method_for_extension(ext) == CompressionMethod::Stored || sample.len() < MIN_DEFLATE {
         return CompressionMethod::Stored;
     }
-    if extension(name).is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext.as_str())) {
+    if ext.is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext)) {
         return CompressionMethod::Deflated;
     }
     let sample = &sample[..sample.len().min(SAMPLE_LEN)];

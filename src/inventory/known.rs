@@ -5,7 +5,7 @@
 //! bundle after the other, after the last dossier is archived; on 5 000 small
 //! dossiers that was half a second of reading back JSON the run had just
 //! written. Each archived dossier's row is computed while the dossier is
-//! built (from the very bytes written to its bag, with the same code), and
+//! built (from the very values written to its bag, with the same code), and
 //! spilled here, one JSON line each; memory holds only the offsets. A row
 //! that cannot be kept (spill write failed) is simply read from its bundle
 //! again: this is a cache, never the only source.
@@ -22,29 +22,21 @@ use super::row::{DynColumn, Row};
 pub struct KnownRow {
     /// Cells.
     pub row: Row,
-    /// Dynamic columns met in it, in form order: (key, header).
-    pub columns: Vec<(String, String)>,
+    /// Dynamic columns met in it, in form order.
+    pub columns: Vec<DynColumn>,
 }
 
 impl KnownRow {
     /// From what [`super::row::dossier_row`] returns.
     #[must_use]
     pub fn new(row: Row, columns: Vec<DynColumn>) -> Self {
-        Self {
-            row,
-            columns: columns.into_iter().map(|c| (c.key, c.header)).collect(),
-        }
+        Self { row, columns }
     }
 
     /// Back into row and columns.
     #[must_use]
     pub fn into_parts(self) -> (Row, Vec<DynColumn>) {
-        let columns = self
-            .columns
-            .into_iter()
-            .map(|(key, header)| DynColumn { key, header })
-            .collect();
-        (self.row, columns)
+        (self.row, self.columns)
     }
 }
 

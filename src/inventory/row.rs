@@ -55,7 +55,7 @@ pub const FIXED: &[&str] = &[
 pub const TRAILING: &[&str] = &["instructeurs", "bundle", "bundle_sha256"];
 
 /// A dynamic column met in some dossier: its key and header label.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DynColumn {
     /// Stable key (`champ:<descriptor>`, `annotation:<descriptor>`...).
     pub key: String,

@@ -34,10 +34,9 @@
 //! (`report::clean_leftovers`).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::{oneshot, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, Notify, Semaphore, SemaphorePermit};
 
 use super::Ctx;
 use crate::error::{Error, Result};
@@ -90,12 +89,12 @@ pub(crate) struct Committer {
     flush_turn: tokio::sync::Mutex<()>,
     to_publish: Mutex<Vec<Waiting>>,
     publish_turn: tokio::sync::Mutex<()>,
-    /// Build slots: dossiers being downloaded, described, zipped.
-    builders: Arc<Semaphore>,
-    /// Dossiers holding a build slot.
-    building: Arc<AtomicUsize>,
+    /// Build slots: dossiers being downloaded, described, zipped. All of
+    /// them free means nothing is being built.
+    builders: Semaphore,
+    max_builders: usize,
     /// Signalled when the last dossier being built stops.
-    idle: Arc<Notify>,
+    idle: Notify,
     staging: PathBuf,
     /// The staging folder, opened before anything was staged, so that a
     /// write-back error on any staged file is reported by the flush.
@@ -116,25 +115,24 @@ impl Committer {
             flush_turn: tokio::sync::Mutex::new(()),
             to_publish: Mutex::new(Vec::new()),
             publish_turn: tokio::sync::Mutex::new(()),
-            builders: Arc::new(Semaphore::new(builders.max(1))),
-            building: Arc::new(AtomicUsize::new(0)),
-            idle: Arc::new(Notify::new()),
+            builders: Semaphore::new(builders.max(1)),
+            max_builders: builders.max(1),
+            idle: Notify::new(),
             staging: staging.to_path_buf(),
             handle: Arc::new(handle),
         })
     }
 
     /// A build slot, held while a dossier is built (waits for one).
-    pub async fn building(&self) -> Building {
-        let permit = Arc::clone(&self.builders)
-            .acquire_owned()
+    pub async fn building(&self) -> Building<'_> {
+        let permit = self
+            .builders
+            .acquire()
             .await
             .expect("the build semaphore is never closed");
-        self.building.fetch_add(1, Ordering::SeqCst);
         Building {
-            _permit: permit,
-            building: Arc::clone(&self.building),
-            idle: Arc::clone(&self.idle),
+            permit: Some(permit),
+            committer: self,
         }
     }
 
@@ -188,7 +186,13 @@ impl Committer {
     fn batch_ready(&self) -> bool {
         let waiting = lock(&self.to_flush);
         let bytes: u64 = waiting.iter().map(|(s, _)| s.bytes()).sum();
-        waiting.len() >= BATCH || bytes >= BATCH_BYTES || self.building.load(Ordering::SeqCst) == 0
+        waiting.len() >= BATCH || bytes >= BATCH_BYTES || self.nothing_building()
+    }
+
+    /// Every build slot is free (a released slot goes straight to a dossier
+    /// waiting for one, so a free slot means none is waiting either).
+    fn nothing_building(&self) -> bool {
+        self.builders.available_permits() == self.max_builders
     }
 
     /// Stage 1: names free, `publishing` lines written, everything flushed.
@@ -268,16 +272,16 @@ async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<()> {
 
 /// A dossier's build slot; giving back the last one signals waiting bundles
 /// that nothing more is coming for now.
-pub(crate) struct Building {
-    _permit: OwnedSemaphorePermit,
-    building: Arc<AtomicUsize>,
-    idle: Arc<Notify>,
+pub(crate) struct Building<'a> {
+    permit: Option<SemaphorePermit<'a>>,
+    committer: &'a Committer,
 }
 
-impl Drop for Building {
+impl Drop for Building<'_> {
     fn drop(&mut self) {
-        if self.building.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.idle.notify_waiters();
+        drop(self.permit.take());
+        if self.committer.nothing_building() {
+            self.committer.idle.notify_waiters();
         }
     }
 }

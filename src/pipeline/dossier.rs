@@ -100,9 +100,7 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
             Ok((staged, row)) => {
                 return match ctx.commits.publish(ctx, staged).await {
                     Ok(()) => {
-                        if let Some(row) = row {
-                            ctx.known_rows().add(number, version, &row);
-                        }
+                        ctx.known_rows().add(number, version, &row);
                         Handled::Archived { number, version }
                     }
                     // Ctrl-C while its batch was being committed: the dossier
@@ -169,7 +167,7 @@ async fn build(
     version: u32,
     name: &str,
     node: &Value,
-) -> Result<(Staged, Option<KnownRow>), Stop> {
+) -> Result<(Staged, KnownRow), Stop> {
     let staging = ctx.staging.join(name);
     remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
     fs_err::create_dir_all(staging.join("data"))
@@ -257,14 +255,14 @@ async fn build(
     } else {
         String::new()
     };
-    let row = {
-        let zip = ctx
-            .opts
-            .zip
-            .then(|| (format!("{name}.zip"), zip_sha256.clone()));
-        let [(_, dossier_json), (_, metadata_json), _] = &generated;
-        inventory::row_of_bundle(number, metadata_json, dossier_json, zip)
-    };
+    let zip = ctx
+        .opts
+        .zip
+        .then(|| (format!("{name}.zip"), zip_sha256.clone()));
+    // The values just written as `metadata.json` and `dossier.json`.
+    let meta_json = serde_json::to_value(&meta)
+        .map_err(|e| Stop::Failed(format!("cannot encode metadata.json: {e}")))?;
+    let row = inventory::row_of_bundle(number, &meta_json, &dossier_json, zip);
     // Attachments were only handed to the kernel as they arrived: the commit
     // makes bag and zip durable, with those of other dossiers, then publishes.
     let staged = Staged {

@@ -93,9 +93,10 @@ pub(super) async fn list_and_archive(
                 }
             },
         }
-        // A cancelled run may have abandoned dossiers: no cursor vouches for them.
+        // A cancelled run may have abandoned dossiers: no cursor vouches for
+        // them. Of the pages settled at once, the last cursor says it all.
         if !ctx.cancel.is_cancelled() {
-            for cursor in settled.take() {
+            if let Some(cursor) = settled.take().pop() {
                 ctx.journal.lock().await.append(Event::Cursor {
                     run_id: ctx.run_id.clone(),
                     listing: key.clone(),
