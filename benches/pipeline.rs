@@ -36,6 +36,8 @@ pub struct Bench {
     pub bin: PathBuf,
     pub work: PathBuf,
     pub scale: f64,
+    /// Turns the baseline and ds-archive take on large files (`BENCH_REPEAT`).
+    pub repeat: usize,
     pub rt: tokio::runtime::Runtime,
     pub limits: limits::Limits,
     pub report: Report,
@@ -63,7 +65,23 @@ fn main() -> Result<()> {
             .filter(|s: &f64| s.is_finite() && *s > 0.0)
             .with_context(|| format!("BENCH_SCALE=`{s}`: expected a number above 0"))?,
     };
+    let repeat: usize = match std::env::var("BENCH_REPEAT") {
+        Err(_) => 2,
+        Ok(s) => s
+            .parse()
+            .ok()
+            .filter(|r: &usize| *r >= 1)
+            .with_context(|| format!("BENCH_REPEAT=`{s}`: expected a whole number above 0"))?,
+    };
     let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "large,small,memory".into());
+    // Checked before the minute spent measuring the machine's limits.
+    if let Some(bad) = only
+        .split(',')
+        .map(str::trim)
+        .find(|n| !["large", "small", "memory"].contains(n))
+    {
+        anyhow::bail!("BENCH_ONLY: unknown scenario `{bad}` (large, small, memory)");
+    }
     let work = target.join("bench-work");
     run::clean(&work)?;
     std::fs::create_dir_all(&work).context("create bench-work")?;
@@ -82,6 +100,7 @@ fn main() -> Result<()> {
         bin,
         work: work.clone(),
         scale,
+        repeat,
         rt,
         report: Report::default(),
         limits,
@@ -94,7 +113,7 @@ fn main() -> Result<()> {
             "large" => scenarios::large(&mut bench)?,
             "small" => scenarios::small(&mut bench)?,
             "memory" => scenarios::memory(&mut bench)?,
-            other => eprintln!("unknown scenario `{other}` ignored"),
+            _ => unreachable!("scenario names are checked above"),
         }
     }
     let notes = bench.limits.notes.clone();

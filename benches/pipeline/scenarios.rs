@@ -169,11 +169,7 @@ pub fn large(b: &mut Bench) -> Result<()> {
     // (default 2), and the fastest run of each is kept: on a shared VM noise
     // only ever adds time, and taking turns keeps either from always running
     // in whatever state the other leaves the machine (page cache, disk).
-    let repeat = std::env::var("BENCH_REPEAT")
-        .ok()
-        .and_then(|r| r.parse::<usize>().ok())
-        .unwrap_or(2)
-        .max(1);
+    let repeat = b.repeat;
     let base_dir = b.work.join("baseline");
     let missing = baseline::missing_tools();
     if !missing.is_empty() {

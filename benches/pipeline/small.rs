@@ -33,19 +33,19 @@ pub fn small(b: &mut Bench) -> Result<()> {
     // at the 400 a minute ds-archive is told to keep to. A run "limited by
     // the API, not us" ends within 10 % of that.
     let floor = gql.saturating_sub(1) as f64 * 60.0 / 400.0;
+    let verdict = if b.scale < 1.0 {
+        // A few pages: start-up and the last page's dossiers outweigh them.
+        "target ≤ 1.10× judged at full scale only"
+    } else if m.secs() <= floor * 1.10 {
+        "target ≤ 1.10×: met"
+    } else {
+        "target ≤ 1.10×: MISSED"
+    };
     t.row(
         "API pacing floor (requests − 1) × 150 ms",
         secs(floor),
         format!("wall {}", secs(m.secs())),
-        format!(
-            "{} (target ≤ 1.10×: {})",
-            ratio(m.secs() / floor, None),
-            if m.secs() <= floor * 1.10 {
-                "met"
-            } else {
-                "MISSED"
-            }
-        ),
+        format!("{} ({verdict})", ratio(m.secs() / floor, None)),
     );
     t.row(
         "files/s",
