@@ -23,6 +23,7 @@ pub mod paths;
 mod report;
 mod source;
 pub mod tagfile;
+mod zipend;
 mod zipsource;
 mod zipstream;
 

@@ -26,3 +26,5 @@ mod runs;
 mod seda;
 #[path = "it/verify.rs"]
 mod verify;
+#[path = "it/verify_others.rs"]
+mod verify_others;

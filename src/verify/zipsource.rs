@@ -2,7 +2,9 @@
 //! duplicates, symbolic links, one top-level folder) and entries are streamed
 //! through the hashers, which also makes the zip crate check every CRC-32.
 //!
-//! Nothing is extracted to disk. Each hashing thread opens its own handle on
+//! The zip is opened only if its own end record is at the end of the file
+//! (see `zipend`): a truncated bundle is then `E_ZIP_CORRUPT`, never an
+//! attachment's inner zip read as the bag. Nothing is extracted to disk. Each hashing thread opens its own handle on
 //! the zip, since a zip reader is a cursor over one file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,7 +21,7 @@ use super::report::Finding;
 use super::source::{
     hash_in_parallel, HashJob, HashResult, ReadError, Session, Source, SourceFile,
 };
-use super::zipstream;
+use super::{zipend, zipstream};
 
 type Archive = ZipArchive<BufReader<fs_err::File>>;
 
@@ -56,8 +58,19 @@ impl ZipSource {
     /// Open `path` and check its entry names and layout. The error is the
     /// finding that made the zip unusable (unreadable, not a zip, truncated).
     pub fn open(path: &Path) -> Result<(Self, Vec<Finding>), Finding> {
+        let corrupt = |message: String| Finding::new(Code::ZipCorrupt, "", "", message);
+        let own_start = fs_err::File::open(path)
+            .map_err(|e| Finding::new(Code::Unreadable, "", "", e.to_string()))
+            .and_then(|mut f| zipend::central_directory_start(&mut f).map_err(corrupt))?;
         let mut archive =
             open_archive(path).map_err(|e| Finding::new(e.code, "", "", e.message))?;
+        if archive.central_directory_start() != own_start {
+            return Err(corrupt(format!(
+                "the end record at the end of the file puts the central directory at byte \
+                 {own_start}, the zip reader found it at byte {}",
+                archive.central_directory_start()
+            )));
+        }
         let mut findings = Vec::new();
         match raw_central_names(path, archive.central_directory_start()) {
             Ok(names) => {

@@ -13,19 +13,19 @@ use assert_cmd::Command;
 use ds_archive::verify::{verify_bag_dir, verify_paths, verify_zip, Options};
 use sha2::Digest;
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// The codes printed on stdout (problems).
-    fn problem_codes(&self) -> BTreeSet<String> {
+    pub(crate) fn problem_codes(&self) -> BTreeSet<String> {
         self.stdout
             .lines()
             .filter_map(|l| l.split(' ').next())
@@ -33,7 +33,7 @@ impl Run {
             .collect()
     }
 
-    fn has(&self, code: &str, location: &str) -> bool {
+    pub(crate) fn has(&self, code: &str, location: &str) -> bool {
         let prefix = format!("{code} {location}:");
         self.stdout
             .lines()
@@ -42,7 +42,7 @@ impl Run {
     }
 }
 
-fn verify(args: &[&std::ffi::OsStr]) -> Run {
+pub(crate) fn verify(args: &[&std::ffi::OsStr]) -> Run {
     let out = Command::cargo_bin("ds-archive")
         .unwrap()
         .arg("verify")
@@ -56,11 +56,11 @@ fn verify(args: &[&std::ffi::OsStr]) -> Run {
     }
 }
 
-fn verify_path(p: &Path) -> Run {
+pub(crate) fn verify_path(p: &Path) -> Run {
     verify(&[p.as_os_str()])
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let dest = to.join(entry.path().strip_prefix(from).unwrap());
@@ -77,7 +77,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Rewrite the payload and tag manifests of a bag (sha256/sha512) from what is on disk.
-fn rebag(dir: &Path) {
+pub(crate) fn rebag(dir: &Path) {
     let hash = |alg: &str, b: &[u8]| match alg {
         "sha256" => hex::encode(sha2::Sha256::digest(b)),
         _ => hex::encode(sha2::Sha512::digest(b)),
@@ -151,7 +151,7 @@ fn write_tag_manifests(dir: &Path) {
 
 /// Zip `bag` under the top-level folder `top`, entries stored (uncompressed)
 /// so tests can find and damage their bytes.
-fn zip_bag(bag: &Path, top: &str, zip_path: &Path) {
+pub(crate) fn zip_bag(bag: &Path, top: &str, zip_path: &Path) {
     let file = fs_err::File::create(zip_path).unwrap();
     let mut w = zip::ZipWriter::new(file);
     let opts =
@@ -353,7 +353,7 @@ fn nfc_twins_warn_and_nfc_only_matches_pass() {
 }
 
 /// A copy of the good "our bundle" fixture at `dir/name`.
-fn our_bag(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn our_bag(dir: &Path, name: &str) -> PathBuf {
     let bag = dir.join(name);
     copy_dir(&fixtures().join("good-bags/dossier-7"), &bag);
     bag
