@@ -111,7 +111,7 @@ impl ZipSource {
                     continue;
                 }
             };
-            let name = entry.name().to_owned();
+            let name = entry_name(entry.name_raw(), entry.name());
             if let Some(c) = &mut central {
                 c.push((name.clone(), entry.size()));
             }
@@ -187,6 +187,16 @@ impl ZipSource {
     pub fn whole_sha256(&self) -> Option<String> {
         self.whole.lock().ok()?.clone()
     }
+}
+
+/// An entry's name as unzip and 7-Zip show it: the raw bytes when they are
+/// valid UTF-8, else the zip crate's reading (CP437 unless the entry is
+/// flagged UTF-8). Info-ZIP on Linux stores UTF-8 names without the UTF-8
+/// flag (bit 11), and CP437 would turn `pièces` into `pi├¿ces`. CP437 text
+/// that is also valid UTF-8 takes an accented letter followed by box-drawing
+/// characters: not what file names are made of.
+pub(super) fn entry_name(raw: &[u8], decoded: &str) -> String {
+    std::str::from_utf8(raw).map_or_else(|_| decoded.to_owned(), ToOwned::to_owned)
 }
 
 /// The prefix (`dossier-12/`) under which the bag lives; reports a layout

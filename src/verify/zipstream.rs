@@ -43,7 +43,9 @@ pub fn one_pass(
     let mut buf = Vec::new();
     for (name, size) in central {
         let mut entry = zip::read::read_zipfile_from_stream(&mut reader).ok()??;
-        if entry.name() != name || entry.size() != *size {
+        if super::zipsource::entry_name(entry.name_raw(), entry.name()) != *name
+            || entry.size() != *size
+        {
             return None;
         }
         let read = match asked.get(name) {
@@ -130,5 +132,29 @@ mod tests {
         bad[at + 9] ^= 1;
         fs_err::write(&zip_path, bad).expect("write");
         assert!(one_pass(&zip_path, &central, &asked).is_none());
+    }
+
+    #[test]
+    fn utf8_names_without_the_utf8_flag_still_read_in_one_pass() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let zip_path = dir.path().join("b.zip");
+        let mut w = zip::ZipWriter::new(fs_err::File::create(&zip_path).expect("create"));
+        w.start_file("b/pièce.pdf", zip::write::SimpleFileOptions::default())
+            .expect("start");
+        std::io::Write::write_all(&mut w, PDF).expect("write");
+        w.finish().expect("finish");
+        // As Info-ZIP writes it on Linux: UTF-8 bytes, bit 11 clear.
+        let mut bytes = fs_err::read(&zip_path).expect("read");
+        let central = bytes
+            .windows(4)
+            .position(|w| w == b"PK\x01\x02")
+            .expect("cd");
+        bytes[7] &= !0x08;
+        bytes[central + 9] &= !0x08;
+        fs_err::write(&zip_path, &bytes).expect("write");
+
+        let central = vec![("b/pièce.pdf".to_owned(), PDF.len() as u64)];
+        let asked = HashMap::from([("b/pièce.pdf".to_owned(), (0, vec![Algorithm::Sha256]))]);
+        assert!(one_pass(&zip_path, &central, &asked).is_some());
     }
 }

@@ -91,3 +91,80 @@ fn a_truncated_zip_holding_office_documents_is_corrupt_and_nothing_else() {
         );
     }
 }
+
+/// Clear the UTF-8 flag (bit 11) of every entry, local and central headers,
+/// as Info-ZIP's `zip` leaves UTF-8 names on Linux.
+fn clear_utf8_flags(zip_path: &std::path::Path) {
+    let mut bytes = fs_err::read(zip_path).unwrap();
+    let le16 = |b: &[u8], at: usize| usize::from(u16::from_le_bytes([b[at], b[at + 1]]));
+    let le32 = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let eocd = bytes.len() - 22;
+    let (count, mut at) = (le16(&bytes, eocd + 10), le32(&bytes, eocd + 16));
+    for _ in 0..count {
+        assert_eq!(&bytes[at..at + 4], b"PK\x01\x02");
+        let local = le32(&bytes, at + 42);
+        bytes[at + 9] &= !0x08;
+        bytes[local + 7] &= !0x08;
+        at += 46 + le16(&bytes, at + 28) + le16(&bytes, at + 30) + le16(&bytes, at + 32);
+    }
+    fs_err::write(zip_path, bytes).unwrap();
+}
+
+#[test]
+fn utf8_names_without_the_utf8_flag_are_read_as_utf8() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bag = our_bag(tmp.path(), "dossier-10");
+    let pieces = bag.join("data/pieces_justificatives/2-Pièces jointes");
+    fs_err::create_dir_all(&pieces).unwrap();
+    fs_err::write(pieces.join("Reçu n°1 Ñandú.txt"), b"re\xc3\xa7u").unwrap();
+    rebag(&bag);
+    let crafted = tmp.path().join("dossier-10.zip");
+    zip_bag(&bag, "dossier-10", &crafted);
+    clear_utf8_flags(&crafted);
+    let run = verify_path(&crafted);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // The same bag zipped by Info-ZIP itself, when installed.
+    if crate::common::have_tool("zip") {
+        let made = tmp.path().join("made-by-zip.zip");
+        let st = std::process::Command::new("zip")
+            .current_dir(tmp.path())
+            .args(["-qr", "made-by-zip.zip", "dossier-10"])
+            .env("LC_ALL", "C.UTF-8")
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let run = verify_path(&made);
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    }
+
+    // Names that are not UTF-8 are still CP437 (DOS-era zips): 0x82 is `é`.
+    let cp437 = tmp.path().join("cp437.zip");
+    {
+        let mut w = zip::ZipWriter::new(fs_err::File::create(&cp437).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        w.start_file("b/bagit.txt", opts).unwrap();
+        w.write_all(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+            .unwrap();
+        w.start_file("b/manifest-sha256.txt", opts).unwrap();
+        w.start_file("b/data/r\u{e9}sum\u{e9}.txt", opts).unwrap();
+        w.write_all(b"x").unwrap();
+        w.finish().unwrap();
+    }
+    clear_utf8_flags(&cp437);
+    let mut bytes = fs_err::read(&cp437).unwrap();
+    // `é` is two bytes in UTF-8 and one in CP437: pad with `_`, keep lengths.
+    for at in (0..bytes.len() - 3).rev() {
+        if bytes[at..at + 2] == [0xc3, 0xa9] {
+            bytes[at] = 0x82;
+            bytes[at + 1] = b'_';
+        }
+    }
+    fs_err::write(&cp437, bytes).unwrap();
+    let run = verify_path(&cp437);
+    assert!(
+        run.has("E_EXTRA", "cp437.zip/data/r\u{e9}_sum\u{e9}_.txt"),
+        "{}",
+        run.stdout
+    );
+}
