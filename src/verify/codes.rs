@@ -88,6 +88,7 @@ codes! {
     UnknownAlgorithm => "W_UNKNOWN_ALGORITHM", "a manifest uses an algorithm verify cannot compute; its paths are checked, not its digests";
     TagUnlisted => "W_TAG_UNLISTED", "a payload manifest is not listed in the tag manifests";
     FetchUnlisted => "W_FETCH_UNLISTED", "a fetch.txt path is not listed in the payload manifests";
+    BagInfoLabel => "W_BAG_INFO_LABEL", "a bag-info.txt label has whitespace before its colon (`Label : value`); read without it";
     NoRunManifest => "W_NO_RUN_MANIFEST", "an archive folder holds zips but no manifest-sha256.txt";
     Skipped => "W_SKIPPED", "a folder inside an archive folder is neither a bag nor named dossier-*, so it was not verified";
     SipXsdSkipped => "W_SIP_XSD_SKIPPED", "manifest.xml was not checked against the SEDA XSD (xmllint absent)";

@@ -271,14 +271,21 @@ pub fn parse_bag_info(text: &str, out: &mut Vec<Finding>) -> Vec<(String, String
             continue;
         }
         match line.split_once(':') {
-            Some((label, value)) if !label.is_empty() && label == label.trim_end() => {
-                pairs.push((label.to_owned(), value.trim().to_owned()));
+            Some((label, value)) if !label.trim_end().is_empty() => {
+                let trimmed = label.trim_end();
+                if trimmed != label {
+                    // RFC 8493 forbids it, but bagit-python writes and reads
+                    // it and the LoC conformance suite files it as valid.
+                    let msg = format!(
+                        "line {}: whitespace before the colon of label `{trimmed}` (read as `{trimmed}`)",
+                        i + 1
+                    );
+                    out.push(finding(Code::BagInfoLabel, NAME, msg));
+                }
+                pairs.push((trimmed.to_owned(), value.trim().to_owned()));
             }
-            Some((label, _)) => {
-                let msg = format!(
-                    "line {}: bad label `{label}` (empty or whitespace before the colon)",
-                    i + 1
-                );
+            Some(_) => {
+                let msg = format!("line {}: empty label before the colon", i + 1);
                 out.push(finding(Code::BagInfo, NAME, msg));
             }
             None => out.push(finding(
@@ -380,12 +387,18 @@ mod tests {
     fn bag_info_and_oxum() {
         let mut f = Vec::new();
         let info = parse_bag_info(
-            "Source-Organization: X\n  continued\nPayload-Oxum: 12.3\nBad Label : y\n",
+            "Source-Organization: X\n  continued\nPayload-Oxum: 12.3\n: y\nOdd Label\t: z\n",
             &mut f,
         );
         assert_eq!(info[0].1, "X continued");
         assert_eq!(payload_oxum(&info, &mut f), Some((12, 3)));
-        assert_eq!(codes(&f), ["E_BAG_INFO"]);
+        assert_eq!(codes(&f), ["E_BAG_INFO", "W_BAG_INFO_LABEL"]);
+        assert_eq!(info[2], ("Odd Label".to_owned(), "z".to_owned()));
+        // A spaced Payload-Oxum label is still the Payload-Oxum.
+        let mut f = Vec::new();
+        let info = parse_bag_info("Payload-Oxum : 12.3\n", &mut f);
+        assert_eq!(payload_oxum(&info, &mut f), Some((12, 3)));
+        assert_eq!(codes(&f), ["W_BAG_INFO_LABEL"]);
         let mut f = Vec::new();
         let info = parse_bag_info("Payload-Oxum: 12\n", &mut f);
         assert_eq!(payload_oxum(&info, &mut f), None);

@@ -168,3 +168,56 @@ fn utf8_names_without_the_utf8_flag_are_read_as_utf8() {
         run.stdout
     );
 }
+
+/// The Library of Congress BagIt conformance suite, v0.97 and v1.0, as a
+/// folder and as a zip: valid bags pass (warnings allowed), invalid ones fail.
+#[test]
+fn the_bagit_conformance_suite_passes() {
+    let suite = crate::verify::fixtures().join("bagit-conformance");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seen = BTreeSet::new();
+    for version in ["v0.97", "v1.0"] {
+        for category in ["valid", "warning", "invalid", "linux-only", "windows-only"] {
+            let dir = suite.join(version).join(category);
+            if !dir.is_dir() {
+                continue;
+            }
+            let want = if matches!(category, "valid" | "warning") {
+                0
+            } else {
+                1
+            };
+            for bag in fs_err::read_dir(&dir).unwrap() {
+                let bag = bag.unwrap().path();
+                let name = bag.file_name().unwrap().to_string_lossy().into_owned();
+                let case = format!("{version}/{category}/{name}");
+                let run = verify_path(&bag);
+                assert_eq!(run.code, want, "{case}: {}{}", run.stdout, run.stderr);
+                if want == 0 {
+                    assert!(run.stdout.is_empty(), "{case}: {}", run.stdout);
+                }
+                if category == "warning" {
+                    let warned = run.stderr.lines().any(|l| l.starts_with("W_"));
+                    assert!(warned, "{case}: {}", run.stderr);
+                }
+                let zip = tmp.path().join(format!("{name}.zip"));
+                zip_bag(&bag, &name, &zip);
+                let run = verify_path(&zip);
+                assert_eq!(run.code, want, "{case}.zip: {}{}", run.stdout, run.stderr);
+                seen.insert(case);
+            }
+        }
+    }
+    assert!(seen.contains("v1.0/valid/basicBag"), "{seen:?}");
+    assert!(seen.contains("v0.97/valid/uncommon-metadata-separators"));
+    assert_eq!(seen.len(), 42, "a vendored bag went missing: {seen:?}");
+    let spaced = verify_path(&suite.join("v0.97/valid/uncommon-metadata-separators"));
+    assert!(
+        spaced.has(
+            "W_BAG_INFO_LABEL",
+            "uncommon-metadata-separators/bag-info.txt"
+        ),
+        "{}",
+        spaced.stderr
+    );
+}
