@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use ds_archive::download::MultiHasher;
+use ds_archive::download::{stored_file_digests, stored_file_hasher};
 use ds_archive::model::StoredFile;
 use ds_archive::{bundle, manifest, metadata};
 use serde_json::Value;
@@ -40,10 +40,10 @@ fn hashing(c: &mut Criterion) {
         };
         g.bench_function(name, |b| {
             b.iter_batched(
-                || MultiHasher::new(sha512),
+                || stored_file_hasher(sha512),
                 |mut h| {
                     h.update(black_box(&chunk));
-                    h.finish()
+                    stored_file_digests(h)
                 },
                 BatchSize::SmallInput,
             );

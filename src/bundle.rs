@@ -26,10 +26,10 @@ pub mod options;
 use std::io::{self, BufWriter, Cursor, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::Digest as _;
 use zip::result::ZipError;
 use zip::{ZipArchive, ZipWriter};
 
+use crate::digest::{DigestAlg, HashingReader};
 use crate::error::{Error, Result};
 use crate::fsx;
 
@@ -335,7 +335,8 @@ fn read_back<R: Read>(
     tmp: &Path,
     entries: &[Entry],
 ) -> Result<(u64, String)> {
-    let mut reader = io::BufReader::with_capacity(buffer, HashingReader::new(zip));
+    let mut reader =
+        io::BufReader::with_capacity(buffer, HashingReader::new(zip, &[DigestAlg::Sha256]));
     for (i, expected) in entries.iter().enumerate() {
         let mut zf = zip::read::read_zipfile_from_stream(&mut reader)
             .map_err(|e| zip_err("read back", tmp, e))?
@@ -355,39 +356,8 @@ fn read_back<R: Read>(
     }
     // The rest of the central directory and its end record.
     io::copy(&mut reader, &mut io::sink()).map_err(|e| Error::io("read", tmp, e))?;
-    Ok(reader.into_inner().finish())
-}
-
-/// Hashes every byte read through it, in order: the SHA-256 of a whole file
-/// computed by whoever reads it front to back (here, and in `verify`).
-pub(crate) struct HashingReader<R> {
-    inner: R,
-    sha256: sha2::Sha256,
-    size: u64,
-}
-
-impl<R> HashingReader<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        Self {
-            inner,
-            sha256: sha2::Sha256::new(),
-            size: 0,
-        }
-    }
-
-    /// Bytes read and their SHA-256 (lowercase hex).
-    pub(crate) fn finish(self) -> (u64, String) {
-        (self.size, hex::encode(self.sha256.finalize()))
-    }
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.sha256.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
+    let (size, mut whole) = reader.into_inner().finish_hex();
+    Ok((size, whole.remove(&DigestAlg::Sha256).unwrap_or_default()))
 }
 
 fn zip_err(action: &'static str, path: &Path, e: ZipError) -> Error {

@@ -15,10 +15,9 @@ use std::path::Path;
 
 use base64::Engine as _;
 use futures_util::StreamExt as _;
-use md5::{Digest as _, Md5};
-use sha2::{Sha256, Sha512};
 use std::io::Write as _;
 
+use crate::digest::{DigestAlg, MultiHasher};
 use crate::error::redact_url;
 use crate::model::{Attachment, Digests};
 
@@ -50,54 +49,40 @@ pub enum DownloadError {
     },
 }
 
-/// MD5, SHA-256 and optionally SHA-512 over one stream of bytes.
-pub struct MultiHasher {
-    md5: Md5,
-    sha256: Sha256,
-    sha512: Option<Sha512>,
-    size: u64,
+/// A hasher for what a stored file records: MD5 (to check DS's checksum),
+/// SHA-256 and, when `sha512`, SHA-512.
+#[must_use]
+pub fn stored_file_hasher(sha512: bool) -> MultiHasher {
+    let algs: &[DigestAlg] = if sha512 {
+        &[DigestAlg::Md5, DigestAlg::Sha256, DigestAlg::Sha512]
+    } else {
+        &[DigestAlg::Md5, DigestAlg::Sha256]
+    };
+    MultiHasher::new(algs)
 }
 
-impl MultiHasher {
-    /// A hasher; `sha512` adds the SHA-512 digest.
-    #[must_use]
-    pub fn new(sha512: bool) -> Self {
-        Self {
-            md5: Md5::new(),
-            sha256: Sha256::new(),
-            sha512: sha512.then(Sha512::new),
-            size: 0,
-        }
-    }
-
-    /// Feed bytes.
-    pub fn update(&mut self, bytes: &[u8]) {
-        self.md5.update(bytes);
-        self.sha256.update(bytes);
-        if let Some(h) = &mut self.sha512 {
-            h.update(bytes);
-        }
-        self.size += bytes.len() as u64;
-    }
-
-    /// The digests.
-    #[must_use]
-    pub fn finish(self) -> Digests {
-        Digests {
-            size: self.size,
-            md5_base64: base64::engine::general_purpose::STANDARD.encode(self.md5.finalize()),
-            sha256: hex::encode(self.sha256.finalize()),
-            sha512: self.sha512.map(|h| hex::encode(h.finalize())),
-        }
+/// The [`Digests`] of a [`stored_file_hasher`].
+#[must_use]
+pub fn stored_file_digests(hasher: MultiHasher) -> Digests {
+    let (size, raw) = hasher.finish();
+    let hex_of = |alg| raw.get(&alg).map(hex::encode);
+    Digests {
+        size,
+        md5_base64: raw
+            .get(&DigestAlg::Md5)
+            .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
+            .unwrap_or_default(),
+        sha256: hex_of(DigestAlg::Sha256).unwrap_or_default(),
+        sha512: hex_of(DigestAlg::Sha512),
     }
 }
 
 /// Digests of bytes already in memory (our JSON and XML files).
 #[must_use]
 pub fn hash_bytes(bytes: &[u8], sha512: bool) -> Digests {
-    let mut h = MultiHasher::new(sha512);
+    let mut h = stored_file_hasher(sha512);
     h.update(bytes);
-    h.finish()
+    stored_file_digests(h)
 }
 
 /// Check what we got against what DS declared.
@@ -292,7 +277,7 @@ fn hash_and_write<B: AsRef<[u8]>>(
     buffer: usize,
 ) -> std::io::Result<Digests> {
     let mut out = std::io::BufWriter::with_capacity(buffer, file);
-    let mut hasher = MultiHasher::new(sha512);
+    let mut hasher = stored_file_hasher(sha512);
     while let Some(piece) = rx.blocking_recv() {
         match piece {
             Piece::Data(bytes) => {
@@ -304,7 +289,7 @@ fn hash_and_write<B: AsRef<[u8]>>(
                 // fsynced once before it is published (`fsx::sync_tree`), so
                 // a download slot never waits on the disk.
                 out.flush()?;
-                return Ok(hasher.finish());
+                return Ok(stored_file_digests(hasher));
             }
         }
     }

@@ -10,11 +10,14 @@
 //! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
 //! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
 //! and [`inventory`] turn an archive folder into deposit packages for an
-//! electronic archive service and a one-row-per-dossier table.
+//! electronic archive service and a one-row-per-dossier table. [`digest`]
+//! is the one place that hashes (algorithms, single-pass multi-hashing,
+//! hashing reader and writer), shared by all of them.
 
 pub mod api;
 pub mod bundle;
 pub mod cli;
+pub mod digest;
 pub mod download;
 pub mod error;
 pub mod fake;

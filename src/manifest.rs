@@ -14,13 +14,12 @@ mod bag_info;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use sha2::Digest as _;
-
 pub use bag_info::{payload_oxum, BagInfo, InvalidLabel, PAYLOAD_OXUM};
 
+use crate::digest::{hex_digest, DigestAlg};
 use crate::error::{Error, Result};
 use crate::fsx;
-use crate::model::{DigestAlg, Digests};
+use crate::model::Digests;
 
 /// The bag declaration, byte for byte.
 pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
@@ -56,15 +55,6 @@ pub fn manifest_text(entries: &[(String, String)]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Lowercase hex digest of `bytes`.
-#[must_use]
-pub fn sha_hex(alg: DigestAlg, bytes: &[u8]) -> String {
-    match alg {
-        DigestAlg::Sha256 => hex::encode(sha2::Sha256::digest(bytes)),
-        DigestAlg::Sha512 => hex::encode(sha2::Sha512::digest(bytes)),
-    }
 }
 
 /// The payload manifest's file name for `alg`.
@@ -131,7 +121,7 @@ pub fn write_bag_tags(
     for &alg in &algs {
         let entries: Vec<(String, String)> = tag_files
             .iter()
-            .map(|(name, text)| (name.clone(), sha_hex(alg, text.as_bytes())))
+            .map(|(name, text)| (name.clone(), hex_digest(alg, text.as_bytes())))
             .collect();
         let name = tagmanifest_name(alg);
         fsx::write_staged(&bag_dir.join(&name), manifest_text(&entries).as_bytes())?;

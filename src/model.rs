@@ -11,45 +11,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A digest algorithm for BagIt manifests and SEDA `MessageDigest`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DigestAlg {
-    /// SHA-256, hex.
-    Sha256,
-    /// SHA-512, hex (BagIt 1.0 and Vitam's default).
-    Sha512,
-}
-
-impl DigestAlg {
-    /// The BagIt name (`manifest-<name>.txt`).
-    #[must_use]
-    pub fn bagit_name(self) -> &'static str {
-        match self {
-            Self::Sha256 => "sha256",
-            Self::Sha512 => "sha512",
-        }
-    }
-
-    /// The SEDA spelling of the algorithm attribute.
-    #[must_use]
-    pub fn seda_name(self) -> &'static str {
-        match self {
-            Self::Sha256 => "SHA-256",
-            Self::Sha512 => "SHA-512",
-        }
-    }
-
-    /// Parse a BagIt algorithm name (`sha256`, `sha512`), case-insensitively.
-    #[must_use]
-    pub fn from_bagit_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "sha256" => Some(Self::Sha256),
-            "sha512" => Some(Self::Sha512),
-            _ => None,
-        }
-    }
-}
+use crate::digest::DigestAlg;
 
 /// The digests of one stored file, computed in the single pass that wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +34,7 @@ impl Digests {
         match alg {
             DigestAlg::Sha256 => Some(&self.sha256),
             DigestAlg::Sha512 => self.sha512.as_deref(),
+            _ => None,
         }
     }
 }

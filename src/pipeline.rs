@@ -25,11 +25,12 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{ApiClient, ApiError};
+use crate::digest::DigestAlg;
 use crate::error::{Error, Result};
 use crate::fetch::{self, Listing};
 use crate::inventory::known::KnownRows;
 use crate::journal::{Event, Journal, RunInfo, STATE_DIR};
-use crate::model::{self, DigestAlg, DossierState};
+use crate::model::{self, DossierState};
 use crate::progress::Progress;
 
 pub use report::Summary;

@@ -213,7 +213,7 @@ struct Ctx<'a> {
     args: &'a SedaArgs,
     config: &'a SedaConfig,
     date: &'a str,
-    alg: crate::model::DigestAlg,
+    alg: crate::digest::DigestAlg,
     xsd: bool,
     prefix: &'a str,
 }

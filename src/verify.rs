@@ -5,7 +5,7 @@
 //! live in submodules: [`tagfile`] and [`paths`] (pure parsing rules),
 //! `source`/`zipsource` (reading a folder or a zip in place), `bag` (the
 //! BagIt checks), `ours` (our metadata.json), `archive` (run-level files) and
-//! `digest` (hashing on all cores). Verification never writes anything, so
+//! `parallel` (hashing on all cores). Verification never writes anything, so
 //! `archive` can call [`verify_bag_dir`] and [`verify_zip`] on each new
 //! bundle. See docs/verify.md for the codes and exit statuses.
 
@@ -17,8 +17,8 @@ mod archive;
 mod bag;
 pub mod codes;
 mod command;
-mod digest;
 mod ours;
+mod parallel;
 pub mod paths;
 mod report;
 mod source;
@@ -29,10 +29,10 @@ mod zipstream;
 
 pub use codes::Code;
 pub use command::{command, VerifyArgs};
-pub use digest::Algorithm;
 pub use report::{BundleKind, BundleSummary, Finding, Report};
 
-use digest::{hash_reader, parallel_map, Digests};
+use crate::digest::{hash_reader, DigestAlg, HexDigests};
+use parallel::parallel_map;
 use source::{DirSource, ReadError};
 use zipsource::ZipSource;
 
@@ -49,7 +49,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             fast: false,
-            jobs: digest::default_jobs(),
+            jobs: parallel::default_jobs(),
         }
     }
 }
@@ -379,8 +379,8 @@ fn sha256_file(path: &Path) -> Result<String, ReadError> {
     };
     let mut file = fs_err::File::open(path).map_err(unreadable)?;
     let (_, mut d) =
-        hash_reader(&mut file, &[Algorithm::Sha256], &mut Vec::new()).map_err(unreadable)?;
-    d.remove(&Algorithm::Sha256).ok_or_else(|| ReadError {
+        hash_reader(&mut file, &[DigestAlg::Sha256], &mut Vec::new()).map_err(unreadable)?;
+    d.remove(&DigestAlg::Sha256).ok_or_else(|| ReadError {
         code: Code::Unreadable,
         message: "no digest".into(),
     })
@@ -431,7 +431,7 @@ fn check_archive(
             "missing: zips not checked as a set",
         ));
     }
-    let facts: BTreeMap<&str, &BTreeMap<String, (u64, Digests)>> = jobs
+    let facts: BTreeMap<&str, &BTreeMap<String, (u64, HexDigests)>> = jobs
         .iter()
         .zip(results)
         .map(|(j, r)| (j.name.as_str(), &r.outcome.facts))

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::time::{Duration, SystemTime};
 
+use sha2::Digest as _;
 use zip::CompressionMethod;
 
 use super::*;
@@ -98,7 +99,7 @@ fn zip_holds_the_bag_under_top_sorted_with_fixed_metadata() {
     assert_eq!(info.size, bytes.len() as u64);
     assert_eq!(
         info.sha256,
-        crate::manifest::sha_hex(crate::model::DigestAlg::Sha256, &bytes)
+        crate::digest::hex_digest(crate::digest::DigestAlg::Sha256, &bytes)
     );
     assert!(!dir.path().join("dossier-12.zip.tmp").exists());
 }

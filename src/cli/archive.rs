@@ -9,8 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::fatal;
 use crate::api::{ApiClient, RetryPolicy, DEFAULT_ENDPOINT};
+use crate::digest::DigestAlg;
 use crate::error::{exit, Error};
-use crate::model::{DigestAlg, DossierState};
+use crate::model::DossierState;
 use crate::pipeline::{self, Options};
 use crate::progress::Progress;
 
@@ -98,7 +99,7 @@ fn parse_state(s: &str) -> Result<DossierState, String> {
 }
 
 fn parse_digest(s: &str) -> Result<DigestAlg, String> {
-    DigestAlg::from_bagit_name(s).ok_or_else(|| format!("unknown digest `{s}` (sha256, sha512)"))
+    DigestAlg::from_archive_name(s).ok_or_else(|| format!("unknown digest `{s}` (sha256, sha512)"))
 }
 
 fn read_token(args: &ArchiveArgs) -> Result<String, String> {

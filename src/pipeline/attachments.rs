@@ -14,10 +14,11 @@ use serde_json::Value;
 
 use super::dossier::Stop;
 use super::Ctx;
+use crate::digest::DigestAlg;
 use crate::download::{self, DownloadError};
 use crate::error::Error;
 use crate::fetch;
-use crate::model::{self, Attachment, DigestAlg, Digests};
+use crate::model::{self, Attachment, Digests};
 
 /// Download every attachment, refreshing expired URLs from DS as needed.
 pub(super) async fn download_all(

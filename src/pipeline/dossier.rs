@@ -16,11 +16,12 @@ use serde_json::{json, Value};
 use super::attachments;
 use super::commit::Staged;
 use super::Ctx;
+use crate::digest::DigestAlg;
 use crate::download;
 use crate::error::{Error, Result};
 use crate::inventory::{self, known::KnownRow};
 use crate::journal::Event;
-use crate::model::{self, DigestAlg, Digests, StoredFile};
+use crate::model::{self, Digests, StoredFile};
 use crate::progress::Outcome;
 use crate::{bundle, fsx, layout, manifest, metadata};
 

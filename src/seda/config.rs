@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::names::clean_token;
-use crate::model::DigestAlg;
+use crate::digest::DigestAlg;
 
 /// The SAE a SIP is meant for; it picks the default digest algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]

@@ -10,13 +10,11 @@
 //! skipped.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256, Sha512};
 
 use super::source::{BagReader, FoundBundle};
-use crate::model::DigestAlg;
+use crate::digest::{DigestAlg, MultiHasher};
 
 /// A payload file that passed the check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +69,7 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
         else {
             continue;
         };
-        let Some(m_alg) = DigestAlg::from_bagit_name(alg_name) else {
+        let Some(m_alg) = DigestAlg::from_archive_name(alg_name) else {
             continue;
         };
         let text = bag.read(name).map_err(|e| format!("{name}: {e}"))?;
@@ -100,22 +98,18 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
         }
     }
 
-    let need_256 = alg == DigestAlg::Sha256 || manifests.contains_key(&DigestAlg::Sha256);
-    let need_512 = alg == DigestAlg::Sha512 || manifests.contains_key(&DigestAlg::Sha512);
+    let mut algs: Vec<DigestAlg> = manifests.keys().copied().collect();
+    algs.push(alg);
     let mut checked = Vec::with_capacity(payload.len());
     for (path, _) in payload {
-        let mut hasher = MultiHasher::new(need_256, need_512);
+        let mut hasher = MultiHasher::new(&algs);
         let size = bag
             .copy_to(path, &mut hasher)
             .map_err(|e| format!("`{path}` is unreadable: {e}"))?;
-        let (h256, h512) = hasher.finish();
+        let (_, mut actual) = hasher.finish_hex();
         for (m_alg, entries) in &manifests {
-            let actual = match m_alg {
-                DigestAlg::Sha256 => &h256,
-                DigestAlg::Sha512 => &h512,
-            };
             let expected = entries.get(path).map(|s| s.to_ascii_lowercase());
-            if expected.as_deref() != actual.as_deref() {
+            if expected.as_ref() != actual.get(m_alg) {
                 return Err(format!(
                     "`{path}`: {} digest does not match manifest-{}.txt",
                     m_alg.seda_name(),
@@ -123,11 +117,7 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
                 ));
             }
         }
-        let digest = match alg {
-            DigestAlg::Sha256 => h256,
-            DigestAlg::Sha512 => h512,
-        }
-        .unwrap_or_default();
+        let digest = actual.remove(&alg).unwrap_or_default();
         checked.push(CheckedFile {
             bag_path: path.clone(),
             size,
@@ -180,44 +170,6 @@ pub fn parse_manifest(
         }
     }
     Ok(out)
-}
-
-/// Hashes with SHA-256 and/or SHA-512 in one pass.
-struct MultiHasher {
-    h256: Option<Sha256>,
-    h512: Option<Sha512>,
-}
-
-impl MultiHasher {
-    fn new(sha256: bool, sha512: bool) -> Self {
-        Self {
-            h256: sha256.then(Sha256::new),
-            h512: sha512.then(Sha512::new),
-        }
-    }
-
-    fn finish(self) -> (Option<String>, Option<String>) {
-        (
-            self.h256.map(|h| hex::encode(h.finalize())),
-            self.h512.map(|h| hex::encode(h.finalize())),
-        )
-    }
-}
-
-impl Write for MultiHasher {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Some(h) = &mut self.h256 {
-            h.update(buf);
-        }
-        if let Some(h) = &mut self.h512 {
-            h.update(buf);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256, Sha512};
 use zip::write::SimpleFileOptions;
 
 use super::config::SedaConfig;
@@ -22,7 +21,7 @@ use super::plan::{plan_dossier, DossierUnit, SipObject};
 use super::source::BagReader;
 use super::xml::{render_manifest, SipHeader};
 use super::xsd::{validate_manifest, XsdOutcome};
-use crate::model::DigestAlg;
+use crate::digest::HashingWriter;
 
 /// What a written SIP holds.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -119,11 +118,15 @@ pub fn write_sip(
         let opts = options.large_file(o.size >= u64::from(u32::MAX));
         zip.start_file(format!("Content/{}", o.content_name), opts)
             .map_err(zerr)?;
-        let mut hashing = HashingWriter::new(&mut zip, header.alg);
+        let mut hashing = HashingWriter::new(&mut zip, &[header.alg]);
         let copied = bag
             .copy_to(&o.bag_path, &mut hashing)
             .map_err(|e| format!("copying `{}`: {e}", o.bag_path))?;
-        let digest = hashing.finish();
+        let digest = hashing
+            .finish_hex()
+            .1
+            .remove(&header.alg)
+            .unwrap_or_default();
         if copied != o.size || digest != o.digest {
             return Err(format!(
                 "dossier {}: `{}` changed after the integrity check",
@@ -230,49 +233,6 @@ pub fn split_batches(
         out.push(start..items.len());
     }
     out
-}
-
-/// Passes bytes through while hashing them.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Hasher,
-}
-
-enum Hasher {
-    Sha256(Sha256),
-    Sha512(Sha512),
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W, alg: DigestAlg) -> Self {
-        let hasher = match alg {
-            DigestAlg::Sha256 => Hasher::Sha256(Sha256::new()),
-            DigestAlg::Sha512 => Hasher::Sha512(Sha512::new()),
-        };
-        Self { inner, hasher }
-    }
-
-    fn finish(self) -> String {
-        match self.hasher {
-            Hasher::Sha256(h) => hex::encode(h.finalize()),
-            Hasher::Sha512(h) => hex::encode(h.finalize()),
-        }
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        match &mut self.hasher {
-            Hasher::Sha256(h) => h.update(&buf[..n]),
-            Hasher::Sha512(h) => h.update(&buf[..n]),
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 #[cfg(test)]

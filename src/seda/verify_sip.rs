@@ -20,16 +20,15 @@
 //! | `W_SIP_XSD_SKIPPED` | (warning) no XSD check: xmllint missing or unknown SEDA version |
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use md5::Md5;
 use quick_xml::events::Event;
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::names::is_safe_content_name;
 use super::xsd::{validate_manifest, XsdOutcome};
+use crate::digest::{DigestAlg, MultiHasher};
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -217,7 +216,7 @@ fn check_object(
     uri: &str,
     obj: &Declared,
 ) {
-    let Some(mut hasher) = AnyHasher::new(&obj.algorithm) else {
+    let Some(alg) = DigestAlg::from_seda_name(&obj.algorithm) else {
         report.error(
             "E_SIP_ALGORITHM",
             Some(uri),
@@ -225,6 +224,7 @@ fn check_object(
         );
         return;
     };
+    let mut hasher = MultiHasher::new(&[alg]);
     let copied = archive
         .by_index(index)
         .map_err(|e| e.to_string())
@@ -245,7 +245,7 @@ fn check_object(
             );
         }
     }
-    let actual = hasher.finish();
+    let actual = hasher.finish().1.remove(&alg).unwrap_or_default();
     if !digest_matches(&obj.digest, &actual) {
         report.error(
             "E_SIP_DIGEST",
@@ -387,50 +387,6 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, key: &[u8]) -> Option<String> {
 }
 
 /// The digest algorithms SEDA names and we can compute.
-enum AnyHasher {
-    Md5(Md5),
-    Sha256(Sha256),
-    Sha384(Sha384),
-    Sha512(Sha512),
-}
-
-impl AnyHasher {
-    fn new(name: &str) -> Option<Self> {
-        Some(match name.trim().to_ascii_uppercase().as_str() {
-            "MD5" => Self::Md5(Md5::new()),
-            "SHA-256" => Self::Sha256(Sha256::new()),
-            "SHA-384" => Self::Sha384(Sha384::new()),
-            "SHA-512" => Self::Sha512(Sha512::new()),
-            _ => return None,
-        })
-    }
-
-    fn finish(self) -> Vec<u8> {
-        match self {
-            Self::Md5(h) => h.finalize().to_vec(),
-            Self::Sha256(h) => h.finalize().to_vec(),
-            Self::Sha384(h) => h.finalize().to_vec(),
-            Self::Sha512(h) => h.finalize().to_vec(),
-        }
-    }
-}
-
-impl Write for AnyHasher {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Self::Md5(h) => h.update(buf),
-            Self::Sha256(h) => h.update(buf),
-            Self::Sha384(h) => h.update(buf),
-            Self::Sha512(h) => h.update(buf),
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use quick_xml::Writer;
 use super::config::SedaConfig;
 use super::names::clean_text_or;
 use super::plan::{DossierUnit, SipObject};
-use crate::model::DigestAlg;
+use crate::digest::DigestAlg;
 
 /// The SEDA 2.2 namespace.
 pub const SEDA_22_NS: &str = "fr:gouv:culture:archivesdefrance:seda:v2.2";

@@ -10,10 +10,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::codes::Code;
-use super::digest::{Algorithm, Digests};
 use super::paths::is_junk;
 use super::report::Finding;
 use super::source::ReadError;
+use crate::digest::{DigestAlg, HexDigests};
 
 /// The run manifest's file name.
 pub const RUN_MANIFEST: &str = "manifest-sha256.txt";
@@ -216,8 +216,8 @@ pub fn check_run_manifest(
 /// Compare a bundle folder with its zip, file by file (SHA-256, or size in
 /// fast mode). Findings are about `zip`.
 pub fn compare_pair(
-    folder: &BTreeMap<String, (u64, Digests)>,
-    zip: &BTreeMap<String, (u64, Digests)>,
+    folder: &BTreeMap<String, (u64, HexDigests)>,
+    zip: &BTreeMap<String, (u64, HexDigests)>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let mismatch = |path: &str, msg: String| Finding::new(Code::ZipFolderMismatch, "", path, msg);
@@ -234,8 +234,8 @@ pub fn compare_pair(
             continue;
         }
         if let (Some(a), Some(b)) = (
-            digests.get(&Algorithm::Sha256),
-            zdigests.get(&Algorithm::Sha256),
+            digests.get(&DigestAlg::Sha256),
+            zdigests.get(&DigestAlg::Sha256),
         ) {
             if a != b {
                 out.push(mismatch(
@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn pair_comparison() {
-        let d = |s: &str| Digests::from([(Algorithm::Sha256, s.to_owned())]);
+        let d = |s: &str| HexDigests::from([(DigestAlg::Sha256, s.to_owned())]);
         let folder = BTreeMap::from([
             ("a".to_owned(), (1, d("x"))),
             ("b".to_owned(), (1, d("x"))),

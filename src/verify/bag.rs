@@ -9,12 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::codes::Code;
-use super::digest::{Algorithm, Digests};
 use super::ours;
 use super::paths::{is_junk, nfc, twins};
 use super::report::Finding;
 use super::source::Source;
 use super::tagfile::{self, Declaration, Entry};
+use crate::digest::{DigestAlg, HexDigests};
 
 /// How to check one bag.
 #[derive(Debug, Clone, Copy)]
@@ -37,12 +37,12 @@ pub struct BagOutcome {
     /// Their bytes.
     pub bytes: u64,
     /// Per file: size and the digests computed (empty in fast mode).
-    pub facts: BTreeMap<String, (u64, Digests)>,
+    pub facts: BTreeMap<String, (u64, HexDigests)>,
 }
 
 struct Manifest {
     name: String,
-    alg: Option<Algorithm>,
+    alg: Option<DigestAlg>,
     tag: bool,
     entries: Vec<Entry>,
 }
@@ -117,7 +117,7 @@ pub fn check(source: &dyn Source, opts: &BagOptions, findings: Vec<Finding>) -> 
         let Some(alg_name) = alg_name.strip_suffix(".txt") else {
             continue;
         };
-        let alg = Algorithm::from_bagit_name(alg_name);
+        let alg = DigestAlg::from_bagit_name(alg_name);
         if alg.is_none() {
             out.findings.push(f(
                 Code::UnknownAlgorithm,
@@ -219,7 +219,7 @@ pub fn check(source: &dyn Source, opts: &BagOptions, findings: Vec<Finding>) -> 
     };
 
     // Completeness, and what each file's digests must be.
-    let mut expected: BTreeMap<String, Vec<(Algorithm, String, String, bool)>> = BTreeMap::new();
+    let mut expected: BTreeMap<String, Vec<(DigestAlg, String, String, bool)>> = BTreeMap::new();
     let mut missing: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut listed_in: HashMap<String, BTreeSet<&str>> = HashMap::new();
     for m in &manifests {
@@ -336,7 +336,7 @@ pub fn check(source: &dyn Source, opts: &BagOptions, findings: Vec<Finding>) -> 
     } else {
         out.facts = files
             .iter()
-            .map(|f| (f.path.clone(), (f.size, Digests::new())))
+            .map(|f| (f.path.clone(), (f.size, HexDigests::new())))
             .collect();
     }
     if let Some(meta) = ours {
@@ -350,19 +350,19 @@ fn hash_and_compare(
     source: &dyn Source,
     opts: &BagOptions,
     ours: bool,
-    expected: &BTreeMap<String, Vec<(Algorithm, String, String, bool)>>,
+    expected: &BTreeMap<String, Vec<(DigestAlg, String, String, bool)>>,
     out: &mut BagOutcome,
 ) {
-    let mut jobs: Vec<(&str, u64, Vec<Algorithm>)> = Vec::new();
+    let mut jobs: Vec<(&str, u64, Vec<DigestAlg>)> = Vec::new();
     for file in source.files() {
-        let mut algs: BTreeSet<Algorithm> = expected
+        let mut algs: BTreeSet<DigestAlg> = expected
             .get(&file.path)
             .into_iter()
             .flatten()
             .map(|e| e.0)
             .collect();
         if opts.sha256_all || (ours && file.path.starts_with("data/")) {
-            algs.insert(Algorithm::Sha256);
+            algs.insert(DigestAlg::Sha256);
         }
         if !algs.is_empty() || source.read_everything() {
             jobs.push((&file.path, file.size, algs.into_iter().collect()));
@@ -377,7 +377,10 @@ fn hash_and_compare(
                     let got = digests.get(alg).map_or("", String::as_str);
                     if got != want {
                         let code = if *tag { Code::TagDigest } else { Code::Digest };
-                        let msg = format!("{} expected {want} got {got} ({manifest})", alg.name());
+                        let msg = format!(
+                            "{} expected {want} got {got} ({manifest})",
+                            alg.bagit_name()
+                        );
                         out.findings.push(f(code, path, msg));
                     }
                 }
@@ -389,6 +392,6 @@ fn hash_and_compare(
     for file in source.files() {
         out.facts
             .entry(file.path.clone())
-            .or_insert_with(|| (file.size, Digests::new()));
+            .or_insert_with(|| (file.size, HexDigests::new()));
     }
 }

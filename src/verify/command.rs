@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::{digest, verify_paths, Options, Report};
+use super::{parallel, verify_paths, Options, Report};
 use crate::error::exit;
 
 /// Command-line arguments of `ds-archive verify`.
@@ -33,7 +33,7 @@ pub fn command(args: &VerifyArgs) -> u8 {
         fast: args.fast,
         jobs: args
             .jobs
-            .map_or_else(digest::default_jobs, usize::from)
+            .map_or_else(parallel::default_jobs, usize::from)
             .max(1),
     };
     let report = match verify_paths(&args.paths, &opts) {

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::codes::Code;
-use super::digest::{Algorithm, Digests};
 use super::report::Finding;
+use crate::digest::{DigestAlg, HexDigests};
 
 /// Where our metadata lives in a bag.
 pub const METADATA_PATH: &str = "data/metadata.json";
@@ -51,7 +51,7 @@ fn f(code: Code, path: &str, message: impl Into<String>) -> Finding {
 /// size and computed digests per path; digests are empty in fast mode).
 pub fn check(
     meta: &Value,
-    facts: &BTreeMap<String, (u64, Digests)>,
+    facts: &BTreeMap<String, (u64, HexDigests)>,
     fast: bool,
     out: &mut Vec<Finding>,
 ) {
@@ -107,7 +107,7 @@ pub fn check(
         if fast {
             continue;
         }
-        for (key, alg) in [("sha256", Algorithm::Sha256), ("sha512", Algorithm::Sha512)] {
+        for (key, alg) in [("sha256", DigestAlg::Sha256), ("sha512", DigestAlg::Sha512)] {
             let (Some(want), Some(got)) =
                 (item.get(key).and_then(Value::as_str), digests.get(&alg))
             else {
@@ -155,11 +155,11 @@ mod tests {
         let mut facts = BTreeMap::new();
         facts.insert(
             "data/a.pdf".to_owned(),
-            (3, Digests::from([(Algorithm::Sha256, sha.clone())])),
+            (3, HexDigests::from([(DigestAlg::Sha256, sha.clone())])),
         );
         facts.insert(
             "data/b.pdf".to_owned(),
-            (4, Digests::from([(Algorithm::Sha256, "00".repeat(32))])),
+            (4, HexDigests::from([(DigestAlg::Sha256, "00".repeat(32))])),
         );
         let mut out = Vec::new();
         check(&meta, &facts, false, &mut out);

@@ -9,8 +9,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::codes::Code;
-use super::digest::{hash_reader, parallel_map, Algorithm, Digests};
+use super::parallel::parallel_map;
 use super::report::Finding;
+use crate::digest::{hash_reader, DigestAlg, HexDigests};
 
 /// A regular file of the bag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,10 +52,10 @@ pub trait Source: Sync {
 }
 
 /// A file to hash: path, size (for scheduling), algorithms.
-pub type HashJob<'a> = (&'a str, u64, Vec<Algorithm>);
+pub type HashJob<'a> = (&'a str, u64, Vec<DigestAlg>);
 
 /// Bytes read and digests, or why the file could not be read.
-pub type HashResult = Result<(u64, Digests), ReadError>;
+pub type HashResult = Result<(u64, HexDigests), ReadError>;
 
 /// Spread `files` over `threads`, each with its own session.
 pub fn hash_in_parallel<S: Source + ?Sized>(
@@ -79,9 +80,9 @@ pub trait Session {
     fn hash(
         &mut self,
         path: &str,
-        algs: &[Algorithm],
+        algs: &[DigestAlg],
         buf: &mut Vec<u8>,
-    ) -> Result<(u64, Digests), ReadError>;
+    ) -> Result<(u64, HexDigests), ReadError>;
 
     /// Read a whole (small) file, e.g. a tag file.
     fn read_all(&mut self, path: &str) -> Result<Vec<u8>, ReadError>;
@@ -200,9 +201,9 @@ impl Session for DirSession<'_> {
     fn hash(
         &mut self,
         path: &str,
-        algs: &[Algorithm],
+        algs: &[DigestAlg],
         buf: &mut Vec<u8>,
-    ) -> Result<(u64, Digests), ReadError> {
+    ) -> Result<(u64, HexDigests), ReadError> {
         let mut file = fs_err::File::open(self.root.join(path)).map_err(|e| io_error(&e))?;
         hash_reader(&mut file, algs, buf).map_err(|e| io_error(&e))
     }

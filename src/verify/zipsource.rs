@@ -15,13 +15,13 @@ use std::sync::Mutex;
 use zip::ZipArchive;
 
 use super::codes::Code;
-use super::digest::{hash_reader, Algorithm, Digests};
 use super::paths::unsafe_reason;
 use super::report::Finding;
 use super::source::{
     hash_in_parallel, HashJob, HashResult, ReadError, Session, Source, SourceFile,
 };
 use super::{zipend, zipstream};
+use crate::digest::{hash_reader, DigestAlg, HexDigests};
 
 type Archive = ZipArchive<BufReader<fs_err::File>>;
 
@@ -357,9 +357,9 @@ impl Session for ZipSession<'_> {
     fn hash(
         &mut self,
         path: &str,
-        algs: &[Algorithm],
+        algs: &[DigestAlg],
         buf: &mut Vec<u8>,
-    ) -> Result<(u64, Digests), ReadError> {
+    ) -> Result<(u64, HexDigests), ReadError> {
         let ((n, digests), size) = self.with_entry(path, |r| hash_reader(r, algs, buf))?;
         if n != size {
             let message = format!("entry holds {n} bytes, its header says {size}");

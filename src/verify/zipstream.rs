@@ -15,14 +15,13 @@ use std::collections::HashMap;
 use std::io::{self, BufReader};
 use std::path::Path;
 
-use super::digest::{hash_reader, Algorithm, Digests, BLOCK};
-use crate::bundle::HashingReader;
+use crate::digest::{hash_reader, DigestAlg, HashingReader, HexDigests, BLOCK};
 
 /// What one pass found.
 #[derive(Debug)]
 pub struct OnePass {
     /// Size and digests of each entry asked for, in the slots asked.
-    pub entries: Vec<(u64, Digests)>,
+    pub entries: Vec<(u64, HexDigests)>,
     /// Lowercase hex SHA-256 of the whole zip.
     pub sha256: String,
 }
@@ -35,11 +34,12 @@ pub struct OnePass {
 pub fn one_pass(
     path: &Path,
     central: &[(String, u64)],
-    asked: &HashMap<String, (usize, Vec<Algorithm>)>,
+    asked: &HashMap<String, (usize, Vec<DigestAlg>)>,
 ) -> Option<OnePass> {
     let file = fs_err::File::open(path).ok()?;
-    let mut reader = BufReader::with_capacity(BLOCK, HashingReader::new(file));
-    let mut slots: Vec<Option<(u64, Digests)>> = (0..asked.len()).map(|_| None).collect();
+    let mut reader =
+        BufReader::with_capacity(BLOCK, HashingReader::new(file, &[DigestAlg::Sha256]));
+    let mut slots: Vec<Option<(u64, HexDigests)>> = (0..asked.len()).map(|_| None).collect();
     let mut buf = Vec::new();
     for (name, size) in central {
         let mut entry = zip::read::read_zipfile_from_stream(&mut reader).ok()??;
@@ -69,7 +69,8 @@ pub fn one_pass(
     }
     io::copy(&mut reader, &mut io::sink()).ok()?;
     let entries = slots.into_iter().collect::<Option<Vec<_>>>()?;
-    let (_, sha256) = reader.into_inner().finish();
+    let (_, mut whole) = reader.into_inner().finish_hex();
+    let sha256 = whole.remove(&DigestAlg::Sha256).unwrap_or_default();
     Some(OnePass { entries, sha256 })
 }
 
@@ -100,7 +101,7 @@ mod tests {
             ("b/data/".to_owned(), 0),
             ("b/data/a.pdf".to_owned(), PDF.len() as u64),
         ];
-        let asked = HashMap::from([("b/data/a.pdf".to_owned(), (0, vec![Algorithm::Sha256]))]);
+        let asked = HashMap::from([("b/data/a.pdf".to_owned(), (0, vec![DigestAlg::Sha256]))]);
         let pass = one_pass(&zip_path, &central, &asked).expect("a clean zip reads in one pass");
         let bytes = fs_err::read(&zip_path).expect("read");
         assert_eq!(pass.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
@@ -108,7 +109,7 @@ mod tests {
         assert_eq!(
             pass.entries[0]
                 .1
-                .get(&Algorithm::Sha256)
+                .get(&DigestAlg::Sha256)
                 .map(String::as_str),
             Some(hex::encode(sha2::Sha256::digest(PDF)).as_str())
         );
@@ -117,7 +118,7 @@ mod tests {
         // on one thread, it reads once and keeps the digest.
         let (src, _) = super::super::zipsource::ZipSource::open(&zip_path).expect("open");
         let src = src.with_whole_digest(true);
-        let jobs = [("data/a.pdf", 0, vec![Algorithm::Sha512])];
+        let jobs = [("data/a.pdf", 0, vec![DigestAlg::Sha512])];
         let got = super::super::source::Source::hash_files(&src, &jobs, 1);
         assert!(got[0].is_ok());
         assert_eq!(src.whole_sha256().as_deref(), Some(pass.sha256.as_str()));
@@ -154,7 +155,7 @@ mod tests {
         fs_err::write(&zip_path, &bytes).expect("write");
 
         let central = vec![("b/pièce.pdf".to_owned(), PDF.len() as u64)];
-        let asked = HashMap::from([("b/pièce.pdf".to_owned(), (0, vec![Algorithm::Sha256]))]);
+        let asked = HashMap::from([("b/pièce.pdf".to_owned(), (0, vec![DigestAlg::Sha256]))]);
         assert!(one_pass(&zip_path, &central, &asked).is_some());
     }
 }

@@ -9,9 +9,10 @@ use std::path::Path;
 use std::process::Command;
 
 use ds_archive::bundle::zip_bag;
+use ds_archive::digest::{hex_digest, DigestAlg};
 use ds_archive::layout::{dossier_dir_name, plan};
-use ds_archive::manifest::{sha_hex, write_bag_tags, BagInfo};
-use ds_archive::model::{Attachment, ChampRef, DigestAlg, Digests, Origin};
+use ds_archive::manifest::{write_bag_tags, BagInfo};
+use ds_archive::model::{Attachment, ChampRef, Digests, Origin};
 
 use crate::common::have_tool;
 
@@ -44,8 +45,8 @@ fn digests(bytes: &[u8]) -> Digests {
     Digests {
         size: bytes.len() as u64,
         md5_base64: String::new(),
-        sha256: sha_hex(DigestAlg::Sha256, bytes),
-        sha512: Some(sha_hex(DigestAlg::Sha512, bytes)),
+        sha256: hex_digest(DigestAlg::Sha256, bytes),
+        sha512: Some(hex_digest(DigestAlg::Sha512, bytes)),
     }
 }
 
@@ -161,7 +162,7 @@ fn bag_with_hostile_names_is_valid_and_zips_reproducibly() {
         fs_err::read(&zip_b).expect("read b"),
         "not reproducible"
     );
-    assert_eq!(info.sha256, sha_hex(DigestAlg::Sha256, &bytes_a));
+    assert_eq!(info.sha256, hex_digest(DigestAlg::Sha256, &bytes_a));
 
     // The zip's files are the folder's files, byte for byte.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes_a)).expect("open zip");

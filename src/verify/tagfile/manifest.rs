@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use super::{finding, lines, Declaration};
+use crate::digest::DigestAlg;
 use crate::verify::codes::Code;
-use crate::verify::digest::Algorithm;
 use crate::verify::paths::{percent_decode, unsafe_reason};
 use crate::verify::report::Finding;
 
@@ -26,7 +26,7 @@ pub struct Entry {
 pub fn parse_manifest(
     text: &str,
     name: &str,
-    alg: Option<Algorithm>,
+    alg: Option<DigestAlg>,
     decl: &Declaration,
     out: &mut Vec<Finding>,
 ) -> Vec<Entry> {
@@ -51,7 +51,7 @@ pub fn parse_manifest(
         if !hex_ok || !len_ok {
             let msg = format!(
                 "line {n}: `{digest}` is not a {} digest",
-                alg.map_or("hex", Algorithm::name)
+                alg.map_or("hex", DigestAlg::bagit_name)
             );
             out.push(finding(Code::ManifestSyntax, name, msg));
             continue;
@@ -186,7 +186,7 @@ mod tests {
         let e = parse_manifest(
             &text,
             "manifest-sha256.txt",
-            Some(Algorithm::Sha256),
+            Some(DigestAlg::Sha256),
             &v1(),
             &mut f,
         );
@@ -220,11 +220,11 @@ mod tests {
         };
         let mut f = Vec::new();
         assert_eq!(
-            parse_manifest(&text, "m", Some(Algorithm::Sha256), &old, &mut f)[0].path,
+            parse_manifest(&text, "m", Some(DigestAlg::Sha256), &old, &mut f)[0].path,
             "data/100%25.pdf"
         );
         assert_eq!(
-            parse_manifest(&text, "m", Some(Algorithm::Sha256), &v1(), &mut f)[0].path,
+            parse_manifest(&text, "m", Some(DigestAlg::Sha256), &v1(), &mut f)[0].path,
             "data/100%.pdf"
         );
     }

@@ -1,0 +1,70 @@
+//! The small thread pool that spreads verify's hashing across cores.
+//!
+//! Every file is read once, in large blocks, and fed to every algorithm its
+//! manifests use (`crate::digest::hash_reader`). Work is shared through an
+//! atomic index over a list sorted biggest first, so one large file does not
+//! end up last on a busy core.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Map `f` over `items` on `jobs` threads; each thread builds its own state
+/// with `init` (e.g. its own zip reader). Results keep the items' order.
+pub fn parallel_map<T, S, R>(
+    items: &[T],
+    jobs: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
+    let jobs = jobs.max(1).min(items.len());
+    if jobs <= 1 {
+        let mut state = init();
+        return items.iter().map(|item| f(&mut state, item)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                let mut state = init();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(&mut state, item);
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The default `--jobs`: the cores this process may use.
+#[must_use]
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_map_keeps_order_and_uses_state() {
+        let items: Vec<u32> = (0..100).collect();
+        let out = parallel_map(&items, 4, || 1u32, |k, x| x * 2 + *k);
+        assert_eq!(out, items.iter().map(|x| x * 2 + 1).collect::<Vec<_>>());
+        assert!(parallel_map(&[] as &[u32], 4, || (), |(), x| *x).is_empty());
+    }
+}
