@@ -2,7 +2,7 @@
 //! ODS), the list an archivist or a compliance team reads first.
 //!
 //! This module owns reading the bundles for that purpose (through
-//! [`crate::seda::source`], folder or zip alike, without re-verifying digests:
+//! [`crate::bagit::bundles`], folder or zip alike, without re-verifying digests:
 //! that is `verify`'s job) and writing the file atomically. What goes into a
 //! row is decided in [`row`] (pure); the ODS container is [`ods`]. The
 //! `archive` command calls [`write_inventory`] with [`Format::Csv`] and
@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::bagit::bundles::{discover, BagReader, FoundBundle};
 use crate::error::exit;
-use crate::seda::source::{discover, BagReader, FoundBundle};
 use known::{KnownRow, KnownRows};
 use row::{dossier_row, unique_headers, DynColumn, Row, FIXED, TRAILING};
 

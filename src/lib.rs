@@ -15,6 +15,7 @@
 //! hashing reader and writer), shared by all of them.
 
 pub mod api;
+pub mod bagit;
 pub mod bundle;
 pub mod cli;
 pub mod digest;

@@ -3,13 +3,13 @@
 //!
 //! This module owns the command: option resolution, the walk over bundles,
 //! the skip list and the summary. The work is split in submodules:
-//! [`config`] (the archivist's TOML), [`source`] (reading bags as folders or
-//! zips), [`integrity`] (the digest gate a bag must pass before packaging),
+//! [`config`] (the archivist's TOML), [`integrity`] (the digest gate a bag must pass before packaging),
 //! [`plan`] (pure: dossier → archive units and objects), [`names`] (ids, safe
 //! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
 //! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
 //! with the embedded XSDs) and `verify_sip` (checking any SIP zip, used by
-//! `verify`). It does not fetch anything and never modifies the bundles.
+//! `verify`). Bags are read, folder or zip alike, through
+//! [`crate::bagit`]. It does not fetch anything and never modifies the bundles.
 //! User documentation: `docs/seda.md`.
 
 pub mod config;
@@ -17,7 +17,6 @@ pub mod integrity;
 pub mod names;
 pub mod package;
 pub mod plan;
-pub mod source;
 pub mod verify_sip;
 pub mod xml;
 pub mod xsd;
@@ -149,8 +148,8 @@ pub fn run(args: &SedaArgs) -> Result<SedaOutcome, String> {
     }
     fs_err::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create the output folder: {e}"))?;
-    let mut found =
-        source::discover(&args.from).map_err(|e| format!("cannot list the archive folder: {e}"))?;
+    let mut found = crate::bagit::bundles::discover(&args.from)
+        .map_err(|e| format!("cannot list the archive folder: {e}"))?;
 
     let mut outcome = SedaOutcome::default();
     if !args.dossiers.is_empty() {

@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use ds_archive::verify::paths::unsafe_reason;
+use ds_archive::bagit::paths::unsafe_reason;
 use ds_archive::verify::tagfile::{
     decode, parse_bag_info, parse_bagit_txt, parse_fetch, parse_manifest, payload_oxum, Declaration, TagEncoding,
 };

@@ -1,8 +1,8 @@
 //! The integrity gate before packaging: a bag goes into a SIP only if every
 //! payload manifest matches the bytes, recomputed here.
 //!
-//! This is deliberately self-contained (no dependency on the `verify` module):
-//! it checks what packaging relies on (bagit.txt present, at least one
+//! This does not depend on the `verify` module (both read manifests through
+//! [`crate::bagit`]): it checks what packaging relies on (bagit.txt present, at least one
 //! SHA-256/SHA-512 payload manifest, every payload file listed in every
 //! manifest and every listed file present, every digest recomputed, and the
 //! two metadata JSON files readable) and, in the same pass, computes the
@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::source::{BagReader, FoundBundle};
+use crate::bagit::bundles::{BagReader, FoundBundle};
+use crate::bagit::manifest::{self, Defect};
 use crate::digest::{DigestAlg, MultiHasher};
 
 /// A payload file that passed the check.
@@ -139,37 +140,32 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
     })
 }
 
-/// Parse a BagIt manifest into path → lowercase hex digest.
+/// Parse a BagIt manifest into path → lowercase hex digest, with the line
+/// rules of [`crate::bagit::manifest`]; md5sum `*` and `./` are tolerated as
+/// they are by `verify`.
 ///
 /// # Errors
-/// A malformed line or a path listed twice.
+/// The first line that cannot be used: malformed, not a digest, a path
+/// escaping the bag, or a path listed twice.
 pub fn parse_manifest(
     text: &str,
     percent_encoded: bool,
 ) -> Result<BTreeMap<String, String>, String> {
-    let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some((digest, path)) = line.split_once([' ', '\t']) else {
-            return Err(format!("line {}: no path", i + 1));
+    let mut first_error: Option<String> = None;
+    let entries = manifest::parse_manifest(text, None, percent_encoded, |n, defect| {
+        let msg = match defect {
+            Defect::Md5sumStar | Defect::DotSlash => return,
+            Defect::NoSeparator => format!("line {n}: no path"),
+            Defect::NotDigest { digest } => format!("line {n}: `{digest}` is not a hex digest"),
+            Defect::Unsafe { path, reason } => format!("line {n}: `{path}`: {reason}"),
+            Defect::Duplicate { path, .. } => format!("`{path}` is listed twice"),
         };
-        let path = path.trim_start_matches([' ', '\t']);
-        let path = if percent_encoded {
-            crate::verify::paths::percent_decode(path)
-        } else {
-            path.to_owned()
-        };
-        if out
-            .insert(path.clone(), digest.to_ascii_lowercase())
-            .is_some()
-        {
-            return Err(format!("`{path}` is listed twice"));
-        }
+        first_error.get_or_insert(msg);
+    });
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(entries.into_iter().map(|e| (e.path, e.digest)).collect()),
     }
-    Ok(out)
 }
 
 #[cfg(test)]

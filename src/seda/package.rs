@@ -18,9 +18,9 @@ use zip::write::SimpleFileOptions;
 use super::config::SedaConfig;
 use super::integrity::CheckedBundle;
 use super::plan::{plan_dossier, DossierUnit, SipObject};
-use super::source::BagReader;
 use super::xml::{render_manifest, SipHeader};
 use super::xsd::{validate_manifest, XsdOutcome};
+use crate::bagit::bundles::BagReader;
 use crate::digest::HashingWriter;
 
 /// What a written SIP holds.

@@ -361,8 +361,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::bagit::bundles::{BundleLocation, FoundBundle};
     use crate::seda::integrity::CheckedFile;
-    use crate::seda::source::{BundleLocation, FoundBundle};
 
     fn bundle(meta: Value, paths: &[&str]) -> CheckedBundle {
         CheckedBundle {

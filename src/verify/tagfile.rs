@@ -8,6 +8,7 @@
 
 use super::codes::Code;
 use super::report::Finding;
+use crate::bagit::manifest::lines;
 
 mod manifest;
 
@@ -92,37 +93,6 @@ fn decode_utf16(bytes: &[u8], encoding: TagEncoding) -> Result<String, (Code, St
     char::decode_utf16(units)
         .collect::<Result<String, _>>()
         .map_err(|e| (Code::Encoding, format!("not valid UTF-16: {e}")))
-}
-
-/// Split text into lines on LF, CRLF or CR; a final terminator adds no line.
-#[must_use]
-pub fn lines(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let (mut start, mut i) = (0, 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                out.push(&text[start..i]);
-                i += 1;
-                start = i;
-            }
-            b'\r' => {
-                out.push(&text[start..i]);
-                i += if bytes.get(i + 1) == Some(&b'\n') {
-                    2
-                } else {
-                    1
-                };
-                start = i;
-            }
-            _ => i += 1,
-        }
-    }
-    if start < bytes.len() {
-        out.push(&text[start..]);
-    }
-    out
 }
 
 /// The BagIt version, as `(major, minor)`.

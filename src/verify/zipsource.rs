@@ -15,12 +15,12 @@ use std::sync::Mutex;
 use zip::ZipArchive;
 
 use super::codes::Code;
-use super::paths::unsafe_reason;
 use super::report::Finding;
 use super::source::{
     hash_in_parallel, HashJob, HashResult, ReadError, Session, Source, SourceFile,
 };
 use super::{zipend, zipstream};
+use crate::bagit::paths::unsafe_reason;
 use crate::digest::{hash_reader, DigestAlg, HexDigests};
 
 type Archive = ZipArchive<BufReader<fs_err::File>>;

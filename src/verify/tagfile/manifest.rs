@@ -1,28 +1,20 @@
-//! Manifest and `fetch.txt` lines: `digest path` and `url length path`, with
-//! BagIt 1.0 percent-decoding, md5sum and `./` leniency (as warnings), and
-//! every path checked not to escape the bag before it is used.
+//! Manifest and `fetch.txt` lines as findings: `digest path` lines are read
+//! by [`crate::bagit::manifest`] (percent-decoding, md5sum and `./` leniency,
+//! unsafe paths) and each defect becomes a finding with its code; `url length
+//! path` lines of `fetch.txt` are read here, every path checked not to escape
+//! the bag before it is used.
 
-use std::collections::HashMap;
-
-use super::{finding, lines, Declaration};
+use super::{finding, Declaration};
+pub use crate::bagit::manifest::Entry;
+use crate::bagit::manifest::{self, lines, Defect};
+use crate::bagit::paths::{percent_decode, unsafe_reason};
 use crate::digest::DigestAlg;
 use crate::verify::codes::Code;
-use crate::verify::paths::{percent_decode, unsafe_reason};
 use crate::verify::report::Finding;
 
-/// One manifest entry, its path decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Path relative to the bag root.
-    pub path: String,
-    /// Lowercase hex digest.
-    pub digest: String,
-    /// 1-based line number.
-    pub line: usize,
-}
-
 /// Parse a manifest named `name`. `alg` is `None` for an algorithm verify
-/// cannot compute (the digest is then only checked to be hex).
+/// cannot compute (the digest is then only checked to be hex). The line rules
+/// are [`crate::bagit::manifest`]'s; this gives each defect its code.
 pub fn parse_manifest(
     text: &str,
     name: &str,
@@ -30,86 +22,50 @@ pub fn parse_manifest(
     decl: &Declaration,
     out: &mut Vec<Finding>,
 ) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, line) in lines(text).into_iter().enumerate() {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some((digest, raw)) = line.split_once([' ', '\t']) else {
-            out.push(finding(
+    manifest::parse_manifest(text, alg, decl.percent_encoded(), |n, defect| {
+        out.push(match defect {
+            Defect::NoSeparator => finding(
                 Code::ManifestSyntax,
                 name,
                 format!("line {n}: no separator between digest and path"),
-            ));
-            continue;
-        };
-        let mut raw = raw.trim_start_matches([' ', '\t']);
-        let hex_ok = !digest.is_empty() && digest.bytes().all(|b| b.is_ascii_hexdigit());
-        let len_ok = alg.is_none_or(|a| digest.len() == a.hex_len());
-        if !hex_ok || !len_ok {
-            let msg = format!(
-                "line {n}: `{digest}` is not a {} digest",
-                alg.map_or("hex", DigestAlg::bagit_name)
-            );
-            out.push(finding(Code::ManifestSyntax, name, msg));
-            continue;
-        }
-        if let Some(rest) = raw.strip_prefix('*') {
-            out.push(finding(
+            ),
+            Defect::NotDigest { digest } => {
+                let msg = format!(
+                    "line {n}: `{digest}` is not a {} digest",
+                    alg.map_or("hex", DigestAlg::bagit_name)
+                );
+                finding(Code::ManifestSyntax, name, msg)
+            }
+            Defect::Md5sumStar => finding(
                 Code::Md5sumStar,
                 name,
                 format!("line {n}: md5sum-style `*` before the path"),
-            ));
-            raw = rest;
-        }
-        let mut path = if decl.percent_encoded() {
-            percent_decode(raw)
-        } else {
-            raw.to_owned()
-        };
-        if path.starts_with("./") {
-            out.push(finding(
+            ),
+            Defect::DotSlash => finding(
                 Code::DotSlash,
                 name,
                 format!("line {n}: path starts with `./`"),
-            ));
-            while let Some(rest) = path.strip_prefix("./") {
-                path = rest.to_owned();
-            }
-        }
-        if let Some(reason) = unsafe_reason(&path) {
-            out.push(finding(
+            ),
+            Defect::Unsafe { path, reason } => finding(
                 Code::UnsafePath,
                 name,
                 format!("line {n}: `{path}`: {reason}"),
-            ));
-            continue;
-        }
-        let digest = digest.to_ascii_lowercase();
-        if let Some(&first) = seen.get(&path) {
-            let same = entries[first].digest == digest;
-            let how = if same {
-                "same digest"
-            } else {
-                "different digests"
-            };
-            let msg = format!(
-                "listed twice in {name} (lines {} and {n}, {how})",
-                entries[first].line
-            );
-            out.push(finding(Code::Duplicate, &path, msg));
-            continue;
-        }
-        seen.insert(path.clone(), entries.len());
-        entries.push(Entry {
-            path,
-            digest,
-            line: n,
+            ),
+            Defect::Duplicate {
+                path,
+                first_line,
+                same_digest,
+            } => {
+                let how = if same_digest {
+                    "same digest"
+                } else {
+                    "different digests"
+                };
+                let msg = format!("listed twice in {name} (lines {first_line} and {n}, {how})");
+                finding(Code::Duplicate, &path, msg)
+            }
         });
-    }
-    entries
+    })
 }
 
 /// Parse `fetch.txt` (`url length path`); returns the decoded paths.

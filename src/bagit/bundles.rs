@@ -1,10 +1,11 @@
-//! Reading the bundles that `ds-archive archive` wrote.
+//! Finding and reading the bundles that `ds-archive archive` wrote
+//! (used by `seda` and `inventory`).
 //!
 //! An archive folder holds `dossier-<N>/` (a BagIt bag) and/or
 //! `dossier-<N>.zip` (the same bag under one top folder). The folder is read
 //! when present, the zip otherwise. [`BagReader`] hides the difference: it lists
 //! the bag's files and streams any of them. Nothing here judges a bag; see
-//! `integrity.rs`.
+//! `seda`'s integrity gate and `verify`.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
