@@ -13,10 +13,15 @@
 //! Everything here is pure: bytes in, bytes out, no clock and no filesystem
 //! (the caller passes `archived_at`). Output is deterministic: same input,
 //! same bytes, whatever order the downloads finished in.
+//!
+//! `from_api` builds [`Metadata`] from the API's JSON, reading it through
+//! `json_fields` (typed field access whose errors name the dossier and the
+//! JSON path); `types` is the document, `check` its value rules and `xml` its
+//! XML form.
 
 mod check;
-mod read;
-mod reader;
+mod from_api;
+mod json_fields;
 mod types;
 mod xml;
 
@@ -103,7 +108,7 @@ pub enum MetadataError {
 /// state or demandeur type is unknown, the dossier's démarche differs from the
 /// header's, or a stored file has a bad path, a bad digest or a duplicate path.
 pub fn build(ctx: &Context) -> Result<Metadata, MetadataError> {
-    read::build(ctx)
+    from_api::build(ctx)
 }
 
 /// The JSON document: pretty-printed (two spaces), keys in documented order,

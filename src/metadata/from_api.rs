@@ -11,7 +11,7 @@
 use serde_json::Value;
 
 use super::check;
-use super::reader::{join, shorten, Reader};
+use super::json_fields::{join, shorten, Reader};
 use super::types::{
     Demandeur, DemarcheInfo, FileEntry, GroupeInstructeurInfo, LabelInfo, Mandataire, Metadata,
     PersonneMorale, PersonnePhysique, ServiceInfo, TraitementInfo,
