@@ -7,12 +7,13 @@
 //! [`plan`] (pure: dossier → archive units and objects), [`names`] (ids, safe
 //! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
 //! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
-//! with the embedded XSDs) and `verify_sip` (checking any SIP zip, used by
+//! with the embedded XSDs), [`error`] (what fails, typed) and `verify_sip` (checking any SIP zip, used by
 //! `verify`). Bags are read, folder or zip alike, through
 //! [`crate::bagit`]. It does not fetch anything and never modifies the bundles.
 //! User documentation: `docs/seda.md`.
 
 pub mod config;
+pub mod error;
 pub mod integrity;
 pub mod names;
 pub mod package;
@@ -24,6 +25,7 @@ pub mod xsd;
 use std::path::PathBuf;
 
 pub use config::{Profile, SedaConfig};
+pub use error::{BagRejected, SedaError, SipError};
 pub use verify_sip::{verify_sip, SipProblem, SipReport};
 
 use crate::error::exit;
@@ -128,14 +130,14 @@ pub fn command(args: &SedaArgs) -> u8 {
 /// [`SedaOutcome::skipped`].
 ///
 /// # Errors
-/// A message for the user.
-pub fn run(args: &SedaArgs) -> Result<SedaOutcome, String> {
-    let config = SedaConfig::load(&args.config).map_err(|e| e.to_string())?;
+/// Why the command cannot run.
+pub fn run(args: &SedaArgs) -> Result<SedaOutcome, SedaError> {
+    let config = SedaConfig::load(&args.config)?;
     let profile = args.profile.or(config.profile).unwrap_or(Profile::Vitam);
     let alg = config.digest_for(profile);
     let date = match args.date.as_deref().or(config.date.as_deref()) {
         Some(d) => {
-            config::parse_transfer_date(d).map_err(|e| format!("--date: {e}"))?;
+            config::parse_transfer_date(d).map_err(SedaError::Date)?;
             d.to_owned()
         }
         None => now_rfc3339(),
@@ -144,12 +146,17 @@ pub fn run(args: &SedaArgs) -> Result<SedaOutcome, String> {
     let max_objects = args.max_objects.unwrap_or(DEFAULT_MAX_OBJECTS);
     let max_size = args.max_size.unwrap_or(DEFAULT_MAX_SIZE);
     if max_objects == 0 || max_size == 0 {
-        return Err("--max-objects and --max-size must be positive".to_owned());
+        return Err(SedaError::Limits);
     }
-    fs_err::create_dir_all(&args.out)
-        .map_err(|e| format!("cannot create the output folder: {e}"))?;
-    let mut found = crate::bagit::bundles::discover(&args.from)
-        .map_err(|e| format!("cannot list the archive folder: {e}"))?;
+    fs_err::create_dir_all(&args.out).map_err(|source| SedaError::CreateOutput {
+        path: args.out.clone(),
+        source,
+    })?;
+    let mut found =
+        crate::bagit::bundles::discover(&args.from).map_err(|source| SedaError::ListArchive {
+            path: args.from.clone(),
+            source,
+        })?;
 
     let mut outcome = SedaOutcome::default();
     if !args.dossiers.is_empty() {
@@ -187,7 +194,7 @@ pub fn run(args: &SedaArgs) -> Result<SedaOutcome, String> {
             Err(reason) => {
                 outcome.skipped.push(Skipped {
                     dossier: f.number,
-                    reason,
+                    reason: reason.to_string(),
                 });
                 continue;
             }
@@ -224,7 +231,7 @@ impl Ctx<'_> {
             Ok(sip) => outcome.sips.push(sip),
             Err(reason) => outcome.skipped.extend(bundles.iter().map(|b| Skipped {
                 dossier: b.found.number,
-                reason: reason.clone(),
+                reason: reason.to_string(),
             })),
         }
     }
@@ -327,7 +334,7 @@ mod tests {
         a.from = tmp.path().to_owned();
         a.out = tmp.path().join("out");
         a.date = Some("2024-06-01".to_owned());
-        assert!(run(&a).expect_err("fatal").contains("--date"));
+        assert!(run(&a).expect_err("fatal").to_string().contains("--date"));
         a.date = None;
         a.max_objects = Some(0);
         assert!(run(&a).is_err());

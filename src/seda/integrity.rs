@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::error::BagRejected;
 use crate::bagit::bundles::{BagReader, FoundBundle};
 use crate::bagit::manifest::{self, Defect};
 use crate::digest::{DigestAlg, MultiHasher};
@@ -52,14 +53,17 @@ impl CheckedBundle {
 /// Check a bag and compute the `alg` digest of each payload file.
 ///
 /// # Errors
-/// A one-line reason why the bag cannot be packaged.
-pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle, String> {
-    let mut bag = BagReader::open(&found.location).map_err(|e| format!("unreadable bag: {e}"))?;
+/// Why the bag cannot be packaged.
+pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle, BagRejected> {
+    let mut bag = BagReader::open(&found.location).map_err(BagRejected::Unreadable)?;
     let files = bag.files().clone();
     let bagit = files
         .get("bagit.txt")
-        .ok_or("bagit.txt is missing")
-        .and_then(|_| bag.read("bagit.txt").map_err(|_| "bagit.txt is unreadable"))?;
+        .ok_or(BagRejected::NoBagitTxt)
+        .and_then(|_| {
+            bag.read("bagit.txt")
+                .map_err(BagRejected::BagitTxtUnreadable)
+        })?;
     let encoded = !String::from_utf8_lossy(&bagit).contains("BagIt-Version: 0.");
 
     let mut manifests: BTreeMap<DigestAlg, BTreeMap<String, String>> = BTreeMap::new();
@@ -73,13 +77,23 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
         let Some(m_alg) = DigestAlg::from_archive_name(alg_name) else {
             continue;
         };
-        let text = bag.read(name).map_err(|e| format!("{name}: {e}"))?;
-        let parsed = parse_manifest(&String::from_utf8_lossy(&text), encoded)
-            .map_err(|e| format!("{name}: {e}"))?;
+        let text = bag
+            .read(name)
+            .map_err(|source| BagRejected::ManifestUnreadable {
+                name: name.clone(),
+                source,
+            })?;
+        let parsed =
+            parse_manifest(&String::from_utf8_lossy(&text), encoded).map_err(|message| {
+                BagRejected::ManifestInvalid {
+                    name: name.clone(),
+                    message,
+                }
+            })?;
         manifests.insert(m_alg, parsed);
     }
     if manifests.is_empty() {
-        return Err("no manifest-sha256.txt or manifest-sha512.txt".to_owned());
+        return Err(BagRejected::NoManifest);
     }
 
     let payload: Vec<(&String, u64)> = files
@@ -87,15 +101,18 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
         .filter(|(p, _)| p.starts_with("data/"))
         .map(|(p, s)| (p, *s))
         .collect();
-    for (m_alg, entries) in &manifests {
-        let name = m_alg.bagit_name();
+    for (&m_alg, entries) in &manifests {
         if let Some((p, _)) = payload.iter().find(|(p, _)| !entries.contains_key(*p)) {
-            return Err(format!("`{p}` is not listed in manifest-{name}.txt"));
+            return Err(BagRejected::NotListed {
+                path: (*p).clone(),
+                alg: m_alg,
+            });
         }
         if let Some(p) = entries.keys().find(|p| !files.contains_key(*p)) {
-            return Err(format!(
-                "`{p}` is listed in manifest-{name}.txt but missing"
-            ));
+            return Err(BagRejected::Missing {
+                path: p.clone(),
+                alg: m_alg,
+            });
         }
     }
 
@@ -104,18 +121,20 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
     let mut checked = Vec::with_capacity(payload.len());
     for (path, _) in payload {
         let mut hasher = MultiHasher::new(&algs);
-        let size = bag
-            .copy_to(path, &mut hasher)
-            .map_err(|e| format!("`{path}` is unreadable: {e}"))?;
+        let size =
+            bag.copy_to(path, &mut hasher)
+                .map_err(|source| BagRejected::PayloadUnreadable {
+                    path: path.clone(),
+                    source,
+                })?;
         let (_, mut actual) = hasher.finish_hex();
-        for (m_alg, entries) in &manifests {
+        for (&m_alg, entries) in &manifests {
             let expected = entries.get(path).map(|s| s.to_ascii_lowercase());
-            if expected.as_ref() != actual.get(m_alg) {
-                return Err(format!(
-                    "`{path}`: {} digest does not match manifest-{}.txt",
-                    m_alg.seda_name(),
-                    m_alg.bagit_name()
-                ));
+            if expected.as_ref() != actual.get(&m_alg) {
+                return Err(BagRejected::Mismatch {
+                    path: path.clone(),
+                    alg: m_alg,
+                });
             }
         }
         let digest = actual.remove(&alg).unwrap_or_default();
@@ -128,10 +147,16 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
 
     let metadata = bag
         .read_json("data/metadata.json")
-        .map_err(|e| format!("data/metadata.json: {e}"))?;
+        .map_err(|source| BagRejected::Json {
+            path: "data/metadata.json",
+            source,
+        })?;
     let dossier = bag
         .read_json("data/dossier.json")
-        .map_err(|e| format!("data/dossier.json: {e}"))?;
+        .map_err(|source| BagRejected::Json {
+            path: "data/dossier.json",
+            source,
+        })?;
     Ok(CheckedBundle {
         found: found.clone(),
         metadata,

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 
 use super::config::SedaConfig;
+use super::error::SipError;
 use super::integrity::CheckedBundle;
 use super::plan::{plan_dossier, DossierUnit, SipObject};
 use super::xml::{render_manifest, SipHeader};
@@ -62,7 +63,7 @@ pub fn weight(bundle: &CheckedBundle) -> u64 {
 /// SEDA 2.2 XSD when xmllint is available.
 ///
 /// # Errors
-/// A message for the dossiers of this SIP (I/O, a bag that changed, an
+/// Why the dossiers of this SIP are skipped (I/O, a bag that changed, an
 /// invalid manifest).
 pub fn write_sip(
     out_dir: &Path,
@@ -70,15 +71,12 @@ pub fn write_sip(
     config: &SedaConfig,
     bundles: &[CheckedBundle],
     check_xsd: bool,
-) -> Result<WrittenSip, String> {
+) -> Result<WrittenSip, SipError> {
     let (units, objects) = plan_sip(bundles);
-    let manifest = render_manifest(header, config, &units, &objects)
-        .map_err(|e| format!("cannot render manifest.xml: {e}"))?;
+    let manifest = render_manifest(header, config, &units, &objects).map_err(SipError::Render)?;
     if check_xsd {
         if let XsdOutcome::Invalid { message, .. } = validate_manifest(&manifest) {
-            return Err(format!(
-                "generated manifest.xml is not valid SEDA 2.2 (please report): {message}"
-            ));
+            return Err(SipError::InvalidManifest(message));
         }
     }
     let final_path = out_dir.join(format!("{}.zip", header.message_identifier));
@@ -86,29 +84,35 @@ pub fn write_sip(
         .prefix(&format!(".{}.", header.message_identifier))
         .suffix(".zip.tmp")
         .tempfile_in(out_dir)
-        .map_err(|e| format!("cannot create a temp file in `{}`: {e}", out_dir.display()))?;
-    let file = tmp
-        .as_file()
-        .try_clone()
-        .map_err(|e| format!("temp file: {e}"))?;
+        .map_err(|source| SipError::TempFile {
+            dir: out_dir.to_owned(),
+            source,
+        })?;
+    let file = tmp.as_file().try_clone().map_err(SipError::TempHandle)?;
     let mut zip = zip::ZipWriter::new(io::BufWriter::new(file));
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip_time(&header.date))
         .unix_permissions(0o644);
-    let zerr = |e: zip::result::ZipError| format!("writing `{}`: {e}", final_path.display());
+    let zerr = |source| SipError::Zip {
+        path: final_path.clone(),
+        source,
+    };
+    let werr = |source| SipError::Write {
+        path: final_path.clone(),
+        source,
+    };
     zip.start_file("manifest.xml", options).map_err(zerr)?;
-    zip.write_all(&manifest)
-        .map_err(|e| format!("writing `{}`: {e}", final_path.display()))?;
+    zip.write_all(&manifest).map_err(werr)?;
 
     let mut reader: Option<(usize, BagReader)> = None;
     for o in &objects {
         if reader.as_ref().is_none_or(|(i, _)| *i != o.bundle) {
-            let r = BagReader::open(&bundles[o.bundle].found.location).map_err(|e| {
-                format!(
-                    "dossier {}: cannot reopen the bag: {e}",
-                    bundles[o.bundle].found.number
-                )
+            let r = BagReader::open(&bundles[o.bundle].found.location).map_err(|source| {
+                SipError::Reopen {
+                    dossier: bundles[o.bundle].found.number,
+                    source,
+                }
             })?;
             reader = Some((o.bundle, r));
         }
@@ -121,29 +125,33 @@ pub fn write_sip(
         let mut hashing = HashingWriter::new(&mut zip, &[header.alg]);
         let copied = bag
             .copy_to(&o.bag_path, &mut hashing)
-            .map_err(|e| format!("copying `{}`: {e}", o.bag_path))?;
+            .map_err(|source| SipError::Copy {
+                bag_path: o.bag_path.clone(),
+                source,
+            })?;
         let digest = hashing
             .finish_hex()
             .1
             .remove(&header.alg)
             .unwrap_or_default();
         if copied != o.size || digest != o.digest {
-            return Err(format!(
-                "dossier {}: `{}` changed after the integrity check",
-                bundles[o.bundle].found.number, o.bag_path
-            ));
+            return Err(SipError::Changed {
+                dossier: bundles[o.bundle].found.number,
+                bag_path: o.bag_path.clone(),
+            });
         }
     }
     let mut inner = zip.finish().map_err(zerr)?;
-    inner
-        .flush()
-        .map_err(|e| format!("writing `{}`: {e}", final_path.display()))?;
+    inner.flush().map_err(werr)?;
     drop(inner);
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| format!("syncing `{}`: {e}", final_path.display()))?;
-    tmp.persist(&final_path)
-        .map_err(|e| format!("renaming to `{}`: {}", final_path.display(), e.error))?;
+    tmp.as_file().sync_all().map_err(|source| SipError::Sync {
+        path: final_path.clone(),
+        source,
+    })?;
+    tmp.persist(&final_path).map_err(|e| SipError::Rename {
+        path: final_path.clone(),
+        source: e.error,
+    })?;
     Ok(WrittenSip {
         path: final_path,
         message_identifier: header.message_identifier.clone(),
