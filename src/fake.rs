@@ -16,6 +16,7 @@ mod files;
 mod graphql;
 mod pagination;
 mod resolve;
+mod schema;
 mod signing;
 
 use std::net::SocketAddr;

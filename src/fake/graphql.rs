@@ -5,13 +5,11 @@
 //! rack-attack (429), the controller's token check (403), the body checks
 //! (400), then graphql-ruby (validation errors and field errors with HTTP 200).
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use apollo_compiler::parser::Parser;
 use apollo_compiler::resolvers::Execution;
 use apollo_compiler::response::JsonMap;
-use apollo_compiler::validation::Valid;
-use apollo_compiler::Schema;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -19,22 +17,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::resolve::{Ctx, Root};
+use super::schema::schema;
 use super::{clock, AppState};
-
-static SCHEMA: LazyLock<Valid<Schema>> = LazyLock::new(|| {
-    let sdl = include_str!("../../schemas/ds-schema.graphql");
-    match Schema::parse_and_validate(sdl, "ds-schema.graphql") {
-        Ok(schema) => schema,
-        // The vendored schema is DS's own; keep serving if a stricter
-        // apollo-compiler finds fault with it.
-        Err(e) => Valid::assume_valid(e.partial),
-    }
-});
-
-/// The vendored DS schema, parsed once.
-pub(crate) fn schema() -> &'static Valid<Schema> {
-    &SCHEMA
-}
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
     (
@@ -330,20 +314,6 @@ mod tests {
         assert_eq!(parse_token("Basic abc"), None);
         assert_eq!(parse_token("Bearer "), None);
         assert_eq!(parse_token(""), None);
-    }
-
-    #[test]
-    fn vendored_schema_validates() {
-        let sdl = include_str!("../../schemas/ds-schema.graphql");
-        if let Err(e) = Schema::parse_and_validate(sdl, "ds-schema.graphql") {
-            panic!("{}", e.errors);
-        }
-    }
-
-    #[test]
-    fn schema_is_the_real_one() {
-        assert!(schema().types.contains_key("PieceJustificativeChamp"));
-        assert!(schema().get_object("Query").is_some());
     }
 
     #[test]

@@ -306,7 +306,7 @@ fn wrap<'b>(ctx: &'b Ctx<'b>, ty: &'b Type, value: Option<&'b Value>) -> Resolve
         return ResolvedValue::list(items.iter().map(move |v| wrap(ctx, item, Some(v))));
     }
     let named = ty.inner_named_type().as_str();
-    let schema: &Schema = super::graphql::schema();
+    let schema: &Schema = super::schema::schema();
     match schema.types.get(named) {
         Some(ExtendedType::Object(_)) => {
             if named == "Revision" {
