@@ -1,7 +1,7 @@
 //! Listing a démarche: its header, pages of dossiers, single dossiers and the
 //! deleted ones.
 //!
-//! Pages follow DS's cursor protocol (DS API §3): `first` ≤ 100, loop on
+//! Pages follow DS's cursor protocol: `first` ≤ 100 (DS caps it), loop on
 //! `endCursor` while `hasNextPage`, keep the previous cursor when a page is
 //! empty. A page that times out at DS is asked again with half the size (the
 //! cursor stays valid whatever the size); the size grows back after a run of

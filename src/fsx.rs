@@ -1,7 +1,7 @@
 //! Filesystem helpers shared by every stage: atomic writes, directory
 //! fsync, no-clobber renames, whole-filesystem flushes.
 //!
-//! The rule they enforce (house style §7): a final name always means a
+//! The rule they enforce: a final name always means a
 //! complete file. Everything is first written under a temporary name in the
 //! *same directory* (so the rename cannot cross filesystems), flushed to disk,
 //! then renamed; the directory itself is fsynced so that the rename survives a

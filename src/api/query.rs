@@ -25,7 +25,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation, for tests and `--print-queries`.
+    /// Every operation, for the tests that check each document.
     pub const ALL: [Self; 4] = [
         Self::GetDemarche,
         Self::GetDossiers,
@@ -152,7 +152,8 @@ mod tests {
 
     #[test]
     fn dossier_page_has_one_connection() {
-        // DS API fact 6: never two dossier connections in one request.
+        // DS's query complexity limit (60,000) fits one page of 100 dossiers
+        // with everything included (about 37,600), never two.
         let doc = Operation::GetDossiers.document();
         assert_eq!(doc.matches(" dossiers(").count(), 1);
         assert!(!doc.contains("deletedDossiers("));

@@ -3,7 +3,7 @@
 //! DS allows 400 GraphQL requests per minute per token, in fixed windows
 //! aligned on epoch minutes, and answers the excess with a 429 whose
 //! `RateLimit-Reset` header (epoch seconds) says when the window ends; there
-//! is no `Retry-After` (DS API fact 4). We pace below the limit so 429s stay
+//! is no `Retry-After`. We pace below the limit so 429s stay
 //! rare, and when one comes anyway every task waits for the reset together.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

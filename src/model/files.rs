@@ -1,6 +1,6 @@
 //! Find every file a dossier holds.
 //!
-//! DS hides files in many places (DS API README §4.2): form champs and
+//! DS hides files in many places: form champs and
 //! their repetition rows, private annotations, SIRET champs and the demandeur
 //! (company certificates), messages, avis, the decision's justificatif, the
 //! attestation and the generated dossier PDF. Missing one is the worst failure
