@@ -10,9 +10,12 @@
 //! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
 //! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
 //! and [`inventory`] turn an archive folder into deposit packages for an
-//! electronic archive service and a one-row-per-dossier table. [`digest`]
-//! is the one place that hashes (algorithms, single-pass multi-hashing,
-//! hashing reader and writer), shared by all of them.
+//! electronic archive service and a one-row-per-dossier table. Two modules
+//! are shared so those stages need not lean on each other: [`digest`] is the
+//! one place that hashes (algorithms, single-pass multi-hashing, hashing
+//! reader and writer) and [`bagit`] the one place that reads bags (path
+//! rules, manifest lines, finding and streaming archived bundles, folder or
+//! zip), used by `verify`, `seda` and `inventory`.
 
 pub mod api;
 pub mod bagit;
