@@ -19,9 +19,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::bagit::bundles::{discover, BagReader, FoundBundle};
+use crate::digest::{hash_reader, DigestAlg};
 use crate::error::exit;
 use known::{KnownRow, KnownRows};
 use row::{dossier_row, unique_headers, DynColumn, Row, FIXED, TRAILING};
@@ -343,9 +342,8 @@ fn read_zip_sums(archive_dir: &Path) -> BTreeMap<String, String> {
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = fs_err::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
+    let (_, mut d) = hash_reader(&mut f, &[DigestAlg::Sha256], &mut Vec::new())?;
+    Ok(d.remove(&DigestAlg::Sha256).unwrap_or_default())
 }
 
 /// Run `ds-archive inventory`; returns the exit code (0 ok, 1 some bundles
