@@ -54,7 +54,6 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
 }
 
 /// With `default`: `None` when the key is absent, `Some(None)` when null.
-#[allow(clippy::option_option)]
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
@@ -166,26 +165,18 @@ impl TryFrom<RawChamp> for Champ {
     type Error = String;
 
     fn try_from(raw: RawChamp) -> Result<Self, String> {
-        let missing = |field: &str| {
-            format!(
+        // The part that holds files in each champ type that has one.
+        let absent = match raw.typename.as_str() {
+            "PieceJustificativeChamp" => raw.files.is_none().then_some("files"),
+            "SiretChamp" => raw.etablissement.is_none().then_some("etablissement"),
+            "RepetitionChamp" => raw.rows.is_none().then_some("rows"),
+            _ => None,
+        };
+        if let Some(field) = absent {
+            return Err(format!(
                 "a {} without `{field}` (champ `{}`, \"{}\")",
                 raw.typename, raw.id, raw.label
-            )
-        };
-        let needs = |field: &str| match (raw.typename.as_str(), field) {
-            ("PieceJustificativeChamp", "files")
-            | ("SiretChamp", "etablissement")
-            | ("RepetitionChamp", "rows") => true,
-            _ => false,
-        };
-        if needs("files") && raw.files.is_none() {
-            return Err(missing("files"));
-        }
-        if needs("etablissement") && raw.etablissement.is_none() {
-            return Err(missing("etablissement"));
-        }
-        if needs("rows") && raw.rows.is_none() {
-            return Err(missing("rows"));
+            ));
         }
         Ok(Self {
             id: raw.id,
