@@ -90,7 +90,11 @@ pub fn hash_bytes(bytes: &[u8], sha512: bool) -> Digests {
 /// # Errors
 /// A readable description of the mismatch.
 pub fn check_against_ds(att: &Attachment, got: &Digests) -> Result<(), String> {
-    if !att.is_generated() && att.byte_size != got.size {
+    if att.is_generated() {
+        // Rendered at each download: DS has no size or checksum to give.
+        return Ok(());
+    }
+    if att.byte_size != got.size {
         return Err(format!(
             "size {} bytes, DS declares {} bytes",
             got.size, att.byte_size
@@ -104,7 +108,8 @@ pub fn check_against_ds(att: &Attachment, got: &Digests) -> Result<(), String> {
         _ => (String::new(), declared),
     };
     let ok = match (alg.as_str(), value.len()) {
-        (_, 0) => true,
+        // Refused when the dossier was read; never taken for "nothing to check".
+        (_, 0) => return Err("DS declares no checksum for a file it stores".into()),
         ("" | "md5", 24) => value == got.md5_base64,
         ("" | "md5", 32) => value.eq_ignore_ascii_case(&md5_hex(&got.md5_base64)),
         ("" | "sha256", 64) => value.eq_ignore_ascii_case(&got.sha256),
@@ -305,14 +310,19 @@ mod tests {
     use crate::model::Origin;
 
     fn att(checksum: &str, size: u64) -> Attachment {
+        generated_or_not(checksum, size, Origin::Motivation)
+    }
+
+    fn generated_or_not(checksum: &str, size: u64, origin: Origin) -> Attachment {
         Attachment {
-            origin: Origin::Motivation,
+            origin,
             index: 0,
             filename: "x".into(),
             content_type: "text/plain".into(),
             checksum: checksum.into(),
             byte_size: size,
             url: String::new(),
+            json_path: String::new(),
             created_at: None,
             virus_scan_result: None,
         }
@@ -339,8 +349,14 @@ mod tests {
     }
 
     #[test]
-    fn generated_files_have_nothing_to_check() {
+    fn only_the_generated_pdf_has_nothing_to_check() {
         let d = hash_bytes(b"%PDF-1.4 whatever", false);
-        assert!(check_against_ds(&att("", 0), &d).is_ok());
+        let pdf = generated_or_not("", 0, Origin::DossierPdf);
+        assert!(check_against_ds(&pdf, &d).is_ok());
+        // A stored file with an empty checksum and size is not waved through.
+        let e = check_against_ds(&att("", 0), &d).unwrap_err();
+        assert!(e.contains("size"), "{e}");
+        let e = check_against_ds(&att("", 17), &d).unwrap_err();
+        assert!(e.contains("no checksum"), "{e}");
     }
 }

@@ -68,6 +68,22 @@ pub enum Error {
         /// The holder's pid.
         pid: u32,
     },
+    /// A journal line before the last cannot be read: not a write torn by a
+    /// crash (only the last line can be), so the record of what is archived
+    /// is damaged and nothing may be resumed from it.
+    #[error(
+        "line {line} of the journal `{}` cannot be read ({message}); only a last line torn by a \
+         crash is dropped: repair or remove that line (keep a copy), then run again",
+        path.display()
+    )]
+    Journal {
+        /// The journal.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// Why it cannot be read.
+        message: String,
+    },
     /// The user asked for something impossible, or DS answered something
     /// that cannot be archived as is.
     #[error("{0}")]

@@ -6,10 +6,15 @@
 //! empty. A page that times out at DS is asked again with half the size (the
 //! cursor stays valid whatever the size); the size grows back after a run of
 //! good pages. Nothing here decides what to archive: that is the pipeline's.
+//!
+//! Pages are read strictly ([`crate::model::ds`]): a page without
+//! `hasNextPage`, or with a dossier without `number`, is an error naming the
+//! culprit, never a shorter listing.
 
 use serde_json::{json, Value};
 
 use crate::api::{ApiClient, ApiError, Operation};
+use crate::model::ds::{self, Connection, DeletedNode, ListedNode};
 use crate::model::DossierState;
 
 /// DS's maximum page size.
@@ -42,12 +47,21 @@ impl Listing {
 /// One page of dossiers.
 #[derive(Debug)]
 pub struct Page {
-    /// The dossier nodes, as returned.
-    pub nodes: Vec<Value>,
+    /// The dossier nodes, as returned, with their numbers.
+    pub nodes: Vec<Listed>,
     /// More after this page.
     pub has_next: bool,
     /// Cursor of the last node (None on an empty page).
     pub end_cursor: Option<String>,
+}
+
+/// A dossier of a page.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// `Dossier.number`.
+    pub number: u64,
+    /// The node, as returned.
+    pub node: Value,
 }
 
 /// Walks a listing page by page, adapting the page size to DS's timeouts.
@@ -127,44 +141,44 @@ impl Pager {
 }
 
 fn parse_page(data: &Value, connection: &str) -> Result<Page, ApiError> {
+    let operation = if connection == "dossiers" {
+        "getDossiers"
+    } else {
+        "getDeletedDossiers"
+    };
+    let invalid = |e: ds::ParseError| ApiError::Fatal {
+        operation,
+        message: e.to_string(),
+    };
+    let at = format!("demarche.{connection}");
     let conn = data
         .get("demarche")
         .and_then(|d| d.get(connection))
         .ok_or_else(|| ApiError::Fatal {
-            operation: "getDossiers",
-            message: format!("response without demarche.{connection}"),
+            operation,
+            message: format!("response without {at}"),
         })?;
-    let mut nodes = Vec::new();
-    for node in conn
-        .get("nodes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    let conn: Connection = ds::parse(conn, &at).map_err(invalid)?;
+    let mut nodes = Vec::with_capacity(conn.nodes.len());
+    for (i, node) in conn.nodes.into_iter().enumerate() {
         if node.is_null() {
             // A null node without an error means DS could not load a dossier;
             // never treat the page as complete without it.
             return Err(ApiError::Fatal {
-                operation: "getDossiers",
-                message: "DS returned a null dossier in a page".into(),
+                operation,
+                message: format!("DS returned a null dossier at `{at}.nodes[{i}]`"),
             });
         }
-        nodes.push(node.clone());
+        let listed: ListedNode = ds::parse(&node, &format!("{at}.nodes[{i}]")).map_err(invalid)?;
+        nodes.push(Listed {
+            number: listed.number,
+            node,
+        });
     }
-    let info = conn.get("pageInfo").ok_or_else(|| ApiError::Fatal {
-        operation: "getDossiers",
-        message: "response without pageInfo".into(),
-    })?;
     Ok(Page {
         nodes,
-        has_next: info
-            .get("hasNextPage")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        end_cursor: info
-            .get("endCursor")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        has_next: conn.page_info.has_next_page,
+        end_cursor: conn.page_info.end_cursor,
     })
 }
 
@@ -242,21 +256,19 @@ pub async fn deleted(
                 continue;
             }
             let page = parse_page(&data, connection)?;
-            for node in &page.nodes {
-                if let Some(number) = node.get("number").and_then(Value::as_u64) {
-                    let s = |k: &str| {
-                        node.get(k)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned()
-                    };
-                    out.push(DeletedDossier {
-                        number,
-                        reason: s("reason"),
-                        date: s("dateSupression"),
-                        pending: *pending,
-                    });
-                }
+            for (i, listed) in page.nodes.iter().enumerate() {
+                let at = format!("demarche.{connection}.nodes[{i}]");
+                let node: DeletedNode =
+                    ds::parse(&listed.node, &at).map_err(|e| ApiError::Fatal {
+                        operation: "getDeletedDossiers",
+                        message: e.to_string(),
+                    })?;
+                out.push(DeletedDossier {
+                    number: node.number,
+                    reason: node.reason,
+                    date: node.date_supression,
+                    pending: *pending,
+                });
             }
             if let Some(c) = page.end_cursor {
                 cursors[i] = Some(c);
@@ -278,6 +290,41 @@ mod tests {
         assert!(page.end_cursor.is_none() && !page.has_next && page.nodes.is_empty());
         let data = json!({"demarche": {"dossiers": {"pageInfo": {"hasNextPage": true, "endCursor": "x"}, "nodes": [null]}}});
         assert!(parse_page(&data, "dossiers").is_err());
+    }
+
+    #[test]
+    fn a_page_that_would_end_or_shrink_the_listing_silently_is_refused() {
+        let page = |info: Value, nodes: Value| json!({"demarche": {"dossiers": {"pageInfo": info, "nodes": nodes}}});
+        // No `hasNextPage`: the listing does not end, the page fails.
+        let e = parse_page(&page(json!({"endCursor": "x"}), json!([])), "dossiers").unwrap_err();
+        assert!(
+            e.to_string().contains("demarche.dossiers.pageInfo")
+                && e.to_string().contains("hasNextPage"),
+            "{e}"
+        );
+        // A dossier without number: the page fails, naming the node.
+        let info = json!({"hasNextPage": true, "endCursor": "x"});
+        let nodes = json!([{"number": 1}, {"id": "RG9zc2llci0y", "state": "accepte"}]);
+        let e = parse_page(&page(info.clone(), nodes), "dossiers").unwrap_err();
+        assert!(
+            e.to_string().contains("demarche.dossiers.nodes[1]")
+                && e.to_string().contains("number"),
+            "{e}"
+        );
+        let p = parse_page(
+            &page(info, json!([{"number": 1}, {"number": 2}])),
+            "dossiers",
+        )
+        .unwrap();
+        let numbers: Vec<u64> = p.nodes.iter().map(|l| l.number).collect();
+        assert_eq!((numbers, p.has_next), (vec![1, 2], true));
+        // A deleted dossier without its date is refused too.
+        let data = json!({"demarche": {"deletedDossiers": {
+            "pageInfo": {"hasNextPage": false, "endCursor": null},
+            "nodes": [{"number": 3, "reason": "expired"}]}}});
+        let page = parse_page(&data, "deletedDossiers").unwrap();
+        let e = ds::parse::<DeletedNode>(&page.nodes[0].node, "n").unwrap_err();
+        assert!(e.message.contains("dateSupression"), "{e}");
     }
 
     #[test]

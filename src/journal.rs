@@ -4,12 +4,14 @@
 //! Every finished step appends one JSON line and fsyncs it before the run goes
 //! on, so after a crash (even `kill -9`) the journal says exactly which
 //! dossiers are complete: a bundle counts only once its `dossier_done` line is
-//! on disk. A line torn by a crash is cut off when the journal is reopened.
+//! on disk. A last line torn by a crash is cut off when the journal is
+//! reopened; any other line that cannot be read stops the run with its line
+//! number, since skipping it could forget a dossier or a deletion.
 //! The lock is an OS file lock: it disappears with the process holding it, so
 //! a stale lock from a dead run never blocks the next one.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, Seek as _, Write as _};
+use std::io::{Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -393,62 +395,66 @@ impl Journal {
 /// Read the state of an output folder without locking it (for `status`).
 ///
 /// # Errors
-/// When the journal exists but cannot be read.
+/// When the journal exists but cannot be read, or a line before its last is
+/// damaged.
 pub fn read_state(out: &Path) -> Result<Option<State>> {
     let path = out.join(STATE_DIR).join("journal.jsonl");
     if !path.exists() {
         return Ok(None);
     }
-    let text = fs_err::read_to_string(&path).map_err(|e| Error::io("read journal", &path, e))?;
-    Ok(Some(replay(&text)))
+    let bytes = fs_err::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
+    Ok(Some(replay(&bytes, &path)?.0))
 }
 
-fn replay(text: &str) -> State {
+/// Replay the journal's lines. Returns the state and the length of the part
+/// that was read: all of it, or all but a torn last line.
+///
+/// A line we wrote is acknowledged only once it is whole and synced, so the
+/// only line a crash can leave unreadable is the last one (cut short, or
+/// blocks the filesystem had not written yet). Any other unreadable line is
+/// damage, and an error: skipping it could forget a dossier or a deletion.
+fn replay(bytes: &[u8], path: &Path) -> Result<(State, usize)> {
     let mut state = State::default();
-    for line in text.lines() {
-        // A line that does not parse can only be a write torn by a crash
-        // (we fsync each line); it was never acknowledged, so skip it.
-        if let Ok(event) = serde_json::from_str::<Event>(line) {
-            state.apply(&event);
+    let mut good_len = 0;
+    for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        let whole = line.ends_with(b"\n");
+        let is_last = good_len + line.len() == bytes.len();
+        match serde_json::from_slice::<Event>(line) {
+            Ok(event) if whole => state.apply(&event),
+            Err(e) if !is_last => {
+                return Err(Error::Journal {
+                    path: path.to_owned(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
+            }
+            // The last line, cut short (never acknowledged) or unreadable.
+            _ => break,
         }
+        good_len += line.len();
     }
-    state
+    Ok((state, good_len))
 }
 
 /// Replay the journal and cut a torn last line, so new lines start clean.
 fn replay_and_repair(path: &Path) -> Result<State> {
-    let Ok(file) = std::fs::File::open(path) else {
-        return Ok(State::default());
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) => return Err(Error::io("read journal", path, e)),
     };
-    let mut good_len = 0u64;
-    let mut text = String::new();
-    let mut reader = std::io::BufReader::new(file);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = reader
-            .read_line(&mut line)
-            .map_err(|e| Error::io("read journal", path, e))?;
-        if n == 0 || !line.ends_with('\n') {
-            break;
-        }
-        good_len += n as u64;
-        text.push_str(&line);
-    }
-    let len = fs_err::metadata(path)
-        .map_err(|e| Error::io("read journal", path, e))?
-        .len();
-    if len != good_len {
+    let (state, good_len) = replay(&bytes, path)?;
+    if good_len != bytes.len() {
         tracing::warn!(journal = %path.display(), "cutting a journal line torn by a crash");
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .map_err(|e| Error::io("repair journal", path, e))?;
-        f.set_len(good_len)
+        f.set_len(good_len as u64)
             .and_then(|()| f.sync_all())
             .map_err(|e| Error::io("repair journal", path, e))?;
     }
-    Ok(replay(&text))
+    Ok(state)
 }
 
 #[cfg(test)]

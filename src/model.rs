@@ -3,10 +3,10 @@
 //! A dossier travels through the pipeline as the JSON the API returned
 //! (`serde_json::Value`, kept byte-for-byte meaningful in `data/dossier.json`)
 //! plus the typed views below, which are derived from it by pure functions.
-//! Reading the JSON by hand instead of deserialising it into a full struct tree
-//! is deliberate: the DS schema grows every month, and a field we do not know
-//! must never make a dossier fail. Only what we act on (files, dates, state)
-//! is typed.
+//! Not deserialising the whole JSON into a full struct tree is deliberate: the
+//! DS schema grows every month, and a field we do not know must never make a
+//! dossier fail. What we act on (files, number, dates) is parsed strictly
+//! ([`ds`]): a field we rely on that is missing fails the dossier, naming it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -136,13 +136,17 @@ pub struct Attachment {
     pub filename: String,
     /// The MIME type recorded at upload.
     pub content_type: String,
-    /// DS's checksum: base64 MD5, or empty for generated files.
+    /// DS's checksum: base64 MD5 (empty only for the generated dossier PDF).
     pub checksum: String,
-    /// DS's declared size (`byteSizeBigInt`); 0 for generated files.
+    /// DS's declared size (`byteSizeBigInt`); 0 for the generated dossier PDF.
     pub byte_size: u64,
     /// The signed URL, valid one hour. Never written to metadata.
     #[serde(skip)]
     pub url: String,
+    /// Where the `File` node sits in `data/dossier.json`
+    /// (`dossier.champs[2].files[0]`), for the census of its files.
+    #[serde(skip)]
+    pub json_path: String,
     /// Blob creation time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
@@ -152,11 +156,13 @@ pub struct Attachment {
 }
 
 impl Attachment {
-    /// Generated files (dossier PDF, GeoJSON) have no checksum and size "0":
-    /// their bytes differ between downloads and cannot be checked against DS.
+    /// The dossier PDF is rendered by DS at each download: it has no
+    /// checksum, size "0", and its bytes cannot be checked against DS. Told by
+    /// where the file comes from, never by an empty checksum (a stored file
+    /// without one is refused when the dossier is read).
     #[must_use]
     pub fn is_generated(&self) -> bool {
-        self.checksum.is_empty()
+        matches!(self.origin, Origin::DossierPdf)
     }
 }
 
@@ -238,42 +244,13 @@ impl DossierState {
     }
 }
 
-/// The dossier number, read from the JSON.
-#[must_use]
-pub fn dossier_number(dossier: &Value) -> Option<u64> {
-    dossier.get("number").and_then(Value::as_u64)
-}
-
 /// A string field, or `None` when absent or null.
 #[must_use]
 pub fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// Parse one `File` node into an attachment.
-#[must_use]
-pub fn attachment_from_file(file: &Value, origin: Origin, index: u32) -> Option<Attachment> {
-    let filename = str_field(file, "filename")?.to_owned();
-    let url = str_field(file, "url")?.to_owned();
-    let byte_size = match file.get("byteSizeBigInt").or_else(|| file.get("byteSize")) {
-        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
-        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-        _ => 0,
-    };
-    Some(Attachment {
-        origin,
-        index,
-        filename,
-        content_type: str_field(file, "contentType")
-            .unwrap_or("application/octet-stream")
-            .to_owned(),
-        checksum: str_field(file, "checksum").unwrap_or_default().to_owned(),
-        byte_size,
-        url,
-        created_at: str_field(file, "createdAt").map(str::to_owned),
-        virus_scan_result: str_field(file, "virusScanResult").map(str::to_owned),
-    })
-}
-
+pub mod ds;
 mod files;
-pub use files::attachments;
+pub use ds::ParseError;
+pub use files::{parse_dossier, Dossier};

@@ -9,6 +9,7 @@
 //! `dossier`, the run-level files in `report`.
 
 mod attachments;
+mod census;
 mod commit;
 mod dossier;
 mod listing;
@@ -269,7 +270,7 @@ async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summar
                 continue;
             }
         }
-        let handled = dossier::handle(Arc::clone(ctx), node).await;
+        let handled = dossier::handle(Arc::clone(ctx), number, node).await;
         tally(handled, summary)?;
     }
     Ok(())

@@ -11,6 +11,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+mod dropped;
+use dropped::DroppedField;
+
 /// Fault switches of a running fake. Obtain it with `FakeServer::faults`.
 #[derive(Debug)]
 pub struct Faults {
@@ -29,6 +32,7 @@ struct FaultState {
     download_cuts: u32,
     corrupted: HashSet<(u64, String)>,
     slow_body: Option<Duration>,
+    dropped_fields: Vec<DroppedField>,
 }
 
 impl Faults {

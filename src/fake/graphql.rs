@@ -237,6 +237,9 @@ fn execute(
             add_code(error);
         }
     }
+    if let Some(data) = out.get_mut("data") {
+        app.faults.drop_fields(data);
+    }
     if ctx.timed_out.get() || request_timeout {
         apply_timeout(&mut out, ctx.timed_out.get());
     }

@@ -41,6 +41,62 @@ fn replays_and_survives_a_torn_line() {
     );
 }
 
+fn journal_path(dir: &Path) -> PathBuf {
+    dir.join(STATE_DIR).join("journal.jsonl")
+}
+
+#[test]
+fn an_unreadable_last_line_is_torn_and_cut_even_with_its_newline() {
+    let dir = tempfile::tempdir().unwrap();
+    Journal::open(dir.path())
+        .unwrap()
+        .append(done(1, 1))
+        .unwrap();
+    let path = journal_path(dir.path());
+    let good = std::fs::read(&path).unwrap();
+    // Blocks the filesystem had not written when the machine died read as zeros.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(&[0; 40]).unwrap();
+    f.write_all(b"\n").unwrap();
+    drop(f);
+    let j = Journal::open(dir.path()).unwrap();
+    assert_eq!(j.state().done.len(), 1);
+    drop(j);
+    assert_eq!(std::fs::read(&path).unwrap(), good, "the torn line is cut");
+}
+
+#[test]
+fn an_unreadable_line_before_the_last_stops_with_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut j = Journal::open(dir.path()).unwrap();
+        j.append(done(1, 1)).unwrap();
+        j.append(done(2, 1)).unwrap();
+        j.append(done(3, 1)).unwrap();
+    }
+    let path = journal_path(dir.path());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let damaged = text.replacen("\"number\":2", "\"number\":\"two\"", 1);
+    assert_ne!(damaged, text);
+    std::fs::write(&path, &damaged).unwrap();
+    let e = Journal::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Journal { line: 2, path: p, .. } if *p == path),
+        "{e}"
+    );
+    assert!(e.to_string().contains("line 2"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        damaged,
+        "a damaged journal is left as it is"
+    );
+    let e = read_state(dir.path()).unwrap_err();
+    assert!(matches!(e, Error::Journal { line: 2, .. }), "{e}");
+}
+
 #[test]
 fn a_group_commit_is_one_write_replayed_line_by_line() {
     let dir = tempfile::tempdir().unwrap();

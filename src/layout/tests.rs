@@ -25,6 +25,7 @@ fn att(origin: Origin, filename: &str) -> Attachment {
         checksum: String::new(),
         byte_size: 0,
         url: String::new(),
+        json_path: String::new(),
         created_at: None,
         virus_scan_result: None,
     }

@@ -84,12 +84,14 @@ pub(super) async fn download_all(
                 .map_err(|e| Stop::Failed(format!("cannot refresh file URLs: {e}")))?;
             let moved = model::str_field(&fresh, "dateDerniereModification")
                 != model::str_field(node, "dateDerniereModification");
-            let fresh_atts = model::attachments(&fresh);
+            let fresh_atts = model::parse_dossier(&fresh)
+                .map_err(|e| Stop::Failed(format!("cannot refresh file URLs: {e}")))?
+                .attachments;
             let same_files = fresh_atts.len() == attachments.len()
                 && fresh_atts
                     .iter()
                     .zip(attachments.iter())
-                    .all(|(a, b)| a.filename == b.filename);
+                    .all(|(a, b)| a.filename == b.filename && a.json_path == b.json_path);
             if moved || !same_files {
                 return Err(Stop::Changed(fresh));
             }

@@ -54,10 +54,7 @@ impl From<Error> for Stop {
 /// we were archiving it.
 const MAX_RESTARTS: u32 = 3;
 
-pub(crate) async fn handle(ctx: Arc<Ctx>, node: Value) -> Handled {
-    let Some(number) = model::dossier_number(&node) else {
-        return Handled::Fatal(Error::Usage("DS returned a dossier without number".into()));
-    };
+pub(crate) async fn handle(ctx: Arc<Ctx>, number: u64, node: Value) -> Handled {
     if ctx.cancel.is_cancelled() {
         return Handled::Abandoned;
     }
@@ -76,15 +73,27 @@ pub(crate) async fn handle(ctx: Arc<Ctx>, node: Value) -> Handled {
     handled
 }
 
+/// Read what we act on from a dossier node: a field we rely on that DS did
+/// not send fails the dossier, named by its JSON path.
+fn read(number: u64, node: &Value) -> Result<model::Dossier, String> {
+    let dossier = model::parse_dossier(node).map_err(|e| e.to_string())?;
+    if dossier.number != number {
+        return Err(format!(
+            "DS answered dossier {} when asked for dossier {number}",
+            dossier.number
+        ));
+    }
+    Ok(dossier)
+}
+
 async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
-    let updated_at = |n: &Value| {
-        model::str_field(n, "dateDerniereModification")
-            .unwrap_or_default()
-            .to_owned()
+    let mut dossier = match read(number, &node) {
+        Ok(d) => d,
+        Err(reason) => return fail(ctx, number, reason).await,
     };
     let latest = ctx.journal.lock().await.state().latest(number).cloned();
     if let Some(done) = &latest {
-        if done.updated_at == updated_at(&node) {
+        if done.updated_at == dossier.updated_at {
             return Handled::Unchanged(number);
         }
     }
@@ -92,7 +101,7 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
     let name = bundle_name(number, version);
     for _ in 0..=MAX_RESTARTS {
         let slot = ctx.commits.building().await;
-        let result = build(ctx, number, version, &name, &node).await;
+        let result = build(ctx, &dossier, version, &name, &node).await;
         // Given back before waiting for the commit, which flushes sooner
         // when nothing is being built.
         drop(slot);
@@ -116,24 +125,25 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
                     "dossier changed at DS while archiving: starting over"
                 );
                 remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
+                dossier = match read(number, &fresh) {
+                    Ok(d) => d,
+                    Err(reason) => return fail(ctx, number, reason).await,
+                };
                 node = fresh;
             }
             Err(Stop::Failed(reason)) => {
                 remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
-                let event = Event::DossierFailed {
-                    number,
-                    reason: reason.clone(),
-                    run_id: ctx.run_id.clone(),
-                };
-                return match ctx.journal.lock().await.append(event) {
-                    Ok(()) => Handled::Failed { number, reason },
-                    Err(e) => Handled::Fatal(e),
-                };
+                return fail(ctx, number, reason).await;
             }
             Err(Stop::Fatal(e)) => return Handled::Fatal(e),
         }
     }
     let reason = format!("changed at DS {MAX_RESTARTS} times while being archived");
+    fail(ctx, number, reason).await
+}
+
+/// Record that the dossier failed in this run, and why.
+async fn fail(ctx: &Ctx, number: u64, reason: String) -> Handled {
     let event = Event::DossierFailed {
         number,
         reason: reason.clone(),
@@ -164,18 +174,19 @@ fn remove_staging(dir: &Path, zip: &Path) {
 /// Also returns the bundle's inventory row.
 async fn build(
     ctx: &Ctx,
-    number: u64,
+    dossier: &model::Dossier,
     version: u32,
     name: &str,
     node: &Value,
 ) -> Result<(Staged, KnownRow), Stop> {
+    let number = dossier.number;
     let staging = ctx.staging.join(name);
     remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
     fs_err::create_dir_all(staging.join("data"))
         .map_err(|e| Error::io("create staging bag", &staging, e))?;
 
     let mut node = node.clone();
-    let mut attachments = model::attachments(&node);
+    let mut attachments = dossier.attachments.clone();
     let paths = layout::plan(&attachments);
     let digests =
         attachments::download_all(ctx, number, &mut node, &mut attachments, &paths, &staging)
@@ -202,6 +213,8 @@ async fn build(
     let mut dossier_bytes = serde_json::to_vec_pretty(&dossier_json)
         .map_err(|e| Stop::Failed(format!("cannot encode dossier.json: {e}")))?;
     dossier_bytes.push(b'\n');
+    // Every `File` node of dossier.json is in the bag or left out on purpose.
+    super::census::check(&dossier_json, &files).map_err(Stop::Failed)?;
 
     let software = concat!("ds-archive ", env!("CARGO_PKG_VERSION"));
     let meta = metadata::build(&metadata::Context {
@@ -247,7 +260,7 @@ async fn build(
 
     let staged_zip = ctx.staging.join(format!("{name}.zip"));
     let zip_sha256 = if ctx.opts.zip {
-        let mtime = zip_time(model::str_field(&node, "dateDerniereModification"));
+        let mtime = zip_time(Some(&dossier.updated_at));
         let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
         tokio::task::spawn_blocking(move || bundle::zip_staged(&bag, &top, &zip_path, mtime))
             .await
@@ -273,9 +286,7 @@ async fn build(
         done: Event::DossierDone {
             number,
             version,
-            updated_at: model::str_field(&node, "dateDerniereModification")
-                .unwrap_or_default()
-                .to_owned(),
+            updated_at: dossier.updated_at.clone(),
             name: name.to_owned(),
             zip_sha256,
             files: payload.len() as u64,

@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt as _;
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -49,16 +48,17 @@ pub(super) async fn list_and_archive(
 
     let limit = dossiers_in_flight(&ctx.opts);
     let mut settled = Settled::default();
-    let mut queue: VecDeque<(u64, Value)> = VecDeque::new();
+    let mut queue: VecDeque<(u64, fetch::Listed)> = VecDeque::new();
     // A task left behind by an error is aborted when `running` is dropped.
     let mut running = FuturesUnordered::new();
     let mut listed_all = false;
     loop {
         while running.len() < limit && !ctx.cancel.is_cancelled() {
-            let Some((page, node)) = queue.pop_front() else {
+            let Some((page, listed)) = queue.pop_front() else {
                 break;
             };
-            let task = AbortOnDropHandle::new(tokio::spawn(dossier::handle(Arc::clone(ctx), node)));
+            let work = dossier::handle(Arc::clone(ctx), listed.number, listed.node);
+            let task = AbortOnDropHandle::new(tokio::spawn(work));
             running.push(async move { (page, task.await) });
         }
         let want_page = !listed_all && queue.len() < limit && !ctx.cancel.is_cancelled();
@@ -81,12 +81,10 @@ pub(super) async fn list_and_archive(
                     ctx.progress.listed(page.nodes.len() as u64);
                     // The listing may return a dossier twice (overlap, updates
                     // during the run): handle each number once per run.
-                    let nodes: Vec<Value> = page
+                    let nodes: Vec<fetch::Listed> = page
                         .nodes
                         .into_iter()
-                        .filter(|n| {
-                            crate::model::dossier_number(n).is_some_and(|num| seen.insert(num))
-                        })
+                        .filter(|l| seen.insert(l.number))
                         .collect();
                     let seq = settled.page(nodes.len(), cursor);
                     queue.extend(nodes.into_iter().map(|n| (seq, n)));

@@ -482,6 +482,94 @@ fn a_file_that_never_matches_its_md5_fails_only_its_dossier() {
 }
 
 #[test]
+fn a_file_without_its_checksum_fails_its_dossier_naming_the_field() {
+    let fake = Fake::start();
+    let number = fake.server.dataset().dossier_numbers()[0];
+    assert!(!fake.server.dataset().file_contents(number).is_empty());
+    // A query that stops selecting `checksum`, or a proxy that drops it: the
+    // old reading skipped the size and checksum checks of those files.
+    fake.server
+        .faults()
+        .drop_field_in_dossier(number, "File", "checksum");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    let run = fake.archive(&out, &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(&format!("dossier {number}"))
+            && stderr.contains("missing field `checksum`"),
+        "{stderr}"
+    );
+    assert!(!out.join(format!("dossier-{number}")).exists());
+    assert!(!out.join(format!("dossier-{number}.zip")).exists());
+    let report = json(&out.join("report.json"));
+    assert_eq!(report["failed"][0]["number"], number);
+    let reason = report["failed"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("unexpected DS answer at `dossier.") && reason.contains("checksum"),
+        "{reason}"
+    );
+    let others = fake.server.dataset().dossier_numbers().len() - 1;
+    assert_eq!(done_lines(&out), others);
+
+    fake.server.faults().clear();
+    let rerun = fake.archive(&out, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    assert!(out.join(format!("dossier-{number}.zip")).is_file());
+}
+
+#[test]
+fn a_page_without_has_next_page_or_a_dossier_without_number_stops_the_run() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    for (on, field, culprit) in [
+        ("pageInfo", "hasNextPage", "`demarche.dossiers.pageInfo`"),
+        ("Dossier", "number", "`demarche.dossiers.nodes[0]`"),
+    ] {
+        fake.server.faults().clear();
+        fake.server.faults().drop_field(on, field);
+        let out = dir.path().join(field);
+        // Small pages: the old reading ended the listing after the first.
+        let run = fake.archive(&out, &["--page-size", "5"]);
+        assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            stderr.contains(culprit) && stderr.contains(&format!("missing field `{field}`")),
+            "{stderr}"
+        );
+        let journal = std::fs::read_to_string(out.join(".ds-archive/journal.jsonl")).unwrap();
+        assert!(
+            !journal.contains("\"cursor\""),
+            "no page is vouched for: {journal}"
+        );
+    }
+}
+
+#[test]
+fn a_damaged_journal_line_stops_the_run_with_its_number() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a");
+    std::fs::create_dir_all(out.join(".ds-archive")).unwrap();
+    let deleted = |n: u64| {
+        format!(
+            "{{\"event\":\"deleted\",\"number\":{n},\"reason\":\"expired\",\
+             \"date\":\"2024-01-01T00:00:00+01:00\",\"pending\":false}}\n"
+        )
+    };
+    let journal = format!("{}{{\"event\":\"dossier_d\n{}", deleted(1), deleted(2));
+    let path = out.join(".ds-archive/journal.jsonl");
+    std::fs::write(&path, &journal).unwrap();
+    let run = fake.archive(&out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("line 2 of the journal"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), journal);
+    assert_eq!(fake.server.stats().graphql_requests, 0);
+}
+
+#[test]
 fn ds_rate_limit_is_waited_out() {
     let fake = Fake::with(FakeConfig {
         token: TOKEN.into(),
