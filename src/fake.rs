@@ -17,6 +17,7 @@ mod graphql;
 mod pagination;
 mod resolve;
 mod signing;
+mod timeout;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,7 +31,7 @@ use tokio::task::JoinHandle;
 pub use clock::freeze_render_time;
 pub use content::ContentError;
 pub use dataset::{Dataset, DatasetError, DatasetHandle, DELETION_REASONS};
-pub use faults::{Faults, Stats};
+pub use faults::{Faults, GraphqlFault, Stats};
 
 use faults::{Counters, RateLimiter};
 use signing::Signer;
