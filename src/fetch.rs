@@ -8,6 +8,7 @@
 //! the size grows back after a run of good pages. Nothing here decides what
 //! to archive: that is the pipeline's.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -109,6 +110,19 @@ impl PageSize {
     }
 }
 
+/// After DS timed out on a page: wait the backoff before asking a smaller
+/// one (a retry in the run's counts), or fail when the tries are used up.
+async fn smaller_page(
+    client: &ApiClient,
+    size: &mut PageSize,
+    op: Operation,
+) -> Result<(), ApiError> {
+    let delay = size.timed_out(op, client.retry_policy())?;
+    client.stats().retries.fetch_add(1, Ordering::Relaxed);
+    tokio::time::sleep(delay).await;
+    Ok(())
+}
+
 /// Walks a listing page by page, adapting the page size to DS's timeouts.
 #[derive(Debug)]
 pub struct Pager {
@@ -163,10 +177,7 @@ impl Pager {
                     return Ok(Some(page));
                 }
                 Err(ApiError::Timeout { .. }) => {
-                    let delay = self
-                        .size
-                        .timed_out(Operation::GetDossiers, client.retry_policy())?;
-                    tokio::time::sleep(delay).await;
+                    smaller_page(client, &mut self.size, Operation::GetDossiers).await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -290,8 +301,7 @@ pub async fn deleted(
         let data = match client.query_page(op, vars).await {
             Ok(data) => data,
             Err(ApiError::Timeout { .. }) => {
-                let delay = size.timed_out(op, client.retry_policy())?;
-                tokio::time::sleep(delay).await;
+                smaller_page(client, &mut size, op).await?;
                 continue;
             }
             Err(e) => return Err(e),

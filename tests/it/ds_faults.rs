@@ -90,6 +90,8 @@ fn a_page_of_one_dossier_that_times_out_is_asked_again_after_a_backoff() {
         .filter(|n| out.join(format!("dossier-{n}.zip")).is_file())
         .count();
     assert!(listed > 0 && listed == refused, "{}", text(&run));
+    let retries = report(&out)["requests"]["retries"].as_u64().unwrap();
+    assert!(retries >= 4, "every failed try is a retry: {retries}");
 }
 
 #[test]
