@@ -9,6 +9,7 @@
 //! HTTP client but never carry the token (storage URLs are signed; the token
 //! must not travel to another host).
 
+mod answer;
 mod query;
 mod retry;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use answer::{classify_graphql, first_error_message, snippet, Outcome};
 pub use query::Operation;
 pub use retry::{Pacer, RetryPolicy};
 
@@ -44,11 +46,15 @@ pub enum ApiError {
         message: String,
     },
     /// DS aborted the query after 30 s (`extensions.code = "timeout"`), or
-    /// refused it as too complex: either way, ask for less.
-    #[error("DS timed out (or found the query too large) answering `{operation}`")]
+    /// refused a page as too complex, on every try: `attempts` in a row.
+    /// From [`ApiClient::query_page`], one such answer (`attempts: 1`): the
+    /// caller asks for a smaller page.
+    #[error("`{operation}`: DS timed out {attempts} time(s) in a row")]
     Timeout {
         /// The operation.
         operation: &'static str,
+        /// Timeouts in a row.
+        attempts: u32,
     },
     /// Still failing after every retry (5xx, connection errors).
     #[error("`{operation}` failed after {attempts} attempts: {message}")]
@@ -148,15 +154,33 @@ impl ApiClient {
 
     /// Send `op` with `variables`; return the `data` object.
     ///
+    /// DS times out under load on any query: a `timeout` answer is retried
+    /// like a 5xx, with the same backoff and the same number of tries.
+    ///
     /// # Errors
     /// See [`ApiError`]: transient failures are retried here first.
     pub async fn query(&self, op: Operation, variables: Value) -> Result<Value, ApiError> {
+        self.send(op, variables, false).await
+    }
+
+    /// Like [`ApiClient::query`], for a page: a `timeout` (or a query DS finds
+    /// too complex) comes back at once as [`ApiError::Timeout`], so the
+    /// caller can ask again with a smaller page.
+    ///
+    /// # Errors
+    /// See [`ApiError`].
+    pub async fn query_page(&self, op: Operation, variables: Value) -> Result<Value, ApiError> {
+        self.send(op, variables, true).await
+    }
+
+    async fn send(&self, op: Operation, variables: Value, page: bool) -> Result<Value, ApiError> {
         let body = json!({
             "query": op.document(),
             "variables": variables,
             "operationName": op.name(),
         });
         let mut attempt = 0u32;
+        let mut timeouts = 0u32;
         loop {
             attempt += 1;
             self.pacer.wait().await;
@@ -174,12 +198,25 @@ impl ApiClient {
                 Ok(resp) => self.read_response(op, resp).await,
                 Err(e) => Outcome::Transient(describe_reqwest(&e)),
             };
-            match outcome {
+            let message = match outcome {
                 Outcome::Data(data) => {
                     tracing::debug!(operation = op.name(), "GraphQL answer");
                     return Ok(data);
                 }
                 Outcome::Failed(e) => return Err(e),
+                Outcome::TimedOut(_) | Outcome::TooLarge(_) if page => {
+                    return Err(ApiError::Timeout {
+                        operation: op.name(),
+                        attempts: 1,
+                    })
+                }
+                // Asking the same thing again cannot make it simpler.
+                Outcome::TooLarge(message) => {
+                    return Err(ApiError::Fatal {
+                        operation: op.name(),
+                        message: format!("DS finds the query too large: {message}"),
+                    })
+                }
                 Outcome::RateLimited(wait) => {
                     self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(
@@ -191,26 +228,40 @@ impl ApiClient {
                     // A 429 is DS telling us to wait, not a failure: it does not use
                     // up an attempt (but the pacer keeps us from hammering).
                     attempt -= 1;
+                    continue;
+                }
+                Outcome::TimedOut(message) => {
+                    timeouts += 1;
+                    format!("DS timed out: {message}")
                 }
                 Outcome::Transient(message) => {
-                    if attempt >= self.retry.max_attempts {
-                        return Err(ApiError::Exhausted {
-                            operation: op.name(),
-                            attempts: attempt,
-                            message,
-                        });
-                    }
-                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    let delay = self.retry.backoff(attempt);
-                    tracing::warn!(
-                        operation = op.name(),
-                        attempt,
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "transient DS API failure, retrying: {message}"
-                    );
-                    tokio::time::sleep(delay).await;
+                    timeouts = 0;
+                    message
                 }
+            };
+            if attempt >= self.retry.max_attempts {
+                return Err(if timeouts == attempt {
+                    ApiError::Timeout {
+                        operation: op.name(),
+                        attempts: attempt,
+                    }
+                } else {
+                    ApiError::Exhausted {
+                        operation: op.name(),
+                        attempts: attempt,
+                        message,
+                    }
+                });
             }
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            let delay = self.retry.backoff(attempt);
+            tracing::warn!(
+                operation = op.name(),
+                attempt,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "transient DS API failure, retrying: {message}"
+            );
+            tokio::time::sleep(delay).await;
         }
     }
 
@@ -246,76 +297,6 @@ impl ApiClient {
     }
 }
 
-/// What one HTTP exchange came to.
-enum Outcome {
-    Data(Value),
-    Failed(ApiError),
-    RateLimited(Duration),
-    Transient(String),
-}
-
-/// Apply DS's error rules to a 200 response: any root-level error makes the
-/// request fail (partial data is never taken as complete).
-fn classify_graphql(op: Operation, mut body: Value) -> Outcome {
-    let errors = body
-        .get("errors")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if errors.is_empty() {
-        return match body.get_mut("data").map(Value::take) {
-            Some(data @ Value::Object(_)) => Outcome::Data(data),
-            _ => Outcome::Transient("response without data".into()),
-        };
-    }
-    let code = |e: &Value| {
-        e.pointer("/extensions/code")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let message = errors
-        .iter()
-        .filter_map(|e| e.get("message").and_then(Value::as_str))
-        .collect::<Vec<_>>()
-        .join("; ");
-    // DS caps query complexity (60 000 since 2026, GH#13549): a page too
-    // rich to answer is, for us, the same as one too slow to answer.
-    let too_big = message.contains("complexity") || message.contains("too large");
-    if too_big || errors.iter().any(|e| code(e) == "timeout") {
-        return Outcome::Failed(ApiError::Timeout {
-            operation: op.name(),
-        });
-    }
-    if errors
-        .iter()
-        .any(|e| matches!(code(e).as_str(), "not_found" | "unauthorized"))
-    {
-        return Outcome::Failed(ApiError::NotFound { message });
-    }
-    if errors.iter().any(|e| code(e) == "internal_server_error") {
-        return Outcome::Transient(message);
-    }
-    Outcome::Failed(ApiError::Fatal {
-        operation: op.name(),
-        message,
-    })
-}
-
-fn first_error_message(body: &Value) -> Option<String> {
-    body.get("errors")?
-        .as_array()?
-        .first()?
-        .get("message")?
-        .as_str()
-        .map(str::to_owned)
-}
-
-fn snippet(text: &str) -> String {
-    let t: String = text.chars().take(200).collect();
-    t.trim().to_owned()
-}
-
 /// Describe a transport error without leaking a signed URL's query string.
 #[must_use]
 pub fn describe_reqwest(e: &reqwest::Error) -> String {
@@ -340,48 +321,4 @@ pub fn describe_reqwest(e: &reqwest::Error) -> String {
         source = s.source();
     }
     msg
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeout_with_partial_data_is_not_data() {
-        let body = json!({"data": {"demarche": {"dossiers": {"nodes": [null]}}},
-                          "errors": [{"message": "Timeout on Dossier.champs", "extensions": {"code": "timeout"}}]});
-        assert!(matches!(
-            classify_graphql(Operation::GetDossiers, body),
-            Outcome::Failed(ApiError::Timeout { .. })
-        ));
-    }
-
-    #[test]
-    fn a_query_over_the_complexity_cap_is_asked_smaller() {
-        let body = json!({"errors": [{"message": "Query has complexity of 75000, which exceeds max complexity of 60000"}]});
-        assert!(matches!(
-            classify_graphql(Operation::GetDossiers, body),
-            Outcome::Failed(ApiError::Timeout { .. })
-        ));
-    }
-
-    #[test]
-    fn not_found_and_permission_errors_are_not_found() {
-        for code in ["not_found", "unauthorized"] {
-            let body = json!({"data": null, "errors": [{"message": "Demarche not found", "extensions": {"code": code}}]});
-            assert!(matches!(
-                classify_graphql(Operation::GetDemarche, body),
-                Outcome::Failed(ApiError::NotFound { .. })
-            ));
-        }
-    }
-
-    #[test]
-    fn invalid_null_is_fatal_for_the_request() {
-        let body = json!({"data": {"x": 1}, "errors": [{"message": "bad", "extensions": {"code": "invalid_null"}}]});
-        assert!(matches!(
-            classify_graphql(Operation::GetDossier, body),
-            Outcome::Failed(ApiError::Fatal { .. })
-        ));
-    }
 }

@@ -18,6 +18,7 @@ mod pagination;
 mod resolve;
 mod schema;
 mod signing;
+mod timeout;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,7 +32,7 @@ use tokio::task::JoinHandle;
 pub use clock::freeze_render_time;
 pub use content::ContentError;
 pub use dataset::{Dataset, DatasetError, DatasetHandle, DELETION_REASONS};
-pub use faults::{Faults, Stats};
+pub use faults::{Faults, GraphqlFault, Stats};
 
 use faults::{Counters, RateLimiter};
 use signing::Signer;

@@ -3,17 +3,21 @@
 //!
 //! Pages follow DS's cursor protocol: `first` ≤ 100 (DS caps it), loop on
 //! `endCursor` while `hasNextPage`, keep the previous cursor when a page is
-//! empty. A page that times out at DS is asked again with half the size (the
-//! cursor stays valid whatever the size); the size grows back after a run of
-//! good pages. Nothing here decides what to archive: that is the pipeline's.
+//! empty. A page that times out at DS is asked again, after the same backoff
+//! as a 5xx, with half the size (the cursor stays valid whatever the size);
+//! the size grows back after a run of good pages. Nothing here decides what
+//! to archive: that is the pipeline's.
 //!
 //! Pages are read strictly ([`crate::model::ds`]): a page without
 //! `hasNextPage`, or with a dossier without `number`, is an error naming the
 //! culprit, never a shorter listing.
 
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
-use crate::api::{ApiClient, ApiError, Operation};
+use crate::api::{ApiClient, ApiError, Operation, RetryPolicy};
 use crate::model::ds::{self, Connection, DeletedNode, ListedNode};
 use crate::model::DossierState;
 
@@ -64,14 +68,81 @@ pub struct Listed {
     pub node: Value,
 }
 
+/// The page size of a listing: halved when DS times out, grown back after
+/// a run of good pages; and how many timeouts came in a row.
+#[derive(Debug)]
+struct PageSize {
+    size: u32,
+    max: u32,
+    good_pages: u32,
+    timeouts: u32,
+}
+
+impl PageSize {
+    fn new(size: u32) -> Self {
+        let max = size.clamp(1, MAX_PAGE);
+        Self {
+            size: max,
+            max,
+            good_pages: 0,
+            timeouts: 0,
+        }
+    }
+
+    /// A page came back.
+    fn answered(&mut self) {
+        self.timeouts = 0;
+        self.good_pages += 1;
+        if self.good_pages >= 5 && self.size < self.max {
+            self.size = (self.size * 2).min(self.max);
+            self.good_pages = 0;
+        }
+    }
+
+    /// DS timed out on a page: how long to wait before asking a smaller one,
+    /// or the error once the page is down to one item and the tries of
+    /// `policy` are used up (timeouts in a row, the halvings included).
+    fn timed_out(&mut self, op: Operation, policy: &RetryPolicy) -> Result<Duration, ApiError> {
+        self.timeouts += 1;
+        self.good_pages = 0;
+        if self.size == 1 && self.timeouts >= policy.max_attempts {
+            return Err(ApiError::Timeout {
+                operation: op.name(),
+                attempts: self.timeouts,
+            });
+        }
+        self.size = (self.size / 2).max(1);
+        let delay = policy.backoff(self.timeouts);
+        tracing::warn!(
+            operation = op.name(),
+            page_size = self.size,
+            timeouts = self.timeouts,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "DS timed out on a page: asking again with a smaller page"
+        );
+        Ok(delay)
+    }
+}
+
+/// After DS timed out on a page: wait the backoff before asking a smaller
+/// one (a retry in the run's counts), or fail when the tries are used up.
+async fn smaller_page(
+    client: &ApiClient,
+    size: &mut PageSize,
+    op: Operation,
+) -> Result<(), ApiError> {
+    let delay = size.timed_out(op, client.retry_policy())?;
+    client.stats().retries.fetch_add(1, Ordering::Relaxed);
+    tokio::time::sleep(delay).await;
+    Ok(())
+}
+
 /// Walks a listing page by page, adapting the page size to DS's timeouts.
 #[derive(Debug)]
 pub struct Pager {
     listing: Listing,
     after: Option<String>,
-    size: u32,
-    max_size: u32,
-    good_pages: u32,
+    size: PageSize,
     done: bool,
 }
 
@@ -79,13 +150,10 @@ impl Pager {
     /// Start a listing after `cursor` (None: from the start).
     #[must_use]
     pub fn new(listing: Listing, cursor: Option<String>, page_size: u32) -> Self {
-        let max_size = page_size.clamp(1, MAX_PAGE);
         Self {
             listing,
             after: cursor,
-            size: max_size,
-            max_size,
-            good_pages: 0,
+            size: PageSize::new(page_size),
             done: false,
         }
     }
@@ -107,32 +175,23 @@ impl Pager {
         loop {
             let vars = json!({
                 "demarcheNumber": self.listing.demarche,
-                "first": self.size,
+                "first": self.size.size,
                 "after": self.after,
                 "state": self.listing.state.map(DossierState::api_name),
                 "updatedSince": self.listing.updated_since,
             });
-            match client.query(Operation::GetDossiers, vars).await {
+            match client.query_page(Operation::GetDossiers, vars).await {
                 Ok(data) => {
-                    let page = parse_page(&data, "dossiers")?;
+                    let page = parse_page(&data, Operation::GetDossiers, "dossiers")?;
                     if let Some(c) = &page.end_cursor {
                         self.after = Some(c.clone());
                     }
                     self.done = !page.has_next;
-                    self.good_pages += 1;
-                    if self.good_pages >= 5 && self.size < self.max_size {
-                        self.size = (self.size * 2).min(self.max_size);
-                        self.good_pages = 0;
-                    }
+                    self.size.answered();
                     return Ok(Some(page));
                 }
-                Err(ApiError::Timeout { .. }) if self.size > 1 => {
-                    self.size = (self.size / 2).max(1);
-                    self.good_pages = 0;
-                    tracing::warn!(
-                        page_size = self.size,
-                        "DS timed out on a page of dossiers: asking again with a smaller page"
-                    );
+                Err(ApiError::Timeout { .. }) => {
+                    smaller_page(client, &mut self.size, Operation::GetDossiers).await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -140,12 +199,8 @@ impl Pager {
     }
 }
 
-fn parse_page(data: &Value, connection: &str) -> Result<Page, ApiError> {
-    let operation = if connection == "dossiers" {
-        "getDossiers"
-    } else {
-        "getDeletedDossiers"
-    };
+fn parse_page(data: &Value, op: Operation, connection: &str) -> Result<Page, ApiError> {
+    let operation = op.name();
     let invalid = |e: ds::ParseError| ApiError::Fatal {
         operation,
         message: e.to_string(),
@@ -228,7 +283,8 @@ pub struct DeletedDossier {
 }
 
 /// Every deleted and pending-deleted dossier of the démarche (deleted since
-/// `since`, when given), both lists paged together.
+/// `since`, when given), both lists paged together, the page halved when DS
+/// times out (DS sorts the trash on an unindexed expression: it is slow).
 ///
 /// # Errors
 /// As [`ApiClient::query`].
@@ -244,23 +300,33 @@ pub async fn deleted(
     ];
     let mut cursors: [Option<String>; 2] = [None, None];
     let mut more = [true, true];
+    let mut size = PageSize::new(MAX_PAGE);
+    let op = Operation::GetDeletedDossiers;
     while more.iter().any(|m| *m) {
         let mut vars =
-            json!({"demarcheNumber": demarche, "first": MAX_PAGE, "deletedSince": since});
+            json!({"demarcheNumber": demarche, "first": size.size, "deletedSince": since});
         for (i, (_, var, _)) in lists.iter().enumerate() {
             vars[*var] = json!(cursors[i]);
         }
-        let data = client.query(Operation::GetDeletedDossiers, vars).await?;
+        let data = match client.query_page(op, vars).await {
+            Ok(data) => data,
+            Err(ApiError::Timeout { .. }) => {
+                smaller_page(client, &mut size, op).await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        size.answered();
         for (i, (connection, _, pending)) in lists.iter().enumerate() {
             if !more[i] {
                 continue;
             }
-            let page = parse_page(&data, connection)?;
+            let page = parse_page(&data, op, connection)?;
             for (i, listed) in page.nodes.iter().enumerate() {
                 let at = format!("demarche.{connection}.nodes[{i}]");
                 let node: DeletedNode =
                     ds::parse(&listed.node, &at).map_err(|e| ApiError::Fatal {
-                        operation: "getDeletedDossiers",
+                        operation: op.name(),
                         message: e.to_string(),
                     })?;
                 out.push(DeletedDossier {
@@ -286,17 +352,23 @@ mod tests {
     #[test]
     fn empty_page_keeps_no_cursor_and_null_nodes_fail() {
         let data = json!({"demarche": {"dossiers": {"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": []}}});
-        let page = parse_page(&data, "dossiers").unwrap();
+        let op = Operation::GetDossiers;
+        let page = parse_page(&data, op, "dossiers").unwrap();
         assert!(page.end_cursor.is_none() && !page.has_next && page.nodes.is_empty());
         let data = json!({"demarche": {"dossiers": {"pageInfo": {"hasNextPage": true, "endCursor": "x"}, "nodes": [null]}}});
-        assert!(parse_page(&data, "dossiers").is_err());
+        assert!(parse_page(&data, op, "dossiers").is_err());
     }
 
     #[test]
     fn a_page_that_would_end_or_shrink_the_listing_silently_is_refused() {
         let page = |info: Value, nodes: Value| json!({"demarche": {"dossiers": {"pageInfo": info, "nodes": nodes}}});
         // No `hasNextPage`: the listing does not end, the page fails.
-        let e = parse_page(&page(json!({"endCursor": "x"}), json!([])), "dossiers").unwrap_err();
+        let e = parse_page(
+            &page(json!({"endCursor": "x"}), json!([])),
+            Operation::GetDossiers,
+            "dossiers",
+        )
+        .unwrap_err();
         assert!(
             e.to_string().contains("demarche.dossiers.pageInfo")
                 && e.to_string().contains("hasNextPage"),
@@ -305,7 +377,12 @@ mod tests {
         // A dossier without number: the page fails, naming the node.
         let info = json!({"hasNextPage": true, "endCursor": "x"});
         let nodes = json!([{"number": 1}, {"id": "RG9zc2llci0y", "state": "accepte"}]);
-        let e = parse_page(&page(info.clone(), nodes), "dossiers").unwrap_err();
+        let e = parse_page(
+            &page(info.clone(), nodes),
+            Operation::GetDossiers,
+            "dossiers",
+        )
+        .unwrap_err();
         assert!(
             e.to_string().contains("demarche.dossiers.nodes[1]")
                 && e.to_string().contains("number"),
@@ -313,6 +390,7 @@ mod tests {
         );
         let p = parse_page(
             &page(info, json!([{"number": 1}, {"number": 2}])),
+            Operation::GetDossiers,
             "dossiers",
         )
         .unwrap();
@@ -322,7 +400,7 @@ mod tests {
         let data = json!({"demarche": {"deletedDossiers": {
             "pageInfo": {"hasNextPage": false, "endCursor": null},
             "nodes": [{"number": 3, "reason": "expired"}]}}});
-        let page = parse_page(&data, "deletedDossiers").unwrap();
+        let page = parse_page(&data, Operation::GetDeletedDossiers, "deletedDossiers").unwrap();
         let e = ds::parse::<DeletedNode>(&page.nodes[0].node, "n").unwrap_err();
         assert!(e.message.contains("dateSupression"), "{e}");
     }
@@ -330,6 +408,42 @@ mod tests {
     #[test]
     fn page_size_is_capped() {
         let p = Pager::new(Listing::default(), None, 500);
-        assert_eq!(p.size, 100);
+        assert_eq!(p.size.size, 100);
+    }
+
+    #[test]
+    fn timeouts_halve_the_page_then_give_up_after_the_tries_at_one() {
+        let policy = RetryPolicy::with_base_delay(4, Duration::ZERO);
+        let op = Operation::GetDossiers;
+        let mut size = PageSize::new(8);
+        for expected in [4, 2, 1] {
+            assert!(size.timed_out(op, &policy).is_ok());
+            assert_eq!(size.size, expected);
+        }
+        // The fourth timeout in a row, on a page of one: tries used up.
+        let err = size.timed_out(op, &policy).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ApiError::Timeout {
+                    operation: "getDossiers",
+                    attempts: 4
+                }
+            ),
+            "{err}"
+        );
+
+        // A page that comes back starts the count again.
+        let mut size = PageSize::new(2);
+        assert!(size.timed_out(op, &policy).is_ok());
+        size.answered();
+        for _ in 0..3 {
+            assert!(
+                size.timed_out(op, &policy).is_ok(),
+                "{} in a row",
+                size.timeouts
+            );
+        }
+        assert!(size.timed_out(op, &policy).is_err());
     }
 }

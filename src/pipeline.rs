@@ -14,6 +14,7 @@ mod commit;
 mod dossier;
 mod listing;
 mod report;
+mod summary;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -34,7 +35,7 @@ use crate::journal::{Event, Journal, RunInfo, STATE_DIR};
 use crate::model::{self, DossierState};
 use crate::progress::Progress;
 
-pub use report::Summary;
+pub use summary::Summary;
 
 /// What `archive` was asked to do (validated by the CLI).
 #[derive(Debug, Clone)]
@@ -181,7 +182,10 @@ pub async fn archive(
     summary.updated_since = updated_since;
     let mut journal = ctx.journal.lock().await;
     summary.archive_dossiers = journal.state().done.len();
-    if !summary.interrupted {
+    // A run that could not list the deletions stays unfinished: the next run
+    // resumes it with the same `deletedSince`, instead of starting after it
+    // and never hearing of what was deleted in between.
+    if !summary.interrupted && summary.deletions_error.is_none() {
         journal.append(Event::RunFinished {
             run_id: ctx.run_id.clone(),
             finished_at: report::now_rfc3339(),
@@ -285,11 +289,9 @@ async fn record_deletions(
         Ok(d) => d,
         Err(e) => {
             // The dossiers themselves are archived; a deletion list we could
-            // not read is reported, not fatal.
-            tracing::warn!("could not list deleted dossiers: {e}");
-            summary
-                .warnings
-                .push(format!("deleted dossiers not listed: {e}"));
+            // not read fails the run (exit code 1), it does not stop it.
+            tracing::error!("could not list the dossiers deleted at DS: {e}");
+            summary.deletions_error = Some(e.to_string());
             return Ok(());
         }
     };
@@ -349,9 +351,14 @@ fn run_error(e: ApiError, demarche: u64) -> Error {
             operation: operation.into(),
             message: format!("still failing after {attempts} attempts: {message}"),
         },
-        ApiError::Timeout { operation } => Error::Api {
+        ApiError::Timeout {
+            operation,
+            attempts,
+        } => Error::Api {
             operation: operation.into(),
-            message: "DS timed out even on the smallest page".into(),
+            message: format!(
+                "DS timed out {attempts} times in a row (retried with backoff, and smaller pages where there are pages)"
+            ),
         },
         ApiError::Fatal { operation, message } => Error::Api {
             operation: operation.into(),

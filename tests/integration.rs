@@ -14,6 +14,8 @@ mod archive;
 mod bag;
 #[path = "it/deposit.rs"]
 mod deposit;
+#[path = "it/ds_faults.rs"]
+mod ds_faults;
 #[path = "it/fake.rs"]
 mod fake;
 #[path = "it/inventory.rs"]

@@ -70,17 +70,29 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
+/// The first wait before a retry, unless told otherwise (`--retry-delay-ms`).
+pub const DEFAULT_BASE_DELAY: Duration = Duration::from_millis(500);
+
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_attempts: 6,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(60),
-        }
+        Self::with_base_delay(6, DEFAULT_BASE_DELAY)
     }
 }
 
 impl RetryPolicy {
+    /// `max_attempts` tries; the first retry after about `base_delay`, each
+    /// next one twice as late, capped at 120 times `base_delay` and at one
+    /// minute (60 s with the default 500 ms). A tiny `base_delay` keeps tests
+    /// of retries from waiting minutes.
+    #[must_use]
+    pub fn with_base_delay(max_attempts: u32, base_delay: Duration) -> Self {
+        Self {
+            max_attempts,
+            base_delay,
+            max_delay: base_delay.saturating_mul(120).min(Duration::from_secs(60)),
+        }
+    }
+
     /// Exponential backoff with full jitter, for the retry after `attempt`
     /// (1-based) failed tries.
     #[must_use]
@@ -166,6 +178,16 @@ mod tests {
             let late = p.backoff(9);
             assert!(late >= Duration::from_secs(4) && late <= Duration::from_secs(8));
         }
+    }
+
+    #[test]
+    fn a_smaller_base_delay_shrinks_the_cap_too() {
+        assert_eq!(RetryPolicy::default().max_delay, Duration::from_secs(60));
+        let fast = RetryPolicy::with_base_delay(6, Duration::from_millis(2));
+        assert_eq!(fast.max_delay, Duration::from_millis(240));
+        assert!(fast.backoff(30) <= Duration::from_millis(240));
+        let slow = RetryPolicy::with_base_delay(6, Duration::from_secs(5));
+        assert_eq!(slow.max_delay, Duration::from_secs(60));
     }
 
     #[tokio::test(start_paused = true)]

@@ -63,6 +63,11 @@ pub struct CommonArgs {
     /// Tries per request or download before giving up.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=50))]
     retries: u32,
+    /// Milliseconds before the first retry (doubled at each next one, capped
+    /// at 120 times this and at one minute). Tests set a few ms.
+    #[arg(long, env = "DS_ARCHIVE_RETRY_DELAY_MS", default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    retry_delay_ms: u64,
 }
 
 /// Options of `demo`.
@@ -176,10 +181,10 @@ fn client(url: &str, token: &str, common: &CommonArgs) -> Result<ApiClient, Stri
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(format!("--api-url `{url}` is not an http(s) URL"));
     }
-    let retry = RetryPolicy {
-        max_attempts: common.retries,
-        ..RetryPolicy::default()
-    };
+    let retry = RetryPolicy::with_base_delay(
+        common.retries,
+        std::time::Duration::from_millis(common.retry_delay_ms),
+    );
     ApiClient::new(url, token, common.rate_limit, retry)
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
@@ -207,7 +212,7 @@ async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress) -> u
             eprintln!("{}", summary.render(&out));
             if summary.interrupted {
                 exit::INTERRUPTED
-            } else if summary.failed.is_empty() {
+            } else if summary.complete() {
                 exit::OK
             } else {
                 exit::FAILURES
@@ -257,6 +262,7 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             page_size: 10,
             rate_limit: 400,
             retries: 6,
+            retry_delay_ms: 500,
         };
         let opts = match options(&common, args.out.clone(), demarche) {
             Ok(o) => o,

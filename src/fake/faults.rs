@@ -4,9 +4,11 @@
 //! (the fake serves requests on several tokio threads). "Next N" switches are
 //! counters decremented by the request that consumes them, so a test can say
 //! "the next 2 GraphQL calls fail with 502" and then check that the client
-//! recovered.
+//! recovered. Faults can also be queued for one operation (`getDemarche`,
+//! `getDossier`...), so a test reaches the request it means, the first of a
+//! run or one deep inside it, whatever else the client asks in between.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -22,8 +24,30 @@ pub struct Faults {
     url_ttl_secs: AtomicU64,
 }
 
+/// One injected answer to a GraphQL request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphqlFault {
+    /// HTTP `status` from the proxy (500: DS's JSON `internal_server_error`
+    /// body; 502/503...: an HTML page).
+    Status(u16),
+    /// The connection drops without a complete response.
+    Close,
+    /// graphql-ruby's `timeout` error, HTTP 200, with partial data.
+    Timeout,
+    /// graphql-ruby's `timeout` error, HTTP 200, with `data: null`.
+    TimeoutWithoutData,
+}
+
+impl GraphqlFault {
+    /// Whether the proxy answers it, before DS runs the query.
+    pub(crate) fn at_proxy(self) -> bool {
+        matches!(self, Self::Status(_) | Self::Close)
+    }
+}
+
 #[derive(Debug, Default)]
 struct FaultState {
+    by_operation: HashMap<String, VecDeque<GraphqlFault>>,
     graphql_failures: Vec<u16>,
     graphql_closes: u32,
     timeouts: u32,
@@ -57,6 +81,19 @@ impl Faults {
         self.with(|s| {
             s.graphql_failures
                 .extend(std::iter::repeat_n(status, n as usize))
+        });
+    }
+
+    /// Queue `faults` for the next requests named `operation` (their
+    /// `operationName`), one per request, in order; other operations are not
+    /// affected. Proxy faults (status, close) are taken before the rate limit,
+    /// timeouts when DS would run the query (after the rate limit and token).
+    pub fn fail_operation(&self, operation: &str, faults: impl IntoIterator<Item = GraphqlFault>) {
+        self.with(|s| {
+            s.by_operation
+                .entry(operation.to_owned())
+                .or_default()
+                .extend(faults);
         });
     }
 
@@ -133,6 +170,23 @@ impl Faults {
 
     pub(crate) fn url_ttl(&self) -> u64 {
         self.url_ttl_secs.load(Ordering::SeqCst)
+    }
+
+    /// The next queued fault for `operation` if it is taken at `stage`
+    /// (`at_proxy`: before the rate limit; else when the query runs).
+    pub(crate) fn take_operation_fault(
+        &self,
+        operation: &str,
+        at_proxy: bool,
+    ) -> Option<GraphqlFault> {
+        self.with(|s| {
+            let queue = s.by_operation.get_mut(operation)?;
+            if queue.front()?.at_proxy() == at_proxy {
+                queue.pop_front()
+            } else {
+                None
+            }
+        })
     }
 
     pub(crate) fn take_graphql_failure(&self) -> Option<u16> {
@@ -292,7 +346,40 @@ mod tests {
         assert!(!f.take_page_timeout(11));
         f.corrupt_file(3, "a.pdf");
         assert!(f.is_corrupted(3, "a.pdf"));
+        f.fail_operation(
+            "getDossier",
+            [GraphqlFault::Status(502), GraphqlFault::Timeout],
+        );
         f.clear();
         assert!(!f.is_corrupted(3, "a.pdf"));
+        assert_eq!(f.take_operation_fault("getDossier", true), None);
+    }
+
+    #[test]
+    fn operation_faults_wait_for_their_operation_and_stage() {
+        use GraphqlFault::{Close, Status, Timeout, TimeoutWithoutData};
+        let f = Faults::new(400, 3600);
+        f.fail_operation(
+            "getDossier",
+            [Timeout, Status(503), Close, TimeoutWithoutData],
+        );
+        assert_eq!(f.take_operation_fault("getDemarche", true), None);
+        assert_eq!(
+            f.take_operation_fault("getDossier", true),
+            None,
+            "a timeout is DS's, not the proxy's"
+        );
+        assert_eq!(f.take_operation_fault("getDossier", false), Some(Timeout));
+        assert_eq!(f.take_operation_fault("getDossier", false), None);
+        assert_eq!(
+            f.take_operation_fault("getDossier", true),
+            Some(Status(503))
+        );
+        assert_eq!(f.take_operation_fault("getDossier", true), Some(Close));
+        assert_eq!(
+            f.take_operation_fault("getDossier", false),
+            Some(TimeoutWithoutData)
+        );
+        assert_eq!(f.take_operation_fault("getDossier", false), None);
     }
 }

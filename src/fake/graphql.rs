@@ -16,8 +16,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::faults::GraphqlFault;
 use super::resolve::{Ctx, Root};
 use super::schema::schema;
+use super::timeout::{apply_timeout, Kept};
 use super::{clock, AppState};
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
@@ -92,6 +94,14 @@ pub(crate) async fn handle(
         .map(str::to_owned);
     app.counters.graphql(op_name.as_deref().unwrap_or_default());
 
+    match app
+        .faults
+        .take_operation_fault(op_name.as_deref().unwrap_or_default(), true)
+    {
+        Some(GraphqlFault::Close) => return dropped_connection(),
+        Some(GraphqlFault::Status(status)) => return injected_failure(status),
+        _ => {}
+    }
     if app.faults.take_graphql_close() {
         return dropped_connection();
     }
@@ -216,6 +226,9 @@ fn execute(
     let data = app.dataset.read();
     let ctx = Ctx::new(&data, base_url, &app.signer, &app.faults, &doc);
     let request_timeout = app.faults.take_request_timeout();
+    let operation_fault = app
+        .faults
+        .take_operation_fault(op_name.unwrap_or_default(), false);
     let result = Execution::new(schema, &doc)
         .operation_name(op_name)
         .and_then(|exec| {
@@ -240,8 +253,12 @@ fn execute(
     if let Some(data) = out.get_mut("data") {
         app.faults.drop_fields(data);
     }
-    if ctx.timed_out.get() || request_timeout {
-        apply_timeout(&mut out, ctx.timed_out.get());
+    match operation_fault {
+        Some(GraphqlFault::Timeout) => apply_timeout(&mut out, Kept::Partial),
+        Some(GraphqlFault::TimeoutWithoutData) => apply_timeout(&mut out, Kept::Nothing),
+        _ if ctx.timed_out.get() => apply_timeout(&mut out, Kept::AsIs),
+        _ if request_timeout => apply_timeout(&mut out, Kept::Connections),
+        _ => {}
     }
     (StatusCode::OK, out)
 }
@@ -271,39 +288,6 @@ fn add_code(error: &mut Value) {
     error["extensions"] = json!({ "code": code });
 }
 
-/// Turn a normal answer into a timed-out one: partial data plus a `timeout`
-/// error. A request-level timeout nulls every connection's nodes, or the
-/// whole `data` when there is no connection.
-fn apply_timeout(out: &mut Value, already_partial: bool) {
-    if !already_partial && !null_nodes(&mut out["data"]) {
-        out["data"] = Value::Null;
-    }
-    let error = json!({"message": "Timeout on Query.demarche", "extensions": {"code": "timeout"}});
-    match out.get_mut("errors").and_then(Value::as_array_mut) {
-        Some(errors) => errors.push(error),
-        None => out["errors"] = json!([error]),
-    }
-}
-
-fn null_nodes(v: &mut Value) -> bool {
-    match v {
-        Value::Object(map) => {
-            let mut hit = false;
-            for (k, child) in map.iter_mut() {
-                if (k == "nodes" || k == "edges") && child.is_array() {
-                    *child = Value::Null;
-                    hit = true;
-                } else {
-                    hit |= null_nodes(child);
-                }
-            }
-            hit
-        }
-        Value::Array(items) => items.iter_mut().fold(false, |acc, c| null_nodes(c) | acc),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,16 +301,5 @@ mod tests {
         assert_eq!(parse_token("Basic abc"), None);
         assert_eq!(parse_token("Bearer "), None);
         assert_eq!(parse_token(""), None);
-    }
-
-    #[test]
-    fn request_timeout_nulls_nodes_or_data() {
-        let mut out = json!({"data": {"demarche": {"dossiers": {"nodes": [1], "pageInfo": {}}}}});
-        apply_timeout(&mut out, false);
-        assert_eq!(out["data"]["demarche"]["dossiers"]["nodes"], Value::Null);
-        assert_eq!(out["errors"][0]["extensions"]["code"], "timeout");
-        let mut single = json!({"data": {"dossier": {"number": 1}}});
-        apply_timeout(&mut single, false);
-        assert_eq!(single["data"], Value::Null);
     }
 }

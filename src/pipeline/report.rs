@@ -1,103 +1,24 @@
 //! What a run leaves beside the bundles: `manifest-sha256.txt` (one line per
-//! zip, checkable with `sha256sum -c`), `report.json`, and the stderr summary;
+//! zip, checkable with `sha256sum -c`) and `report.json`;
 //! plus the cleaning of a crashed run's leftovers and the bag-info fields.
 //!
 //! Run-level files are rewritten only when their content changes, so a rerun
 //! that finds nothing new leaves every byte and modification time of the
-//! output folder as it was. Every run's report is also kept in the state
+//! output folder as it was (but the `report.json` of a run that was not
+//! complete is always replaced). Every run's report is also kept in the state
 //! folder (`.ds-archive/runs/<run>.json`).
 
-use std::fmt::Write as _;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
-use super::Ctx;
+use super::{Ctx, Summary};
 use crate::error::{Error, Result};
-use crate::fetch::DeletedDossier;
 use crate::inventory::known::KnownRows;
 use crate::journal::{State, STATE_DIR};
 use crate::manifest::BagInfo;
 use crate::{fsx, model};
-
-/// The outcome of an `archive` run.
-#[derive(Debug, Default)]
-pub struct Summary {
-    /// Dossiers archived for the first time.
-    pub new: Vec<u64>,
-    /// Dossiers that got a new version.
-    pub updated: Vec<u64>,
-    /// Dossiers unchanged since their last bundle.
-    pub unchanged: Vec<u64>,
-    /// Dossiers that failed, with the reason.
-    pub failed: Vec<(u64, String)>,
-    /// Deletions newly seen at DS.
-    pub deleted: Vec<DeletedDossier>,
-    /// Things worth telling that did not fail a dossier.
-    pub warnings: Vec<String>,
-    /// Attachment bytes downloaded.
-    pub bytes: u64,
-    /// GraphQL requests.
-    pub requests: u64,
-    /// 429 answers.
-    pub rate_limited: u64,
-    /// GraphQL retries.
-    pub api_retries: u64,
-    /// Wall time.
-    pub duration: Duration,
-    /// Stopped by Ctrl-C.
-    pub interrupted: bool,
-    /// Dossiers the archive folder holds after the run.
-    pub archive_dossiers: usize,
-    /// Incremental run: only dossiers modified at DS since this date were listed.
-    pub updated_since: Option<String>,
-}
-
-impl Summary {
-    /// Whether the run changed the archive.
-    #[must_use]
-    pub fn changed_anything(&self) -> bool {
-        !(self.new.is_empty()
-            && self.updated.is_empty()
-            && self.failed.is_empty()
-            && self.deleted.is_empty())
-    }
-
-    /// The readable summary printed on stderr.
-    #[must_use]
-    pub fn render(&self, out: &Path) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{} new, {} updated, {} unchanged, {} failed, {} deleted at DS; {:.1} MB downloaded, {} API requests in {:.1} s",
-            self.new.len(),
-            self.updated.len(),
-            self.unchanged.len(),
-            self.failed.len(),
-            self.deleted.len(),
-            self.bytes as f64 / 1e6,
-            self.requests,
-            self.duration.as_secs_f64()
-        );
-        if let Some(since) = &self.updated_since {
-            let _ = writeln!(s, "listed only dossiers modified at DS since {since}");
-        }
-        let _ = writeln!(s, "the archive holds {} dossiers", self.archive_dossiers);
-        for (n, reason) in &self.failed {
-            let _ = writeln!(s, "failed: dossier {n}: {reason}");
-        }
-        for w in &self.warnings {
-            let _ = writeln!(s, "warning: {w}");
-        }
-        if self.interrupted {
-            let _ = writeln!(s, "interrupted: run the same command again to resume");
-        }
-        let _ = write!(s, "bundles in `{}`", out.display());
-        s
-    }
-}
 
 /// Now, RFC 3339 in UTC.
 #[must_use]
@@ -256,7 +177,7 @@ pub(crate) fn write_run_files(
     let runs = out.join(STATE_DIR).join("runs");
     fs_err::create_dir_all(&runs).map_err(|e| Error::io("create runs folder", &runs, e))?;
     fsx::write_atomic(&runs.join(format!("{}.json", ctx.run_id)), &bytes)?;
-    if summary.changed_anything() || !out.join("report.json").exists() {
+    if summary.changed_anything() || !last_report_complete(out) {
         fsx::write_atomic(&out.join("report.json"), &bytes)?;
     }
     let csv = out.join("dossiers.csv");
@@ -264,6 +185,15 @@ pub(crate) fn write_run_files(
         write_inventory(out, &csv, &mut ctx.known_rows())?;
     }
     Ok(())
+}
+
+/// Whether `report.json` exists and tells of a complete run: one that did
+/// not would stay wrong after a rerun that completes it without changes.
+fn last_report_complete(out: &Path) -> bool {
+    fs_err::read(out.join("report.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .is_some_and(|r| r["complete"] == true)
 }
 
 /// Rebuild `dossiers.csv` beside the bundles (only when the archive changed:
@@ -321,6 +251,7 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
         "finished_at": now_rfc3339(),
         "duration_secs": s.duration.as_secs_f64(),
         "interrupted": s.interrupted,
+        "complete": s.complete(),
         "counts": {
             "new": s.new.len(),
             "updated": s.updated.len(),
@@ -335,6 +266,7 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
         "deleted": s.deleted.iter().map(|d| json!({
             "number": d.number, "reason": d.reason, "date": d.date, "pending": d.pending,
         })).collect::<Vec<_>>(),
+        "deletions_error": s.deletions_error,
         "warnings": s.warnings,
         "bytes_downloaded": s.bytes,
         "requests": {"graphql": s.requests, "retries": s.api_retries, "rate_limited": s.rate_limited},

@@ -567,6 +567,51 @@ async fn graphql_fault_switches() {
 }
 
 #[tokio::test]
+async fn operation_faults_hit_only_their_operation_in_order() {
+    use ds_archive::fake::GraphqlFault::{Close, Status, Timeout, TimeoutWithoutData};
+    let server = start().await;
+    let auth = Some("Bearer fake-token");
+    let demarche = json!({"query": "query getDemarche { demarche(number: 12345) { number title service { nom } revisions { id } } }",
+                          "operationName": "getDemarche"});
+    let other = json!({"query": "query probe { demarche(number: 12345) { number } }",
+                       "operationName": "probe"});
+    server.faults().fail_operation(
+        "getDemarche",
+        [Timeout, Status(502), TimeoutWithoutData, Close],
+    );
+
+    // graphql-ruby's timeout with partial data: the rest of the démarche is
+    // there, what ran out of time is null.
+    assert_eq!(post(&server, auth, &other).await.0, 200);
+    let (status, body) = post(&server, auth, &demarche).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "timeout");
+    assert_eq!(body["data"]["demarche"]["number"], 12345);
+    assert_eq!(body["data"]["demarche"]["revisions"], Value::Null);
+
+    assert_eq!(post(&server, auth, &demarche).await.0, 502);
+    let (status, body) = post(&server, auth, &demarche).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "timeout");
+    assert_eq!(body["data"], Value::Null);
+    let dropped = client()
+        .post(server.graphql_url())
+        .bearer_auth(TOKEN)
+        .json(&demarche)
+        .send()
+        .await;
+    assert!(match dropped {
+        Ok(resp) => resp.bytes().await.is_err(),
+        Err(_) => true,
+    });
+    let (status, body) = post(&server, auth, &demarche).await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(body["data"]["demarche"]["revisions"].is_array());
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn download_fault_switches() {
     let server = start().await;
     let faults = server.faults();
