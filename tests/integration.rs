@@ -20,6 +20,8 @@ mod fake;
 mod inventory;
 #[path = "it/metadata.rs"]
 mod metadata;
+#[path = "it/modes.rs"]
+mod modes;
 #[path = "it/runs.rs"]
 mod runs;
 #[path = "it/seda.rs"]
