@@ -26,6 +26,8 @@ mod modes;
 mod runs;
 #[path = "it/seda.rs"]
 mod seda;
+#[path = "it/signals.rs"]
+mod signals;
 #[path = "it/verify.rs"]
 mod verify;
 #[path = "it/verify_others.rs"]
