@@ -45,8 +45,10 @@ pub struct Summary {
     pub rate_limited: u64,
     /// GraphQL retries.
     pub api_retries: u64,
-    /// Wall time.
+    /// Wall time, from the run's first start when it was resumed.
     pub duration: Duration,
+    /// When each later part of a resumed run started (empty: one part).
+    pub resumed_at: Vec<String>,
     /// Stopped by Ctrl-C.
     pub interrupted: bool,
     /// Dossiers the archive folder holds after the run.
@@ -81,6 +83,14 @@ impl Summary {
             self.requests,
             self.duration.as_secs_f64()
         );
+        if !self.resumed_at.is_empty() {
+            let _ = writeln!(
+                s,
+                "one run in {} parts (resumed at {}), counted as a whole",
+                self.resumed_at.len() + 1,
+                self.resumed_at.join(", ")
+            );
+        }
         if let Some(since) = &self.updated_since {
             let _ = writeln!(s, "listed only dossiers modified at DS since {since}");
         }
@@ -320,6 +330,7 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
         "started_at": ctx.started_at,
         "finished_at": now_rfc3339(),
         "duration_secs": s.duration.as_secs_f64(),
+        "resumed_at": s.resumed_at,
         "interrupted": s.interrupted,
         "counts": {
             "new": s.new.len(),

@@ -210,3 +210,73 @@ fn a_second_signal_quits_at_once() {
     rerun(&fake, &out, &[]);
     assert_eq!(done_lines(&out), total, "each dossier once");
 }
+
+/// The run ids of the journal's `run_started` lines, in order.
+fn run_ids(out: &Path) -> Vec<String> {
+    journal(out)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "run_started")
+        .map(|e| e["run_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_run_stopped_then_resumed_reports_as_one_run() {
+    let fake = slow_fake(40);
+    let mut all = fake.server.dataset().dossier_numbers();
+    all.sort_unstable();
+    let dir = tempfile::tempdir().unwrap();
+    for stop in ["TERM", "KILL"] {
+        let out = dir.path().join(stop);
+        let started = Instant::now();
+        let run = Running::spawn(&fake, &out, &["--concurrency", "1"]);
+        wait_until("a few dossiers", || done_lines(&out) >= 4);
+        run.signal(stop);
+        let (status, stderr) = run.finish();
+        assert_ne!(status, Some(0), "{stop}: the run was not stopped: {stderr}");
+        let first_part = done_lines(&out);
+        assert!(first_part < all.len(), "{stop} came after the end");
+
+        let resume_started = Instant::now();
+        let resumed = rerun(&fake, &out, &[]);
+        let second_part = resume_started.elapsed().as_secs_f64();
+        let whole = started.elapsed().as_secs_f64();
+        let ids = run_ids(&out);
+        assert_eq!(ids.len(), 2, "{stop}: {ids:?}");
+        assert_eq!(ids[0], ids[1], "{stop}: the same run continued");
+
+        let stderr = String::from_utf8_lossy(&resumed.stderr);
+        let expected = format!("{} new, 0 updated, 0 unchanged, 0 failed", all.len());
+        assert!(
+            stderr.contains(&expected),
+            "{stop} after {first_part} dossiers: want `{expected}`: {stderr}"
+        );
+        assert!(stderr.contains("one run in 2 parts"), "{stderr}");
+        let report = report(&out);
+        assert_eq!(report["run_id"], ids[0].as_str(), "{stop}");
+        assert_eq!(report["counts"]["new"], all.len(), "{stop}");
+        assert_eq!(
+            numbers(&report["new"]),
+            all,
+            "{stop}: every dossier, sorted"
+        );
+        assert_eq!(report["unchanged"], serde_json::json!([]), "{stop}");
+        assert_eq!(report["resumed_at"].as_array().unwrap().len(), 1, "{stop}");
+        let secs = report["duration_secs"].as_f64().unwrap();
+        // Both parts: more than the second alone, within the test's own
+        // measure (dates in the journal are to the second).
+        assert!(
+            secs > second_part - 0.5 && secs <= whole + 1.0,
+            "{stop}: {secs} s for a run of {whole:.1} s whose second part took {second_part:.1} s"
+        );
+
+        // A run that ended normally is not continued: the next is a new run.
+        let next = rerun(&fake, &out, &[]);
+        let ids = run_ids(&out);
+        assert_ne!(ids[2], ids[1], "{stop}: a finished run starts a new id");
+        let stderr = String::from_utf8_lossy(&next.stderr);
+        assert!(stderr.contains("0 new, 0 updated"), "{stop}: {stderr}");
+        assert!(!stderr.contains("parts"), "{stop}: {stderr}");
+    }
+}
