@@ -3,11 +3,13 @@
 //!
 //! Exit codes (README): 0 all done and valid; 1 the run finished but some
 //! dossiers failed (or `verify` found problems); 2 fatal (bad arguments, bad
-//! token, unknown démarche, unwritable output, locked folder); 130 Ctrl-C.
+//! token, unknown démarche, unwritable output, locked folder); 128 + the
+//! signal that stopped a run (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 //! stdout carries data only (paths, JSON); messages and logs go to stderr.
 
 mod archive;
 mod status;
+mod stop;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;

@@ -18,7 +18,8 @@ pub mod exit {
     pub const FAILURES: u8 = 1;
     /// Fatal: bad arguments, bad token, unknown démarche, unwritable output.
     pub const FATAL: u8 = 2;
-    /// Interrupted by Ctrl-C.
+    /// Interrupted by Ctrl-C (SIGINT); other stop signals give 128 + their
+    /// number (`cli::stop`).
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -93,7 +94,7 @@ pub enum Error {
 impl Error {
     /// The process exit code for a run that dies of this error: every error
     /// that stops a run is fatal (an interrupted run is not an error, it ends
-    /// with a summary and exit code 130).
+    /// with a summary and exit code 128 + the signal, 130 for Ctrl-C).
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         exit::FATAL

@@ -11,6 +11,12 @@
 //! complete ([`sync_filesystem`] or [`sync_tree`], then [`move_dir_new`]).
 //! This module owns no policy about *what* is written where; it only makes
 //! each step durable and reports the path of any failure.
+//!
+//! What we publish is read by other accounts (an auditor running
+//! `sha256sum -c`, `unzip`, `verify`): every temporary file that becomes a
+//! published file is created through [`published_tempfile`], so it gets the
+//! mode a plain `fs::write` would (`0666` minus the umask), like the bags,
+//! and not the owner-only `0600` of a default temporary file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,9 +35,7 @@ pub const TEMP_PREFIX: &str = ".ds-archive-tmp-";
 /// removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(&dir)
+    let mut tmp = published_tempfile(&dir, TEMP_PREFIX, "")
         .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
@@ -39,6 +43,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| Error::io("rename a temporary file to", path, e.error))?;
     fsync_dir(&dir)
+}
+
+/// A temporary file in `dir` (named `<prefix>…<suffix>`) that is to be
+/// renamed to a published name: its mode is what the umask allows, as for
+/// any file the user creates (`0644` under umask `022`), where a default
+/// temporary file is `0600` and the rename would keep it unreadable to
+/// everyone else.
+///
+/// # Errors
+/// The creation's I/O error (the caller names the folder).
+pub fn published_tempfile(
+    dir: &Path,
+    prefix: &str,
+    suffix: &str,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // open(2) applies the umask to this mode, as it does for fs::write.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
 }
 
 /// Write `bytes` to `path` inside a staging folder: a plain write, no

@@ -192,10 +192,7 @@ pub fn write_inventory_with(
             .collect()
     };
 
-    let tmp = tempfile::Builder::new()
-        .prefix(".dossiers.")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
+    let tmp = crate::fsx::published_tempfile(&dir, ".dossiers.", ".tmp")
         .map_err(io_err("cannot create a temp file in", &dir))?;
     let file = tmp
         .as_file()

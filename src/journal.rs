@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::DossierState;
 
+mod tally;
+pub use tally::RunTally;
+
 /// Name of the state folder inside the output folder.
 pub const STATE_DIR: &str = ".ds-archive";
 
@@ -53,6 +56,10 @@ pub enum Event {
         listing: String,
         /// DS's `endCursor`.
         cursor: String,
+        /// Dossiers found unchanged on the pages this cursor settles (their
+        /// bundles are not written again, so no other line names them).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        unchanged: Vec<u64>,
     },
     /// A dossier's bag and zip are about to be moved into the output folder.
     /// If no `dossier_done` follows (crash), the next run removes what was
@@ -101,6 +108,9 @@ pub enum Event {
         date: String,
         /// Still restorable in DS's trash.
         pending: bool,
+        /// The run that saw it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run_id: Option<String>,
     },
     /// A run reached its end (not interrupted).
     RunFinished {
@@ -165,6 +175,9 @@ pub struct RunInfo {
     pub cursors: BTreeMap<String, String>,
     /// Finished?
     pub finished_at: Option<String>,
+    /// What the run did so far, over all its parts (kept for the last run
+    /// only).
+    pub tally: RunTally,
 }
 
 impl State {
@@ -179,8 +192,10 @@ impl State {
                 clock_at,
                 states,
             } => {
-                let same = self.last_run.as_ref().is_some_and(|r| r.run_id == *run_id);
-                if !same {
+                if let Some(run) = self.last_run.as_mut().filter(|r| r.run_id == *run_id) {
+                    // The same run resumed: one more part.
+                    run.tally.resumed_at.extend(clock_at.clone());
+                } else {
                     self.last_run = Some(RunInfo {
                         run_id: run_id.clone(),
                         started_at: started_at.clone(),
@@ -196,9 +211,11 @@ impl State {
                 run_id,
                 listing,
                 cursor,
+                unchanged,
             } => {
                 if let Some(run) = self.last_run.as_mut().filter(|r| r.run_id == *run_id) {
                     run.cursors.insert(listing.clone(), cursor.clone());
+                    run.tally.unchanged.extend(unchanged);
                 }
             }
             Event::Publishing { number, name } => {
@@ -212,8 +229,11 @@ impl State {
                 zip_sha256,
                 files,
                 bytes,
-                ..
+                run_id,
             } => {
+                if let Some(run) = self.this_run(run_id) {
+                    run.tally.archived(*number, *version);
+                }
                 self.publishing.remove(name);
                 self.failed.remove(number);
                 self.done.entry(*number).or_default().push(DoneVersion {
@@ -225,7 +245,14 @@ impl State {
                     bytes: *bytes,
                 });
             }
-            Event::DossierFailed { number, reason, .. } => {
+            Event::DossierFailed {
+                number,
+                reason,
+                run_id,
+            } => {
+                if let Some(run) = self.this_run(run_id) {
+                    run.tally.failed(*number, reason);
+                }
                 self.failed.insert(*number, reason.clone());
             }
             Event::Deleted {
@@ -233,7 +260,11 @@ impl State {
                 reason,
                 date,
                 pending,
+                run_id,
             } => {
+                if let Some(run) = run_id.as_deref().and_then(|id| self.this_run(id)) {
+                    run.tally.deleted.insert(*number);
+                }
                 self.deleted
                     .insert(*number, (reason.clone(), date.clone(), *pending));
             }
@@ -243,10 +274,18 @@ impl State {
             } => {
                 if let Some(run) = self.last_run.as_mut().filter(|r| r.run_id == *run_id) {
                     run.finished_at = Some(finished_at.clone());
-                    self.finished_runs.push(run.clone());
+                    self.finished_runs.push(RunInfo {
+                        tally: RunTally::default(),
+                        ..run.clone()
+                    });
                 }
             }
         }
+    }
+
+    /// The last run, if `run_id` is it.
+    fn this_run(&mut self, run_id: &str) -> Option<&mut RunInfo> {
+        self.last_run.as_mut().filter(|r| r.run_id == run_id)
     }
 
     /// The latest complete version of a dossier.

@@ -15,6 +15,7 @@ mod dossier;
 mod listing;
 mod report;
 mod summary;
+mod whole_run;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -115,12 +116,13 @@ pub async fn archive(
     if resumed {
         tracing::info!(run = %run_id, "resuming the unfinished run");
     }
+    let part_started = report::now_rfc3339();
     journal.append(Event::RunStarted {
         run_id: run_id.clone(),
         started_at: started_at.clone(),
         demarche: opts.demarche,
         updated_since: updated_since.clone(),
-        clock_at: Some(report::now_rfc3339()),
+        clock_at: Some(part_started.clone()),
         states: opts.states.clone(),
     })?;
     let state_dir = opts.out.join(STATE_DIR);
@@ -181,6 +183,7 @@ pub async fn archive(
     summary.bytes = ctx.progress.counters().bytes.load(Ordering::Relaxed);
     summary.updated_since = updated_since;
     let mut journal = ctx.journal.lock().await;
+    whole_run::extend_to_whole_run(&mut summary, journal.state(), &part_started);
     summary.archive_dossiers = journal.state().done.len();
     // A run that could not list the deletions stays unfinished: the next run
     // resumes it with the same `deletedSince`, instead of starting after it
@@ -305,6 +308,7 @@ async fn record_deletions(
                 reason: d.reason.clone(),
                 date: d.date.clone(),
                 pending: d.pending,
+                run_id: Some(ctx.run_id.clone()),
             })?;
             summary.deleted.push(d);
         }

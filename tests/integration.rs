@@ -22,10 +22,14 @@ mod fake;
 mod inventory;
 #[path = "it/metadata.rs"]
 mod metadata;
+#[path = "it/modes.rs"]
+mod modes;
 #[path = "it/runs.rs"]
 mod runs;
 #[path = "it/seda.rs"]
 mod seda;
+#[path = "it/signals.rs"]
+mod signals;
 #[path = "it/verify.rs"]
 mod verify;
 #[path = "it/verify_others.rs"]

@@ -1,6 +1,8 @@
 //! `archive`, `demo` and `fake-server`: validate arguments, build the client,
-//! run the pipeline on a tokio runtime, handle Ctrl-C, print the summary.
+//! run the pipeline on a tokio runtime, stop it on a signal (`stop`), print
+//! the summary.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -8,6 +10,7 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::fatal;
+use super::stop::{StopSignal, Watcher};
 use crate::api::{ApiClient, RetryPolicy, DEFAULT_ENDPOINT};
 use crate::digest::DigestAlg;
 use crate::error::{exit, Error};
@@ -191,27 +194,22 @@ fn client(url: &str, token: &str, common: &CommonArgs) -> Result<ApiClient, Stri
 
 async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress) -> u8 {
     let cancel = CancellationToken::new();
-    let watcher = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                tracing::warn!("interrupted: finishing the journal (Ctrl-C again to quit at once)");
-                cancel.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(i32::from(exit::INTERRUPTED));
-                }
-            }
-        })
+    let watcher = match Watcher::start(cancel.clone()) {
+        Ok(w) => w,
+        Err(e) => return fatal(&format!("cannot watch for stop signals: {e}"), None),
     };
     let out = opts.out.clone();
     let result = pipeline::archive(client, opts, progress.clone(), cancel).await;
-    watcher.abort();
+    let stopped_by = watcher.stopped_by();
+    drop(watcher);
     progress.finish();
     match result {
         Ok(summary) => {
-            eprintln!("{}", summary.render(&out));
+            // After SIGHUP stderr may be a terminal that is gone: the
+            // summary is also in report.json, so a failed write is not fatal.
+            let _ = writeln!(std::io::stderr(), "{}", summary.render(&out));
             if summary.interrupted {
-                exit::INTERRUPTED
+                stopped_by.map_or(exit::INTERRUPTED, StopSignal::exit_code)
             } else if summary.complete() {
                 exit::OK
             } else {

@@ -71,8 +71,12 @@ pub(super) async fn list_and_archive(
                 let handled = joined.unwrap_or_else(|e| {
                     dossier::Handled::Fatal(Error::Usage(format!("a dossier task failed: {e}")))
                 });
+                let unchanged = match handled {
+                    dossier::Handled::Unchanged(number) => Some(number),
+                    _ => None,
+                };
                 tally(handled, summary)?;
-                settled.dossier_done(page);
+                settled.dossier_done(page, unchanged);
             }
             fetched = pages.recv(), if want_page => match fetched {
                 None | Some(Ok(None)) => listed_all = true,
@@ -99,6 +103,7 @@ pub(super) async fn list_and_archive(
                     run_id: ctx.run_id.clone(),
                     listing: key.clone(),
                     cursor,
+                    unchanged: std::mem::take(&mut settled.unchanged),
                 })?;
             }
         }
@@ -143,27 +148,32 @@ fn dossiers_in_flight(opts: &super::Options) -> usize {
 struct Settled {
     /// Sequence number of the first page in `pending`.
     first: u64,
-    /// Per page still pending: dossiers not settled yet, and its cursor.
-    pending: VecDeque<(usize, Option<String>)>,
+    /// Per page still pending: dossiers not settled yet, its cursor, and
+    /// the dossiers of it found unchanged.
+    pending: VecDeque<(usize, Option<String>, Vec<u64>)>,
+    /// Dossiers found unchanged on settled pages, for the next saved cursor
+    /// to record (a resumed run does not list those pages again).
+    unchanged: Vec<u64>,
 }
 
 impl Settled {
     /// A page of `dossiers` was listed; returns its sequence number.
     fn page(&mut self, dossiers: usize, cursor: Option<String>) -> u64 {
-        self.pending.push_back((dossiers, cursor));
+        self.pending.push_back((dossiers, cursor, Vec::new()));
         self.first + self.pending.len() as u64 - 1
     }
 
-    /// One dossier of page `seq` is settled.
-    fn dossier_done(&mut self, seq: u64) {
+    /// One dossier of page `seq` is settled (found `unchanged`, maybe).
+    fn dossier_done(&mut self, seq: u64, unchanged: Option<u64>) {
         let Some(index) = seq.checked_sub(self.first) else {
             return;
         };
-        if let Some((left, _)) = usize::try_from(index)
+        if let Some((left, _, same)) = usize::try_from(index)
             .ok()
             .and_then(|i| self.pending.get_mut(i))
         {
             *left = left.saturating_sub(1);
+            same.extend(unchanged);
         }
     }
 
@@ -171,9 +181,10 @@ impl Settled {
     /// none, such as an empty last page, give nothing to save).
     fn take(&mut self) -> Vec<String> {
         let mut cursors = Vec::new();
-        while let Some((0, _)) = self.pending.front() {
-            if let Some((_, cursor)) = self.pending.pop_front() {
+        while let Some((0, _, _)) = self.pending.front() {
+            if let Some((_, cursor, unchanged)) = self.pending.pop_front() {
                 cursors.extend(cursor);
+                self.unchanged.extend(unchanged);
             }
             self.first += 1;
         }
@@ -194,14 +205,14 @@ mod tests {
         let mut s = Settled::default();
         let p0 = s.page(2, c("a"));
         let p1 = s.page(1, c("b"));
-        s.dossier_done(p1);
+        s.dossier_done(p1, None);
         assert!(s.take().is_empty(), "page 1 is done but page 0 is not");
-        s.dossier_done(p0);
+        s.dossier_done(p0, None);
         assert!(
             s.take().is_empty(),
             "one dossier of page 0 is still running"
         );
-        s.dossier_done(p0);
+        s.dossier_done(p0, None);
         assert_eq!(s.take(), vec!["a".to_owned(), "b".to_owned()]);
         assert!(s.take().is_empty(), "a cursor is given once");
     }
@@ -212,13 +223,24 @@ mod tests {
         let p0 = s.page(1, c("a"));
         s.page(0, c("b"));
         assert!(s.take().is_empty());
-        s.dossier_done(p0);
+        s.dossier_done(p0, None);
         assert_eq!(s.take(), vec!["a".to_owned(), "b".to_owned()]);
         s.page(0, None);
         assert!(s.take().is_empty(), "a page without cursor saves nothing");
         let p3 = s.page(1, c("d"));
         assert_eq!(p3, 3);
-        s.dossier_done(p3);
+        s.dossier_done(p3, None);
         assert_eq!(s.take(), vec!["d".to_owned()]);
+    }
+
+    #[test]
+    fn unchanged_dossiers_wait_for_their_page_to_settle() {
+        let mut s = Settled::default();
+        let p0 = s.page(2, c("a"));
+        s.dossier_done(p0, Some(7));
+        assert!(s.take().is_empty() && s.unchanged.is_empty());
+        s.dossier_done(p0, None);
+        assert_eq!(s.take(), vec!["a".to_owned()]);
+        assert_eq!(s.unchanged, [7]);
     }
 }

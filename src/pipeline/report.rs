@@ -250,6 +250,7 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
         "started_at": ctx.started_at,
         "finished_at": now_rfc3339(),
         "duration_secs": s.duration.as_secs_f64(),
+        "resumed_at": s.resumed_at,
         "interrupted": s.interrupted,
         "complete": s.complete(),
         "counts": {

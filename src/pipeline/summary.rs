@@ -34,8 +34,10 @@ pub struct Summary {
     pub rate_limited: u64,
     /// GraphQL retries.
     pub api_retries: u64,
-    /// Wall time.
+    /// Wall time, from the run's first start when it was resumed.
     pub duration: Duration,
+    /// When each later part of a resumed run started (empty: one part).
+    pub resumed_at: Vec<String>,
     /// Stopped by Ctrl-C.
     pub interrupted: bool,
     /// Dossiers the archive folder holds after the run.
@@ -78,6 +80,14 @@ impl Summary {
             self.requests,
             self.duration.as_secs_f64()
         );
+        if !self.resumed_at.is_empty() {
+            let _ = writeln!(
+                s,
+                "one run in {} parts (resumed at {}), counted as a whole",
+                self.resumed_at.len() + 1,
+                self.resumed_at.join(", ")
+            );
+        }
         if let Some(since) = &self.updated_since {
             let _ = writeln!(s, "listed only dossiers modified at DS since {since}");
         }

@@ -80,14 +80,15 @@ pub fn write_sip(
         }
     }
     let final_path = out_dir.join(format!("{}.zip", header.message_identifier));
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", header.message_identifier))
-        .suffix(".zip.tmp")
-        .tempfile_in(out_dir)
-        .map_err(|source| SipError::TempFile {
-            dir: out_dir.to_owned(),
-            source,
-        })?;
+    let tmp = crate::fsx::published_tempfile(
+        out_dir,
+        &format!(".{}.", header.message_identifier),
+        ".zip.tmp",
+    )
+    .map_err(|source| SipError::TempFile {
+        dir: out_dir.to_owned(),
+        source,
+    })?;
     let file = tmp.as_file().try_clone().map_err(SipError::TempHandle)?;
     let mut zip = zip::ZipWriter::new(io::BufWriter::new(file));
     let options = SimpleFileOptions::default()
