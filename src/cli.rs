@@ -148,15 +148,14 @@ fn usage_error(e: &clap::Error, raw: &[std::ffi::OsString]) -> u8 {
         };
     }
     console::set_format(LogFormat::Json);
-    let text = e.kind().as_str().map_or_else(
-        || e.to_string().lines().next().unwrap_or_default().to_owned(),
-        |kind| {
-            let full = e.to_string();
-            let first = full.lines().next().unwrap_or(kind);
-            first.trim_start_matches("error: ").to_owned()
-        },
-    );
-    console::fatal(&text, None)
+    // clap's first line holds the whole complaint; the rest is usage.
+    let full = e.to_string();
+    let text = full
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    console::fatal(text, None)
 }
 
 fn init_logging(logs: (bool, u8, LogFormat), multi: Option<MultiProgress>) {

@@ -267,6 +267,14 @@ fn hint(e: &Error, url: &str) -> Option<String> {
         Error::UnknownDemarche { .. } => "check the démarche number and that the token's administrator can see it",
         Error::Locked { .. } => "wait for the other run to finish, or point --out at another folder",
         Error::OtherDemarche { .. } => "point --out at another folder, or pass --allow-other-demarche to keep both démarches in this one",
+        Error::Io { source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::NotADirectory | std::io::ErrorKind::AlreadyExists
+            ) =>
+        {
+            "a part of the path is a file: --out must name a folder"
+        }
         Error::Io { .. } => "free some space or fix permissions, then run the same command again: it resumes",
         Error::Api { message, .. } if message.starts_with("HTTP 404") => {
             return Some(format!(

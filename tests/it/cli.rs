@@ -114,6 +114,13 @@ fn an_out_that_is_a_file_is_named_as_such() {
     let err = stderr(&run);
     assert!(err.contains("is a file"), "{err}");
     assert!(!err.contains("free some space"), "{err}");
+    // A file on the way to --out.
+    let run = fake.archive(&file.join("sub"), &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    let err = stderr(&run);
+    assert!(err.contains("archive.zip"), "{err}");
+    assert!(err.contains("a part of the path is a file"), "{err}");
+    assert!(!err.contains("free some space"), "{err}");
 }
 
 #[test]
