@@ -11,6 +11,7 @@
 //! All rows are held in memory until the header (the union of every
 //! dossier's champs) is known: about a few kB per dossier.
 
+mod command;
 pub mod known;
 pub mod ods;
 pub mod row;
@@ -19,13 +20,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
-
 use crate::bagit::bundles::{discover, BagReader, FoundBundle};
-use crate::cli::console;
 use crate::digest::{hash_reader, DigestAlg};
-use crate::error::exit;
 use crate::progress::Task;
+pub use command::{command, command_with};
 use known::{KnownRow, KnownRows};
 use row::{dossier_row, unique_headers, DynColumn, Row, FIXED, TRAILING};
 
@@ -387,47 +385,4 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = fs_err::File::open(path)?;
     let (_, mut d) = hash_reader(&mut f, &[DigestAlg::Sha256], &mut Vec::new())?;
     Ok(d.remove(&DigestAlg::Sha256).unwrap_or_default())
-}
-
-/// Run `ds-archive inventory`; returns the exit code (0 ok, 1 some bundles
-/// unreadable, 2 fatal).
-#[must_use]
-pub fn command(args: &InventoryArgs) -> u8 {
-    command_with(args, &Task::hidden())
-}
-
-/// [`command`], showing progress on `progress`.
-#[must_use]
-pub fn command_with(args: &InventoryArgs, progress: &Task) -> u8 {
-    let out = args.out.clone().unwrap_or_else(|| {
-        args.dir
-            .join(format!("dossiers.{}", args.format.extension()))
-    });
-    let written = write_inventory_counted(&args.dir, args.format, &out, progress);
-    progress.finish();
-    match written {
-        Ok(report) => {
-            for (n, reason) in &report.skipped {
-                console::warning(
-                    &format!("dossier {n} left out of the inventory: {reason}"),
-                    &json!({ "dossier": n, "reason": reason }),
-                );
-            }
-            console::out(report.path.display());
-            console::summary(
-                &format!("{} dossier(s) listed", report.rows),
-                &json!({ "rows": report.rows, "skipped": report.skipped.len() }),
-            );
-            if report.skipped.is_empty() {
-                exit::OK
-            } else {
-                exit::FAILURES
-            }
-        }
-        Err(e @ InventoryError::NoBundle(_)) => console::fatal(
-            &e.to_string(),
-            Some("give the --out folder of `ds-archive archive`; is the share mounted?"),
-        ),
-        Err(e) => console::fatal(&e.to_string(), None),
-    }
 }
