@@ -8,16 +8,21 @@
 //! stdout carries data only (paths, JSON); messages and logs go to stderr.
 
 mod archive;
+pub(crate) mod console;
+mod help;
 mod status;
 mod stop;
+pub(crate) mod values;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use indicatif::MultiProgress;
+
 use crate::error::exit;
-use crate::progress::{LogWriter, Mode, Progress};
+use crate::progress::{LogWriter, Mode, Progress, Task};
 
 /// Archive the dossiers of a demarches-simplifiees.fr démarche as verified
 /// BagIt bundles, zips and SEDA packages.
@@ -49,16 +54,22 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Archive a démarche: one BagIt bundle and one zip per dossier.
+    #[command(after_help = help::ARCHIVE)]
     Archive(archive::ArchiveArgs),
     /// Archive the bundled sample démarche from a fake DS API started on 127.0.0.1.
+    #[command(after_help = help::DEMO)]
     Demo(archive::DemoArgs),
     /// Check bundles, zips, SEDA SIPs or a whole archive folder; list every problem.
+    #[command(after_help = help::VERIFY)]
     Verify(crate::verify::VerifyArgs),
     /// Show what an archive folder holds: archived, failed, deleted, versions.
+    #[command(after_help = help::STATUS)]
     Status(status::StatusArgs),
     /// Build SEDA 2.2 submission packages (Vitam, As@lae) from an archive folder.
+    #[command(after_help = help::SEDA)]
     Seda(crate::seda::SedaArgs),
     /// Rebuild the one-row-per-dossier inventory (CSV or ODS) of an archive folder.
+    #[command(after_help = help::INVENTORY)]
     Inventory(crate::inventory::InventoryArgs),
     /// Run the fake DS API until Ctrl-C (for trying the tool and for benchmarks).
     #[command(hide = true)]
@@ -68,30 +79,90 @@ enum Command {
 /// Entry point used by `main.rs`.
 #[must_use]
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&raw) {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(usage_error(&e, &raw)),
+    };
+    console::set_format(cli.log_format);
     let mode = if cli.quiet {
         Mode::Hidden
-    } else if std::io::stderr().is_terminal() {
+    } else if std::io::stderr().is_terminal() && cli.log_format == LogFormat::Text {
         Mode::Bars
     } else {
         Mode::Log
     };
-    let progress = Progress::new(mode);
-    init_logging(&cli, &progress);
+    let logs = (cli.quiet, cli.verbose, cli.log_format);
     let code = match cli.command {
-        Command::Archive(args) => archive::run_archive(&args, progress),
-        Command::Demo(args) => archive::run_demo(&args, progress),
-        Command::FakeServer(args) => archive::run_fake_server(&args),
-        Command::Verify(args) => crate::verify::command(&args),
-        Command::Status(args) => status::run(&args),
-        Command::Seda(args) => crate::seda::command(&args),
-        Command::Inventory(args) => crate::inventory::command(&args),
+        Command::Archive(args) => {
+            let progress = Progress::new(mode);
+            init_logging(logs, progress.multi());
+            archive::run_archive(&args, progress)
+        }
+        Command::Demo(args) => {
+            let progress = Progress::new(mode);
+            init_logging(logs, progress.multi());
+            archive::run_demo(&args, progress)
+        }
+        Command::FakeServer(args) => {
+            init_logging(logs, None);
+            archive::run_fake_server(&args)
+        }
+        Command::Status(args) => {
+            init_logging(logs, None);
+            status::run(&args)
+        }
+        Command::Verify(args) => {
+            let task = Task::new(mode, "bundles verified");
+            init_logging(logs, task.multi());
+            crate::verify::command(&args, &task)
+        }
+        Command::Seda(args) => {
+            let task = Task::new(mode, "dossiers packaged");
+            init_logging(logs, task.multi());
+            crate::seda::command_with(&args, &task)
+        }
+        Command::Inventory(args) => {
+            let task = Task::new(mode, "dossiers listed");
+            init_logging(logs, task.multi());
+            crate::inventory::command_with(&args, &task)
+        }
     };
     ExitCode::from(code)
 }
 
-fn init_logging(cli: &Cli, progress: &Progress) {
-    let default = match (cli.quiet, cli.verbose) {
+/// clap refused the command line: help and version print as usual; an
+/// error is a JSON line when JSON logs were asked for.
+fn usage_error(e: &clap::Error, raw: &[std::ffi::OsString]) -> u8 {
+    use clap::error::ErrorKind;
+    let informational = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if informational || !console::json_requested(raw) {
+        let _ = e.print();
+        return if e.use_stderr() {
+            exit::FATAL
+        } else {
+            exit::OK
+        };
+    }
+    console::set_format(LogFormat::Json);
+    // clap's first line holds the whole complaint; the rest is usage.
+    let full = e.to_string();
+    let text = full
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    console::fatal(text, None)
+}
+
+fn init_logging(logs: (bool, u8, LogFormat), multi: Option<MultiProgress>) {
+    let (quiet, verbose, format) = logs;
+    let default = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "info",
         (false, 1) => "debug",
@@ -101,24 +172,19 @@ fn init_logging(cli: &Cli, progress: &Progress) {
         tracing_subscriber::EnvFilter::try_from_env("DS_ARCHIVE_LOG").unwrap_or_else(|_| {
             tracing_subscriber::EnvFilter::new(format!("ds_archive={default},warn"))
         });
-    let writer = LogWriter::new(progress.multi());
+    let writer = LogWriter::new(multi);
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
-        .with_ansi(ansi)
         .with_target(false);
-    let _ = match cli.log_format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.without_time().try_init(),
+    let _ = match format {
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+        LogFormat::Text => builder.with_ansi(ansi).without_time().try_init(),
     };
 }
 
 /// Print `error: ...` (and an optional hint) on stderr; return exit code 2.
 pub(crate) fn fatal(message: &str, hint: Option<&str>) -> u8 {
-    eprintln!("error: {message}");
-    if let Some(h) = hint {
-        eprintln!("\nhint: {h}");
-    }
-    exit::FATAL
+    console::fatal(message, hint)
 }

@@ -85,6 +85,16 @@ pub enum Error {
         /// Why it cannot be read.
         message: String,
     },
+    /// The output folder already archives another démarche.
+    #[error("`{}` already holds the archive of démarche {found}, not {asked}", path.display())]
+    OtherDemarche {
+        /// The output folder.
+        path: PathBuf,
+        /// The démarche its journal records.
+        found: u64,
+        /// The démarche asked for.
+        asked: u64,
+    },
     /// The user asked for something impossible, or DS answered something
     /// that cannot be archived as is.
     #[error("{0}")]

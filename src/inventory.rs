@@ -11,6 +11,7 @@
 //! All rows are held in memory until the header (the union of every
 //! dossier's champs) is known: about a few kB per dossier.
 
+mod command;
 pub mod known;
 pub mod ods;
 pub mod row;
@@ -21,7 +22,8 @@ use std::path::{Path, PathBuf};
 
 use crate::bagit::bundles::{discover, BagReader, FoundBundle};
 use crate::digest::{hash_reader, DigestAlg};
-use crate::error::exit;
+use crate::progress::Task;
+pub use command::{command, command_with};
 use known::{KnownRow, KnownRows};
 use row::{dossier_row, unique_headers, DynColumn, Row, FIXED, TRAILING};
 
@@ -73,6 +75,10 @@ pub struct InventoryReport {
 /// Why no inventory could be written.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
+    /// The folder holds no `dossier-N` bundle: not an archive folder (or an
+    /// unmounted share, or a typo).
+    #[error("`{}` holds no dossier bundle (no dossier-N folder or dossier-N.zip)", .0.display())]
+    NoBundle(PathBuf),
     /// Listing the archive folder or writing the output failed.
     #[error("{action} `{}`: {source}", path.display())]
     Io {
@@ -98,28 +104,62 @@ fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> I
 /// Write the inventory of `archive_dir` to `out` (atomically: temp file then
 /// rename). Unreadable bundles are left out and listed in the report.
 ///
+/// Nothing is written when the folder holds no bundle at all.
+///
 /// # Errors
-/// The folder cannot be listed or the output cannot be written.
+/// The folder cannot be listed or holds no bundle ([`InventoryError::NoBundle`]),
+/// or the output cannot be written.
 pub fn write_inventory(
     archive_dir: &Path,
     format: Format,
     out: &Path,
 ) -> Result<InventoryReport, InventoryError> {
-    write_inventory_with(archive_dir, format, out, None)
+    write_inventory_counted(archive_dir, format, out, &Task::hidden())
+}
+
+/// [`write_inventory`], counting each dossier read on `progress`.
+///
+/// # Errors
+/// As [`write_inventory`].
+pub fn write_inventory_counted(
+    archive_dir: &Path,
+    format: Format,
+    out: &Path,
+    progress: &Task,
+) -> Result<InventoryReport, InventoryError> {
+    let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    if found.is_empty() {
+        return Err(InventoryError::NoBundle(archive_dir.to_owned()));
+    }
+    write_found(archive_dir, &found, format, out, None, progress)
 }
 
 /// [`write_inventory`], taking the rows of `known` bundles from there rather
 /// than from the bundles themselves (the `archive` run keeps those it wrote).
+/// A folder without bundles (a démarche with no dossier yet) gets a header-only
+/// inventory: the `archive` run that calls this made the folder.
 ///
 /// # Errors
-/// As [`write_inventory`].
+/// The folder cannot be listed or the output cannot be written.
 pub fn write_inventory_with(
     archive_dir: &Path,
     format: Format,
     out: &Path,
-    mut known: Option<&mut KnownRows>,
+    known: Option<&mut KnownRows>,
 ) -> Result<InventoryReport, InventoryError> {
     let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    write_found(archive_dir, &found, format, out, known, &Task::hidden())
+}
+
+fn write_found(
+    archive_dir: &Path,
+    found: &[FoundBundle],
+    format: Format,
+    out: &Path,
+    mut known: Option<&mut KnownRows>,
+    progress: &Task,
+) -> Result<InventoryReport, InventoryError> {
+    progress.start(found.len() as u64);
     let zip_sums = read_zip_sums(archive_dir);
     // Rows are spilled to a temporary file, one JSON line each: the column
     // set is only known after the last bundle, and holding every row of a
@@ -142,7 +182,8 @@ pub fn write_inventory_with(
     let mut columns: Vec<DynColumn> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut skipped = Vec::new();
-    for f in &found {
+    for f in found {
+        progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
         match kept.map_or_else(|| read_bundle(f, &zip_sums), Ok) {
             Ok((row, cols)) => {
@@ -341,32 +382,4 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = fs_err::File::open(path)?;
     let (_, mut d) = hash_reader(&mut f, &[DigestAlg::Sha256], &mut Vec::new())?;
     Ok(d.remove(&DigestAlg::Sha256).unwrap_or_default())
-}
-
-/// Run `ds-archive inventory`; returns the exit code (0 ok, 1 some bundles
-/// unreadable, 2 fatal).
-#[must_use]
-pub fn command(args: &InventoryArgs) -> u8 {
-    let out = args.out.clone().unwrap_or_else(|| {
-        args.dir
-            .join(format!("dossiers.{}", args.format.extension()))
-    });
-    match write_inventory(&args.dir, args.format, &out) {
-        Ok(report) => {
-            for (n, reason) in &report.skipped {
-                eprintln!("warning: dossier {n} left out of the inventory: {reason}");
-            }
-            println!("{}", report.path.display());
-            eprintln!("{} dossier(s) listed", report.rows);
-            if report.skipped.is_empty() {
-                exit::OK
-            } else {
-                exit::FAILURES
-            }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            exit::FATAL
-        }
-    }
 }

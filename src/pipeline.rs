@@ -58,6 +58,8 @@ pub struct Options {
     pub zip: bool,
     /// Dossiers per page (≤ 100).
     pub page_size: u32,
+    /// Accept an output folder whose journal records another démarche.
+    pub allow_other_demarche: bool,
 }
 
 /// Overlap subtracted from the previous run's start when a rerun picks up
@@ -106,6 +108,15 @@ pub async fn archive(
     fs_err::create_dir_all(&opts.out)
         .map_err(|e| Error::io("create output folder", &opts.out, e))?;
     let mut journal = Journal::open(&opts.out)?;
+    if !opts.allow_other_demarche {
+        if let Some(found) = other_demarche(journal.state(), opts.demarche) {
+            return Err(Error::OtherDemarche {
+                path: opts.out.clone(),
+                found,
+                asked: opts.demarche,
+            });
+        }
+    }
 
     // Check the token and the démarche before touching anything else.
     let demarche = fetch::demarche(&client, opts.demarche)
@@ -196,6 +207,16 @@ pub async fn archive(
     }
     report::write_run_files(&ctx.opts.out, &ctx, journal.state(), &summary)?;
     Ok(summary)
+}
+
+/// A démarche other than `asked` that a run recorded in this folder.
+fn other_demarche(state: &crate::journal::State, asked: u64) -> Option<u64> {
+    state
+        .finished_runs
+        .iter()
+        .chain(state.last_run.as_ref())
+        .map(|r| r.demarche)
+        .find(|d| *d != asked)
 }
 
 /// Continue the unfinished run of this démarche, or start a new one.

@@ -200,6 +200,110 @@ pub enum Outcome {
     Failed,
 }
 
+/// Progress of a command that works through a known list (`verify`,
+/// `seda`, `inventory`): one bar on a terminal, a log line every 10 s
+/// otherwise, nothing with `--quiet`. Cheap to clone; safe to tick from
+/// several threads.
+#[derive(Clone)]
+pub struct Task {
+    inner: Arc<TaskInner>,
+}
+
+struct TaskInner {
+    mode: Mode,
+    label: &'static str,
+    done: AtomicU64,
+    total: AtomicU64,
+    started: Instant,
+    last_log: Mutex<Instant>,
+    bar: Option<(MultiProgress, ProgressBar)>,
+}
+
+impl Task {
+    /// A task counting `label` (e.g. "bundles verified"), shown in `mode`.
+    #[must_use]
+    pub fn new(mode: Mode, label: &'static str) -> Self {
+        let bar = (mode == Mode::Bars).then(|| {
+            let mp = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            let bar = mp.add(ProgressBar::new(0));
+            let template = format!(
+                "{{spinner}} {{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {label} {{msg}}"
+            );
+            bar.set_style(
+                ProgressStyle::with_template(&template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            (mp, bar)
+        });
+        Self {
+            inner: Arc::new(TaskInner {
+                mode,
+                label,
+                done: AtomicU64::new(0),
+                total: AtomicU64::new(0),
+                started: Instant::now(),
+                last_log: Mutex::new(Instant::now()),
+                bar,
+            }),
+        }
+    }
+
+    /// A task that shows nothing (library callers, tests).
+    #[must_use]
+    pub fn hidden() -> Self {
+        Self::new(Mode::Hidden, "")
+    }
+
+    /// The bar, so log lines can be printed above it.
+    #[must_use]
+    pub fn multi(&self) -> Option<MultiProgress> {
+        self.inner.bar.as_ref().map(|(mp, _)| mp.clone())
+    }
+
+    /// How many items there are; shows the bar.
+    pub fn start(&self, total: u64) {
+        self.inner.total.store(total, Ordering::Relaxed);
+        if let Some((_, bar)) = &self.inner.bar {
+            bar.set_length(total);
+            bar.enable_steady_tick(Duration::from_millis(200));
+        }
+    }
+
+    /// One more item done.
+    pub fn inc(&self) {
+        let done = self.inner.done.fetch_add(1, Ordering::Relaxed) + 1;
+        match (&self.inner.mode, &self.inner.bar) {
+            (Mode::Bars, Some((_, bar))) => bar.inc(1),
+            (Mode::Log, _) => {
+                let Ok(mut last) = self.inner.last_log.lock() else {
+                    return;
+                };
+                if last.elapsed() >= Duration::from_secs(10) {
+                    *last = Instant::now();
+                    tracing::info!(
+                        done,
+                        total = self.inner.total.load(Ordering::Relaxed),
+                        elapsed_secs = self.inner.started.elapsed().as_secs(),
+                        "progress: {done}/{} {}",
+                        self.inner.total.load(Ordering::Relaxed),
+                        self.inner.label
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Clear the bar before the summary is printed.
+    pub fn finish(&self) {
+        if let Some((mp, bar)) = &self.inner.bar {
+            bar.finish_and_clear();
+            let _ = mp.clear();
+        }
+    }
+}
+
 /// A `tracing` writer that prints above the progress bars instead of
 /// tearing them.
 #[derive(Clone)]

@@ -28,7 +28,11 @@ pub use config::{Profile, SedaConfig};
 pub use error::{BagRejected, SedaError, SipError};
 pub use verify_sip::{verify_sip, SipProblem, SipReport};
 
+use serde_json::json;
+
+use crate::cli::console;
 use crate::error::exit;
+use crate::progress::Task;
 use integrity::{check_bundle, CheckedBundle};
 use package::{weight, write_sip, Batcher, WrittenSip};
 use xml::SipHeader;
@@ -62,8 +66,10 @@ pub struct SedaArgs {
     /// Most ArchiveUnits + objects per SIP (implies --batch).
     #[arg(long, value_name = "N")]
     pub max_objects: Option<u64>,
-    /// Most payload bytes per SIP (implies --batch).
-    #[arg(long, value_name = "BYTES")]
+    /// Most payload bytes per SIP (implies --batch): a number of bytes or a
+    /// size such as 500M, 1G, 1.5GB (K/M/G/T: powers of 1000, as Vitam's 1 GB
+    /// limit) or 2GiB (KiB/MiB/GiB/TiB: powers of 1024) [default: 1G].
+    #[arg(long, value_name = "SIZE", value_parser = crate::cli::values::parse_size)]
     pub max_size: Option<u64>,
     /// Only these dossier numbers (repeatable).
     #[arg(long = "dossier", value_name = "N")]
@@ -98,30 +104,44 @@ pub struct SedaOutcome {
 /// Run the command; returns the exit code (0 ok, 1 some dossiers skipped, 2 fatal).
 #[must_use]
 pub fn command(args: &SedaArgs) -> u8 {
-    match run(args) {
+    command_with(args, &Task::hidden())
+}
+
+/// [`command`], showing progress on `progress`.
+#[must_use]
+pub fn command_with(args: &SedaArgs, progress: &Task) -> u8 {
+    let result = run_with(args, progress);
+    progress.finish();
+    match result {
         Ok(outcome) => {
             for sip in &outcome.sips {
-                println!("{}", sip.path.display());
+                console::out(sip.path.display());
             }
             for s in &outcome.skipped {
-                eprintln!("warning: dossier {} skipped: {}", s.dossier, s.reason);
+                console::warning(
+                    &format!("dossier {} skipped: {}", s.dossier, s.reason),
+                    &json!({ "dossier": s.dossier, "reason": s.reason }),
+                );
             }
-            eprintln!(
+            let text = format!(
                 "{} SIP(s) written to `{}`, {} dossier(s) skipped",
                 outcome.sips.len(),
                 args.out.display(),
                 outcome.skipped.len()
             );
+            let fields = json!({
+                "sips": outcome.sips.len(),
+                "dossiers": outcome.sips.iter().map(|s| s.dossiers.len()).sum::<usize>(),
+                "skipped": outcome.skipped.len(),
+            });
+            console::summary(&text, &fields);
             if outcome.skipped.is_empty() {
                 exit::OK
             } else {
                 exit::FAILURES
             }
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            exit::FATAL
-        }
+        Err(e) => console::fatal(&e.to_string(), None),
     }
 }
 
@@ -132,6 +152,14 @@ pub fn command(args: &SedaArgs) -> u8 {
 /// # Errors
 /// Why the command cannot run.
 pub fn run(args: &SedaArgs) -> Result<SedaOutcome, SedaError> {
+    run_with(args, &Task::hidden())
+}
+
+/// [`run`], counting each dossier on `progress`.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaError> {
     let config = SedaConfig::load(&args.config)?;
     let profile = args.profile.or(config.profile).unwrap_or(Profile::Vitam);
     let alg = config.digest_for(profile);
@@ -148,15 +176,20 @@ pub fn run(args: &SedaArgs) -> Result<SedaOutcome, SedaError> {
     if max_objects == 0 || max_size == 0 {
         return Err(SedaError::Limits);
     }
-    fs_err::create_dir_all(&args.out).map_err(|source| SedaError::CreateOutput {
-        path: args.out.clone(),
-        source,
-    })?;
     let mut found =
         crate::bagit::bundles::discover(&args.from).map_err(|source| SedaError::ListArchive {
             path: args.from.clone(),
             source,
         })?;
+    // Checked before --out is created: a mistyped or unmounted --from
+    // leaves nothing behind.
+    if found.is_empty() {
+        return Err(SedaError::NoBundle(args.from.clone()));
+    }
+    fs_err::create_dir_all(&args.out).map_err(|source| SedaError::CreateOutput {
+        path: args.out.clone(),
+        source,
+    })?;
 
     let mut outcome = SedaOutcome::default();
     if !args.dossiers.is_empty() {
@@ -188,7 +221,9 @@ pub fn run(args: &SedaArgs) -> Result<SedaOutcome, SedaError> {
     // held in memory.
     let mut pending: Vec<CheckedBundle> = Vec::new();
     let mut batcher = Batcher::new(max_objects, max_size);
+    progress.start(found.len() as u64);
     for f in &found {
+        progress.inc();
         let checked = match check_bundle(f, alg) {
             Ok(c) => c,
             Err(reason) => {

@@ -32,6 +32,7 @@ pub use command::{command, VerifyArgs};
 pub use report::{BundleKind, BundleSummary, Finding, Report};
 
 use crate::digest::{hash_reader, DigestAlg, HexDigests};
+use crate::progress::Task;
 use parallel::parallel_map;
 use source::{DirSource, ReadError};
 use zipsource::ZipSource;
@@ -84,6 +85,18 @@ pub enum Error {
 /// [`Error`] when no path is given or a path is unreadable or not a bag, a
 /// zip or an archive folder; nothing is verified then.
 pub fn verify_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Error> {
+    verify_paths_with(paths, opts, &Task::hidden())
+}
+
+/// [`verify_paths`], counting each bundle checked on `progress`.
+///
+/// # Errors
+/// As [`verify_paths`].
+pub fn verify_paths_with(
+    paths: &[PathBuf],
+    opts: &Options,
+    progress: &Task,
+) -> Result<Report, Error> {
     if paths.is_empty() {
         return Err(Error::NoPath);
     }
@@ -113,7 +126,8 @@ pub fn verify_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Error> 
             }
         }
     }
-    let results = run_jobs(&jobs, opts);
+    progress.start((jobs.len() + sips.len()) as u64);
+    let results = run_jobs(&jobs, opts, progress);
     let mut report = Report::new(opts.fast);
     for (dir, plan, range) in archives {
         report.merge(check_archive(
@@ -141,6 +155,7 @@ pub fn verify_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Error> 
     for sip in sips {
         let (summary, findings) = sip_findings(&sip);
         report.add_bundle(summary, findings);
+        progress.inc();
     }
     report.finish();
     Ok(report)
@@ -317,13 +332,16 @@ struct JobResult {
 }
 
 /// Many bundles: one per thread. One bundle: its files spread over threads.
-fn run_jobs(jobs: &[Job], opts: &Options) -> Vec<JobResult> {
+fn run_jobs(jobs: &[Job], opts: &Options, progress: &Task) -> Vec<JobResult> {
+    let run = |job: &Job, threads: usize| {
+        let result = run_job(job, threads, opts.fast);
+        progress.inc();
+        result
+    };
     if jobs.len() > 1 && opts.jobs > 1 {
-        parallel_map(jobs, opts.jobs, || (), |(), job| run_job(job, 1, opts.fast))
+        parallel_map(jobs, opts.jobs, || (), |(), job| run(job, 1))
     } else {
-        jobs.iter()
-            .map(|job| run_job(job, opts.jobs, opts.fast))
-            .collect()
+        jobs.iter().map(|job| run(job, opts.jobs)).collect()
     }
 }
 

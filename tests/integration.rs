@@ -12,6 +12,8 @@ mod common;
 mod archive;
 #[path = "it/bag.rs"]
 mod bag;
+#[path = "it/cli.rs"]
+mod cli;
 #[path = "it/deposit.rs"]
 mod deposit;
 #[path = "it/ds_faults.rs"]

@@ -2,15 +2,14 @@
 //! run the pipeline on a tokio runtime, stop it on a signal (`stop`), print
 //! the summary.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use super::fatal;
 use super::stop::{StopSignal, Watcher};
+use super::{console, fatal};
 use crate::api::{ApiClient, RetryPolicy, DEFAULT_ENDPOINT};
 use crate::digest::DigestAlg;
 use crate::error::{exit, Error};
@@ -33,6 +32,11 @@ pub struct ArchiveArgs {
     /// A file holding the API token (else the DS_API_TOKEN environment variable).
     #[arg(long)]
     token_file: Option<PathBuf>,
+    /// Archive into an --out folder that already holds another démarche's
+    /// archive (refused otherwise: one folder, one démarche, is what the run
+    /// manifest, the inventory and `seda` expect).
+    #[arg(long)]
+    allow_other_demarche: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -44,9 +48,10 @@ pub struct CommonArgs {
     /// accepte, refuse, sans_suite.
     #[arg(long = "state", value_parser = parse_state)]
     states: Vec<DossierState>,
-    /// Only dossiers modified at DS since this date (RFC 3339). Default on a
-    /// rerun: the previous run's start, minus 10 minutes.
-    #[arg(long)]
+    /// Only dossiers modified at DS since this date: 2024-01-31 (midnight,
+    /// Paris time, as DS shows dates) or RFC 3339 (2024-01-31T08:00:00+01:00).
+    /// Default on a rerun: the previous run's start, minus 10 minutes.
+    #[arg(long, value_parser = super::values::parse_since)]
     since: Option<String>,
     /// Parallel downloads (dossiers built at once: twice as many).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -110,29 +115,54 @@ fn parse_digest(s: &str) -> Result<DigestAlg, String> {
     DigestAlg::from_archive_name(s).ok_or_else(|| format!("unknown digest `{s}` (sha256, sha512)"))
 }
 
-fn read_token(args: &ArchiveArgs) -> Result<String, String> {
+/// The token, or the message and hint that say what to fix. Only a missing
+/// token gets the "create a token" hint: a bad --token-file is a path to fix.
+fn read_token(args: &ArchiveArgs) -> Result<String, (String, Option<&'static str>)> {
     let token = match &args.token_file {
-        Some(path) => fs_err::read_to_string(path).map_err(|e| e.to_string())?,
-        None => std::env::var("DS_API_TOKEN").unwrap_or_default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                let hint = (e.kind() == std::io::ErrorKind::NotFound)
+                    .then_some("check the --token-file path");
+                (
+                    format!("cannot read the token file `{}`: {e}", path.display()),
+                    hint,
+                )
+            })?;
+            let token = text.trim().to_owned();
+            if token.is_empty() {
+                return Err((
+                    format!("token file `{}` is empty", path.display()),
+                    Some("write the token from your DS administrator profile into it"),
+                ));
+            }
+            token
+        }
+        None => std::env::var("DS_API_TOKEN")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
     };
-    let token = token.trim().to_owned();
     if token.is_empty() {
-        return Err("no API token: set DS_API_TOKEN or pass --token-file".into());
+        return Err((
+            "no API token: set DS_API_TOKEN or pass --token-file".into(),
+            Some("create a token in your DS administrator profile"),
+        ));
     }
     if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("the API token contains spaces or control characters".into());
+        return Err((
+            "the API token contains spaces or control characters".into(),
+            None,
+        ));
     }
     Ok(token)
 }
 
 fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, String> {
-    if let Some(since) = &common.since {
-        time::OffsetDateTime::parse(since, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| {
-                format!(
-                    "--since `{since}` is not an RFC 3339 date (e.g. 2024-01-31T00:00:00+01:00)"
-                )
-            })?;
+    if out.exists() && !out.is_dir() {
+        return Err(format!(
+            "--out `{}` is a file: it must name a folder (created if needed)",
+            out.display()
+        ));
     }
     let mut digests = common.digests.clone();
     if digests.is_empty() {
@@ -149,6 +179,7 @@ fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, 
         digests,
         zip: !common.no_zip,
         page_size: common.page_size,
+        allow_other_demarche: false,
     })
 }
 
@@ -162,10 +193,13 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
     let token = match read_token(args) {
         Ok(t) => t,
-        Err(e) => return fatal(&e, Some("create a token in your DS administrator profile")),
+        Err((e, hint)) => return fatal(&e, hint),
     };
     let opts = match options(&args.common, args.out.clone(), args.demarche) {
-        Ok(o) => o,
+        Ok(o) => Options {
+            allow_other_demarche: args.allow_other_demarche,
+            ..o
+        },
         Err(e) => return fatal(&e, None),
     };
     let Ok(rt) = runtime() else {
@@ -176,7 +210,7 @@ pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
             Ok(c) => c,
             Err(e) => return fatal(&e, None),
         };
-        run_pipeline(client, opts, progress).await
+        run_pipeline(client, opts, progress, &args.api_url).await
     })
 }
 
@@ -192,7 +226,7 @@ fn client(url: &str, token: &str, common: &CommonArgs) -> Result<ApiClient, Stri
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
-async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress) -> u8 {
+async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress, url: &str) -> u8 {
     let cancel = CancellationToken::new();
     let watcher = match Watcher::start(cancel.clone()) {
         Ok(w) => w,
@@ -205,9 +239,9 @@ async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress) -> u
     progress.finish();
     match result {
         Ok(summary) => {
-            // After SIGHUP stderr may be a terminal that is gone: the
-            // summary is also in report.json, so a failed write is not fatal.
-            let _ = writeln!(std::io::stderr(), "{}", summary.render(&out));
+            // The summary is also in report.json: a stderr that is gone (after
+            // SIGHUP, a closed terminal) is not fatal.
+            console::summary(&summary.render(&out), &summary_fields(&summary, &out));
             if summary.interrupted {
                 stopped_by.map_or(exit::INTERRUPTED, StopSignal::exit_code)
             } else if summary.complete() {
@@ -217,21 +251,58 @@ async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress) -> u
             }
         }
         Err(e) => {
-            let hint = match &e {
-                Error::Auth { .. } => Some("check the token, its expiry and its allowed networks (tokens made since July 2026 are bound to IP ranges)"),
-                Error::UnknownDemarche { .. } => Some("check the démarche number and that the token's administrator can see it"),
-                Error::Locked { .. } => Some("wait for the other run to finish, or point --out at another folder"),
-                Error::Io { .. } => Some("free some space or fix permissions, then run the same command again: it resumes"),
-                Error::Api { .. } => Some("check --api-url and the network, then run the same command again: it resumes"),
-                _ => None,
-            };
-            eprintln!("error: {e}");
-            if let Some(h) = hint {
-                eprintln!("\nhint: {h}");
-            }
-            e.exit_code()
+            let hint = hint(&e, url);
+            console::fatal(&e.to_string(), hint.as_deref())
         }
     }
+}
+
+/// What to do about a run-level error.
+fn hint(e: &Error, url: &str) -> Option<String> {
+    let text = match e {
+        Error::Auth { .. } => "check the token, its expiry and its allowed networks (tokens made since July 2026 are bound to IP ranges)",
+        Error::UnknownDemarche { .. } => "check the démarche number and that the token's administrator can see it",
+        Error::Locked { .. } => "wait for the other run to finish, or point --out at another folder",
+        Error::OtherDemarche { .. } => "point --out at another folder, or pass --allow-other-demarche to keep both démarches in this one",
+        Error::Io { source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::NotADirectory | std::io::ErrorKind::AlreadyExists
+            ) =>
+        {
+            "a part of the path is a file: --out must name a folder"
+        }
+        Error::Io { .. } => "free some space or fix permissions, then run the same command again: it resumes",
+        Error::Api { message, .. } if message.starts_with("HTTP 404") => {
+            return Some(format!(
+                "`{url}` answered 404: is it the GraphQL endpoint, ending in /api/v2/graphql (e.g. {DEFAULT_ENDPOINT})?"
+            ))
+        }
+        Error::Api { .. } => "check --api-url and the network, then run the same command again: it resumes",
+        Error::Journal { .. } | Error::Usage(_) => return None,
+    };
+    Some(text.to_owned())
+}
+
+/// The counts of the summary, for `--log-format json`.
+fn summary_fields(s: &pipeline::Summary, out: &std::path::Path) -> serde_json::Value {
+    serde_json::json!({
+        "new": s.new.len(),
+        "updated": s.updated.len(),
+        "unchanged": s.unchanged.len(),
+        "failed": s.failed.len(),
+        "deleted": s.deleted.len(),
+        "warnings": s.warnings.len(),
+        "bytes": s.bytes,
+        "requests": s.requests,
+        "rate_limited": s.rate_limited,
+        "api_retries": s.api_retries,
+        "duration_secs": s.duration.as_secs_f64(),
+        "archive_dossiers": s.archive_dossiers,
+        "updated_since": s.updated_since,
+        "interrupted": s.interrupted,
+        "out": out.display().to_string(),
+    })
 }
 
 /// `demo`.
@@ -270,11 +341,15 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             Ok(c) => c,
             Err(e) => return fatal(&e, None),
         };
-        let code = run_pipeline(client, opts, progress).await;
+        let code = run_pipeline(client, opts, progress, &server.graphql_url()).await;
         server.shutdown().await;
         if code == exit::OK {
-            println!("{}", args.out.display());
-            eprintln!("check it: ds-archive verify {}", args.out.display());
+            console::out(args.out.display());
+            console::message(
+                "INFO",
+                &format!("check it: ds-archive verify {}", args.out.display()),
+                &serde_json::Value::Null,
+            );
         }
         code
     })

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use super::fatal;
+use super::{console, fatal};
 use crate::error::exit;
 use crate::journal;
 
@@ -58,40 +58,44 @@ pub fn run(args: &StatusArgs) -> u8 {
         })).collect::<Vec<_>>(),
     });
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        console::out(serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
-        println!(
+        console::out(format!(
             "archived dossiers: {} ({versions} bundle versions)",
             state.done.len()
-        );
-        println!("failed: {}", state.failed.len());
+        ));
+        console::out(format!("failed: {}", state.failed.len()));
         for (n, r) in &state.failed {
-            println!("  dossier {n}: {r}");
+            console::out(format!("  dossier {n}: {r}"));
         }
-        println!("deleted at DS: {}", state.deleted.len());
+        console::out(format!("deleted at DS: {}", state.deleted.len()));
         for (n, (reason, date, pending)) in &state.deleted {
             let kind = if *pending { "in DS's trash" } else { "purged" };
-            println!("  dossier {n}: {reason} on {date} ({kind})");
+            console::out(format!("  dossier {n}: {reason} on {date} ({kind})"));
         }
         for (n, v) in state.done.iter().filter(|(_, v)| v.len() > 1) {
             let names: Vec<&str> = v.iter().map(|x| x.name.as_str()).collect();
-            println!("  dossier {n}: {} versions: {}", v.len(), names.join(", "));
+            console::out(format!(
+                "  dossier {n}: {} versions: {}",
+                v.len(),
+                names.join(", ")
+            ));
         }
         if let Some(r) = last {
             let status = r.finished_at.as_deref().map_or_else(
                 || "unfinished: rerun to resume".to_owned(),
                 |f| format!("finished {f}"),
             );
-            println!("last run: {} started {} ({status})", r.run_id, r.started_at);
+            console::out(format!(
+                "last run: {} started {} ({status})",
+                r.run_id, r.started_at
+            ));
         }
         if let Some(r) = state.finished_runs.last() {
-            println!(
+            console::out(format!(
                 "high-water mark: {} (next run lists dossiers modified since, minus 10 minutes)",
                 r.started_at
-            );
+            ));
         }
     }
     if state.failed.is_empty() {

@@ -167,10 +167,17 @@ pub(crate) fn write_run_files(
     state: &State,
     summary: &Summary,
 ) -> Result<()> {
-    write_if_changed(
-        &out.join("manifest-sha256.txt"),
-        run_manifest(state).as_bytes(),
-    )?;
+    // No zip (--no-zip), no manifest: an empty one makes `sha256sum -c` fail.
+    let manifest = run_manifest(state);
+    let manifest_path = out.join("manifest-sha256.txt");
+    if manifest.is_empty() {
+        if manifest_path.exists() {
+            fs_err::remove_file(&manifest_path)
+                .map_err(|e| Error::io("remove empty run manifest", &manifest_path, e))?;
+        }
+    } else {
+        write_if_changed(&manifest_path, manifest.as_bytes())?;
+    }
     let report = report_json(ctx, state, summary);
     let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
     bytes.push(b'\n');

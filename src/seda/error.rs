@@ -31,6 +31,14 @@ pub enum SedaError {
         #[source]
         source: io::Error,
     },
+    /// The archive folder holds no `dossier-N` bundle: a mistyped path, an
+    /// unmounted share, any folder that is not an archive.
+    #[error(
+        "`{}` holds no dossier bundle (no dossier-N folder or dossier-N.zip): \
+         --from takes the --out folder of `ds-archive archive`",
+        .0.display()
+    )]
+    NoBundle(PathBuf),
     /// The archive folder cannot be listed.
     #[error("cannot list the archive folder: {source}")]
     ListArchive {

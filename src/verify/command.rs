@@ -1,11 +1,12 @@
 //! The `verify` subcommand as the CLI runs it: arguments, printing (problems
 //! on stdout, warnings and the summary on stderr, or JSON), exit code.
 
-use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::{parallel, verify_paths, Options, Report};
+use super::{parallel, verify_paths_with, Options, Report};
+use crate::cli::console;
 use crate::error::exit;
+use crate::progress::Task;
 
 /// Command-line arguments of `ds-archive verify`.
 #[derive(clap::Args, Debug, Clone)]
@@ -26,9 +27,9 @@ pub struct VerifyArgs {
 }
 
 /// Run `verify` as the CLI does: print the findings, return the exit code
-/// (0 valid, 1 invalid, 2 could not run).
+/// (0 valid, 1 invalid, 2 could not run). `progress` counts the bundles.
 #[must_use]
-pub fn command(args: &VerifyArgs) -> u8 {
+pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
     let opts = Options {
         fast: args.fast,
         jobs: args
@@ -36,15 +37,14 @@ pub fn command(args: &VerifyArgs) -> u8 {
             .map_or_else(parallel::default_jobs, usize::from)
             .max(1),
     };
-    let report = match verify_paths(&args.paths, &opts) {
+    let report = verify_paths_with(&args.paths, &opts, progress);
+    progress.finish();
+    let report = match report {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::FATAL;
-        }
+        Err(e) => return console::fatal(&e.to_string(), None),
     };
     // A closed pipe (`verify ... | head`) is not a reason to change the verdict.
-    let _ = print_report(&report, args.json);
+    print_report(&report, args.json);
     if report.is_valid() {
         exit::OK
     } else {
@@ -52,21 +52,21 @@ pub fn command(args: &VerifyArgs) -> u8 {
     }
 }
 
-fn print_report(report: &Report, json: bool) -> io::Result<()> {
-    let mut err = io::stderr().lock();
+fn print_report(report: &Report, json: bool) {
     for w in report.warnings() {
-        writeln!(err, "{w}")?;
+        let fields = serde_json::json!({
+            "code": w.code.as_str(), "bundle": w.bundle, "path": w.path,
+        });
+        console::message("WARN", &w.to_string(), &fields);
     }
-    let mut out = io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &report.to_json())?;
-        writeln!(out)?;
+        let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+        console::out(text);
     } else {
         for p in report.problems() {
-            writeln!(out, "{p}")?;
+            console::out(p);
         }
     }
-    out.flush()?;
     let files: u64 = report.bundles().iter().map(|b| b.files).sum();
     let bytes: u64 = report.bundles().iter().map(|b| b.bytes).sum();
     let verdict = if report.is_valid() {
@@ -79,11 +79,20 @@ fn print_report(report: &Report, json: bool) -> io::Result<()> {
     } else {
         ""
     };
-    writeln!(
-        err,
+    let text = format!(
         "{verdict}: {} bundle(s), {files} file(s), {bytes} bytes, {} problem(s), {} warning(s){fast}",
         report.bundles().len(),
         report.problems().len(),
         report.warnings().len(),
-    )
+    );
+    let fields = serde_json::json!({
+        "valid": report.is_valid(),
+        "bundles": report.bundles().len(),
+        "files": files,
+        "bytes": bytes,
+        "problems": report.problems().len(),
+        "warnings": report.warnings().len(),
+        "fast": report.is_fast(),
+    });
+    console::summary(&text, &fields);
 }

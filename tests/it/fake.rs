@@ -278,6 +278,23 @@ async fn projection_returns_only_selected_fields_and_typed_champs_need_fragments
         .collect();
     assert_eq!(labels.len(), 1);
     assert_eq!(labels[0]["__typename"], "TextChamp");
+    // Nor an explication without a fragment on ExplicationChamp.
+    let explication = body["data"]["dossier"]["champs"]
+        .as_array()
+        .expect("champs")
+        .iter()
+        .find(|c| c["label"] == "Pièces à fournir")
+        .expect("the sample's explication");
+    assert_eq!(explication["__typename"], "TextChamp");
+    let q = "query d($n: Int!) { dossier(number: $n) { champs { __typename label
+        ... on ExplicationChamp { __typename } } } }";
+    let body = gql(&server, q, json!({"n": n})).await;
+    let typed = body["data"]["dossier"]["champs"]
+        .as_array()
+        .expect("champs")
+        .iter()
+        .any(|c| c["__typename"] == "ExplicationChamp");
+    assert!(typed, "{body}");
     server.shutdown().await;
 }
 

@@ -1,0 +1,64 @@
+//! The end of each command's `--help`: an example to copy and the exit
+//! codes a script can test (README "Exit codes" says the same).
+
+/// `archive --help`.
+pub const ARCHIVE: &str = "\
+Example:
+  DS_API_TOKEN=... ds-archive archive --demarche 12345 --out archive-12345 --since 2024-01-01
+
+Exit codes:
+  0    every dossier archived and verified
+  1    the run finished but some dossiers failed (rerun to retry them)
+  2    fatal: bad arguments or token, unknown démarche, unusable --out, locked folder
+  130  interrupted (Ctrl-C): rerun the same command to resume";
+
+/// `demo --help`.
+pub const DEMO: &str = "\
+Example:
+  ds-archive demo --out demo-archive && ds-archive verify demo-archive
+
+Exit codes:
+  0    the sample démarche was archived and verified
+  1    some dossiers failed
+  2    fatal: the fake API or the output folder could not be used
+  130  interrupted (Ctrl-C)";
+
+/// `verify --help`.
+pub const VERIFY: &str = "\
+Example:
+  ds-archive verify archive-12345 --json > verify-report.json
+
+Exit codes:
+  0    everything checked is valid
+  1    problems were found (listed on stdout)
+  2    nothing could be checked: a path is missing, unreadable or not a bundle";
+
+/// `status --help`.
+pub const STATUS: &str = "\
+Example:
+  ds-archive status archive-12345 --json | jq .failed
+
+Exit codes:
+  0    no dossier is failed
+  1    some dossiers are failed (rerun `archive` to retry them)
+  2    the folder is not a ds-archive output folder or cannot be read";
+
+/// `seda --help`.
+pub const SEDA: &str = "\
+Example:
+  ds-archive seda --from archive-12345 --out sip --config seda.toml --profile vitam --max-size 1G
+
+Exit codes:
+  0    every dossier packaged
+  1    some dossiers skipped (listed on stderr)
+  2    fatal: bad configuration or options, --from holds no dossier bundle, unwritable --out";
+
+/// `inventory --help`.
+pub const INVENTORY: &str = "\
+Example:
+  ds-archive inventory archive-12345 --format ods --out dossiers-12345.ods
+
+Exit codes:
+  0    every bundle listed
+  1    some bundles could not be read (left out, listed on stderr)
+  2    fatal: DIR holds no dossier bundle or the output cannot be written";
