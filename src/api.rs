@@ -108,14 +108,14 @@ impl std::fmt::Debug for ApiClient {
 }
 
 impl ApiClient {
-    /// A client for `endpoint` with `token`, pacing at `per_minute` requests.
+    /// A client for `endpoint` with `token`, pacing at `pacer`'s rate.
     ///
     /// # Errors
     /// When the HTTP client cannot be built (TLS set-up).
     pub fn new(
         endpoint: &str,
         token: &str,
-        per_minute: u32,
+        pacer: Pacer,
         retry: RetryPolicy,
     ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
@@ -128,7 +128,7 @@ impl ApiClient {
             http,
             endpoint: endpoint.to_owned(),
             token: Arc::from(token),
-            pacer: Arc::new(Pacer::per_minute(per_minute)),
+            pacer: Arc::new(pacer),
             retry,
             stats: Arc::new(ApiStats::default()),
         })

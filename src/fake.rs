@@ -42,8 +42,12 @@ use signing::Signer;
 pub struct FakeConfig {
     /// The only token accepted.
     pub token: String,
-    /// GraphQL POSTs allowed per epoch minute and `Authorization` value.
+    /// GraphQL POSTs allowed per window and `Authorization` value.
     pub rate_limit_per_minute: u32,
+    /// Length of a rate-limit window in seconds, windows aligned on the
+    /// epoch: 60 like DS; tests use a second or two so that waiting a window
+    /// out costs no real minute.
+    pub rate_limit_window_secs: u64,
     /// Lifetime of the signed file URLs.
     pub url_ttl_secs: u64,
     /// What to serve.
@@ -55,6 +59,7 @@ impl Default for FakeConfig {
         Self {
             token: "fake-token".into(),
             rate_limit_per_minute: 400,
+            rate_limit_window_secs: 60,
             url_ttl_secs: 3600,
             dataset: Dataset::sample(),
         }
@@ -122,7 +127,7 @@ impl FakeServer {
                 config.url_ttl_secs,
             )),
             counters: Counters::default(),
-            limiter: Mutex::new(RateLimiter::default()),
+            limiter: Mutex::new(RateLimiter::new(config.rate_limit_window_secs)),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(state.clone());

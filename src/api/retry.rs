@@ -12,7 +12,7 @@ use reqwest::header::HeaderMap;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-/// Spaces requests evenly: at most `per_minute` starts per minute.
+/// Spaces requests evenly: at most `limit` starts per window.
 #[derive(Debug)]
 pub struct Pacer {
     interval: Duration,
@@ -23,10 +23,18 @@ impl Pacer {
     /// A pacer allowing `per_minute` requests a minute (0 means no pacing).
     #[must_use]
     pub fn per_minute(per_minute: u32) -> Self {
-        let interval = if per_minute == 0 {
+        Self::per_window(per_minute, Duration::from_secs(60))
+    }
+
+    /// A pacer allowing `limit` requests per `window` (0 means no pacing).
+    /// DS counts in minutes; a shorter window is for servers that count
+    /// otherwise, such as the fake DS API of the tests.
+    #[must_use]
+    pub fn per_window(limit: u32, window: Duration) -> Self {
+        let interval = if limit == 0 {
             Duration::ZERO
         } else {
-            Duration::from_secs(60) / per_minute
+            window / limit
         };
         Self {
             interval,
@@ -199,5 +207,15 @@ mod tests {
         }
         // Paused clock: no real sleeping, the elapsed time is virtual.
         assert_eq!(start.elapsed(), Duration::from_millis(400));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacer_spaces_requests_over_a_shorter_window() {
+        let p = Pacer::per_window(400, Duration::from_secs(2)); // one every 5 ms
+        let start = Instant::now();
+        for _ in 0..5 {
+            p.wait().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(20));
     }
 }

@@ -4,13 +4,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use super::stop::{StopSignal, Watcher};
 use super::{console, fatal};
-use crate::api::{ApiClient, RetryPolicy, DEFAULT_ENDPOINT};
+use crate::api::{ApiClient, Pacer, RetryPolicy, DEFAULT_ENDPOINT};
 use crate::digest::DigestAlg;
 use crate::error::{exit, Error};
 use crate::model::DossierState;
@@ -65,9 +66,13 @@ pub struct CommonArgs {
     /// Dossiers per API page (DS caps it at 100; smaller pages time out less).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
     page_size: u32,
-    /// GraphQL requests per minute (DS allows 400 per token).
+    /// GraphQL requests per --rate-window (DS allows 400 per token and minute).
     #[arg(long, default_value_t = 360, value_parser = clap::value_parser!(u32).range(1..=400))]
     rate_limit: u32,
+    /// Seconds the server counts --rate-limit requests in (DS: 60; shorter for
+    /// a server that counts otherwise, such as a test server).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    rate_window: u64,
     /// Tries per request or download before giving up.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=50))]
     retries: u32,
@@ -98,9 +103,12 @@ pub struct FakeServerArgs {
     /// Serve generated dossiers instead of the sample: `DOSSIERS:FILES:BYTES`.
     #[arg(long)]
     generated: Option<String>,
-    /// Requests per minute before 429s.
+    /// Requests per window before 429s.
     #[arg(long, default_value_t = 400)]
     rate_limit: u32,
+    /// Length of a rate-limit window in seconds (DS: 60).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    rate_window: u64,
 }
 
 fn parse_state(s: &str) -> Result<DossierState, String> {
@@ -222,7 +230,8 @@ fn client(url: &str, token: &str, common: &CommonArgs) -> Result<ApiClient, Stri
         common.retries,
         std::time::Duration::from_millis(common.retry_delay_ms),
     );
-    ApiClient::new(url, token, common.rate_limit, retry)
+    let pacer = Pacer::per_window(common.rate_limit, Duration::from_secs(common.rate_window));
+    ApiClient::new(url, token, pacer, retry)
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
@@ -330,6 +339,7 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             no_zip: false,
             page_size: 10,
             rate_limit: 400,
+            rate_window: 60,
             retries: 6,
             retry_delay_ms: 500,
         };
@@ -378,6 +388,7 @@ pub fn run_fake_server(args: &FakeServerArgs) -> u8 {
     let config = crate::fake::FakeConfig {
         token: args.token.clone(),
         rate_limit_per_minute: args.rate_limit,
+        rate_limit_window_secs: args.rate_window,
         dataset,
         ..crate::fake::FakeConfig::default()
     };

@@ -117,6 +117,30 @@ impl Dataset {
         generated::build(demarche, dossiers, files_per_dossier, file_size)
     }
 
+    /// The same démarche with every generated file cut to at most `max_size`
+    /// bytes (same seed, so the same leading bytes; checksums and sizes
+    /// follow). For tests whose point is not file size: the sample's three
+    /// large files are almost all of its bytes.
+    #[must_use]
+    pub fn with_generated_files_capped(mut self, max_size: u64) -> Dataset {
+        for entry in self.blobs.values_mut() {
+            if let Content::Generated { seed, size } = entry.blob.content {
+                if size > max_size {
+                    *entry = Arc::new(BlobEntry {
+                        blob: StoredBlob::new(Content::Generated {
+                            seed,
+                            size: max_size,
+                        }),
+                        dossier: entry.dossier,
+                        filename: entry.filename.clone(),
+                        content_type: entry.content_type.clone(),
+                    });
+                }
+            }
+        }
+        self
+    }
+
     pub(crate) fn new(demarche: Value) -> Self {
         Self {
             demarche,

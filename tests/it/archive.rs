@@ -203,7 +203,7 @@ fn zips_hold_the_same_bytes_as_the_folders_and_standard_tools_agree() {
 
 #[test]
 fn the_token_never_leaves_the_process() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     let run = fake.archive(&out, &["-vv", "--state", "refuse"]);
@@ -275,7 +275,7 @@ fn an_unwritable_output_is_fatal() {
 
 #[test]
 fn token_file_and_api_url_from_the_environment_work() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
@@ -301,7 +301,7 @@ fn token_file_and_api_url_from_the_environment_work() {
 
 #[test]
 fn a_foreign_bundle_in_the_output_folder_is_never_replaced() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     let number = fake.server.dataset().dossier_numbers()[0];

@@ -12,6 +12,14 @@ use ds_archive::fake::{Dataset, FakeConfig, FakeServer};
 /// A distinctive token: no output, log or file may ever contain it.
 pub const TOKEN: &str = "tok-Zq7SECRET-3f9a1c";
 
+/// The rate-limit window of the tests' fakes and runs, in seconds: DS's is a
+/// minute, which no test should ever wait out.
+pub const RATE_WINDOW_SECS: u64 = 1;
+
+/// Largest generated file of [`Fake::start_light`]: still several 64 KiB
+/// chunks, so streaming, slow bodies and cut bodies work as with big files.
+pub const LIGHT_FILE_MAX: u64 = 256 * 1024;
+
 /// A fake DS API on 127.0.0.1 with its own runtime, alive as long as this value.
 pub struct Fake {
     pub server: FakeServer,
@@ -22,6 +30,20 @@ impl Fake {
     pub fn start() -> Self {
         Self::with(FakeConfig {
             token: TOKEN.into(),
+            rate_limit_window_secs: RATE_WINDOW_SECS,
+            ..FakeConfig::default()
+        })
+    }
+
+    /// Like [`Fake::start`], with the sample's three large generated files
+    /// (38 MiB of its 38.1) cut to [`LIGHT_FILE_MAX`]: for tests about runs,
+    /// faults and resumption rather than file size, which then move a few
+    /// hundred KiB per run instead of 40 MB.
+    pub fn start_light() -> Self {
+        Self::with(FakeConfig {
+            token: TOKEN.into(),
+            rate_limit_window_secs: RATE_WINDOW_SECS,
+            dataset: Dataset::sample().with_generated_files_capped(LIGHT_FILE_MAX),
             ..FakeConfig::default()
         })
     }
@@ -65,6 +87,7 @@ impl Fake {
     pub fn archive_with(&self, out: &Path, extra: &[&str]) -> std::process::Command {
         let mut cmd = self.archive_command(out);
         cmd.args(["--api-url", &self.url(), "--rate-limit", "400"])
+            .args(["--rate-window", &RATE_WINDOW_SECS.to_string()])
             .args(extra)
             .env("DS_API_TOKEN", TOKEN);
         cmd

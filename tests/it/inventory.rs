@@ -196,7 +196,7 @@ fn which(tool: &str) -> bool {
 fn the_runs_inventory_is_what_the_inventory_command_reads_from_the_bundles() {
     // `archive` keeps the rows of the bundles it writes rather than reading
     // them back at the end: the CSV must be the same as one made from disk.
-    let fake = crate::common::Fake::start();
+    let fake = crate::common::Fake::start_light();
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("archive");
     let run = fake.archive(&out, &[]);

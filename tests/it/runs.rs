@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use ds_archive::fake::{FakeConfig, Faults};
+use ds_archive::fake::{Dataset, FakeConfig, Faults};
 use serde_json::Value;
 
-use crate::common::{ds_archive, text, tree, Fake, TOKEN};
+use crate::common::{ds_archive, text, tree, Fake, LIGHT_FILE_MAX, TOKEN};
 
 fn json(path: &Path) -> Value {
     serde_json::from_slice(
@@ -76,7 +76,7 @@ fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
     // Generated PDFs embed their render time: freeze it so two runs can be
     // compared byte for byte.
     ds_archive::fake::freeze_render_time(1_735_689_600);
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let clean = dir.path().join("clean");
     let run = fake.archive(&clean, &[]);
@@ -85,7 +85,7 @@ fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
 
     fake.server
         .faults()
-        .set_slow_body(Some(Duration::from_micros(300)));
+        .set_slow_body(Some(Duration::from_millis(2)));
     type KillPoint = (&'static str, Box<dyn Fn(&Path) -> bool>);
     let points: Vec<KillPoint> = vec![
         ("mid-download of the first dossier", Box::new(staging_busy)),
@@ -132,7 +132,7 @@ fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
 
 #[test]
 fn ctrl_c_stops_cleanly_with_130_and_the_rerun_resumes() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     fake.server
         .faults()
         .set_slow_body(Some(Duration::from_millis(1)));
@@ -166,7 +166,7 @@ fn ctrl_c_stops_cleanly_with_130_and_the_rerun_resumes() {
 
 #[test]
 fn a_rerun_with_nothing_changed_lists_only_and_rewrites_nothing() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     let first = fake.archive(&out, &[]);
@@ -200,7 +200,7 @@ fn a_rerun_with_nothing_changed_lists_only_and_rewrites_nothing() {
 
 #[test]
 fn a_dossier_changed_at_ds_gets_a_new_version_and_the_old_one_stays() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     assert_eq!(fake.archive(&out, &[]).status.code(), Some(0));
@@ -315,7 +315,7 @@ fn a_dossier_changed_at_ds_gets_a_new_version_and_the_old_one_stays() {
 
 #[test]
 fn deletions_at_ds_are_recorded_and_bundles_stay() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     assert_eq!(fake.archive(&out, &[]).status.code(), Some(0));
@@ -347,7 +347,7 @@ fn with_faults(
     setup: impl FnOnce(&Faults),
     extra: &[&str],
 ) -> (Fake, tempfile::TempDir, std::process::Output) {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     setup(&fake.server.faults());
     let dir = tempfile::tempdir().unwrap();
     let run = fake.archive(&dir.path().join("a"), extra);
@@ -441,7 +441,7 @@ fn urls_that_stay_expired_fail_their_dossiers_without_bundles() {
 
 #[test]
 fn a_file_that_never_matches_its_md5_fails_only_its_dossier() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let number = fake.server.dataset().dossier_numbers()[0];
     let (name, _) = fake
         .server
@@ -571,15 +571,19 @@ fn a_damaged_journal_line_stops_the_run_with_its_number() {
 
 #[test]
 fn ds_rate_limit_is_waited_out() {
+    // DS counts in epoch minutes; this fake in 2-second windows, so waiting
+    // one out costs seconds.
     let fake = Fake::with(FakeConfig {
         token: TOKEN.into(),
         rate_limit_per_minute: 3,
+        rate_limit_window_secs: 2,
+        dataset: Dataset::sample().with_generated_files_capped(LIGHT_FILE_MAX),
         ..FakeConfig::default()
     });
     let dir = tempfile::tempdir().unwrap();
-    // Use up the current window first (DS's windows are epoch minutes), so
-    // the run below meets the limit whatever second it starts at: it makes
-    // more than 3 requests, far less than a minute apart.
+    // Use up the current window first (epoch-aligned, like DS's), so the
+    // run below meets the limit whatever moment it starts at: it makes more
+    // than 3 requests, far less than a window apart.
     while fake.server.stats().graphql_requests < 3 {
         let drain = ds_archive()
             .args(["archive", "--demarche", "999999", "--out"])
@@ -608,7 +612,7 @@ fn ds_rate_limit_is_waited_out() {
 
 #[test]
 fn a_second_run_on_the_same_folder_is_refused() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     let held = ds_archive::journal::Journal::open(&out).unwrap();
@@ -683,7 +687,7 @@ fn ds_archive_env(cmd: &mut std::process::Command) -> &mut std::process::Command
 /// over other states (or all) must still list them in full.
 #[test]
 fn a_state_filtered_run_does_not_hide_other_states_from_later_runs() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     let first = fake.archive(&out, &["--state", "accepte"]);

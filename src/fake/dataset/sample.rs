@@ -64,6 +64,7 @@ pub(super) fn load() -> Result<Dataset, DatasetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::content::Content;
 
     #[test]
     fn sample_loads_with_every_state_and_deletions() {
@@ -125,5 +126,29 @@ mod tests {
             fixture_file("budget-previsionnel.pdf")
         );
         assert!(budget.starts_with(b"%PDF-1.4"));
+    }
+
+    #[test]
+    fn capping_cuts_only_large_generated_files_and_keeps_their_start() {
+        let full = load().expect("sample fixtures load");
+        let capped = load()
+            .expect("sample fixtures load")
+            .with_generated_files_capped(1000);
+        assert_eq!(full.blobs.len(), capped.blobs.len());
+        let mut cut = 0;
+        for (key, entry) in &full.blobs {
+            let small = &capped.blobs[key].blob.content;
+            let bytes = entry.blob.content.to_vec();
+            let generated = matches!(entry.blob.content, Content::Generated { .. });
+            if generated && bytes.len() > 1000 {
+                cut += 1;
+                assert_eq!(small.to_vec(), bytes[..1000]);
+            } else {
+                assert_eq!(small.to_vec(), bytes, "{} changed", entry.filename);
+            }
+        }
+        assert!(cut >= 2, "the large files were not cut");
+        let first = capped.dossier_numbers()[0];
+        assert_eq!(capped.file_contents(first), full.file_contents(first));
     }
 }
