@@ -3,13 +3,23 @@
 //!
 //! [`paths`] holds the path rules (what escapes a bag, BagIt 1.0
 //! percent-decoding), [`manifest`] the one reader of manifest lines (typed
-//! defects, judged by the caller), and [`bundles`] finds the dossier bundles
-//! of an archive folder and streams the files of one, folder or zip alike.
-//! `verify` adds its own zip reader on top of these rules because it must
-//! report every anomaly of a zip someone else made (duplicates, zip-slip,
-//! CRCs) with a stable code; `seda` and `inventory` read bundles `archive`
-//! wrote, through [`bundles::BagReader`].
+//! defects, judged by the caller). [`source`] is the one folder-or-zip bag
+//! reader: [`source::DirSource`] and [`zipsource::ZipSource`] list a bag
+//! and stream its files, the zip read in place with every anomaly of a zip
+//! someone else made (a truncated file whose end record is not its own, see
+//! `zipend`; duplicates, zip-slip, symbolic links, CRCs) returned as a typed
+//! [`source::Problem`], and a clean zip hashed in one front-to-back pass
+//! (`zipstream`) on the threads of [`parallel`]. `verify` maps those
+//! problems to its stable finding codes. [`bundles`] finds the dossier
+//! bundles of an archive folder and wraps that reader as
+//! [`bundles::BagReader`], the simple per-file access `seda` and `inventory`
+//! need.
 
 pub mod bundles;
 pub mod manifest;
+pub mod parallel;
 pub mod paths;
+pub mod source;
+mod zipend;
+pub mod zipsource;
+mod zipstream;

@@ -14,8 +14,10 @@
 //! are shared so those stages need not lean on each other: [`digest`] is the
 //! one place that hashes (algorithms, single-pass multi-hashing, hashing
 //! reader and writer) and [`bagit`] the one place that reads bags (path
-//! rules, manifest lines, finding and streaming archived bundles, folder or
-//! zip), used by `verify`, `seda` and `inventory`.
+//! rules, manifest lines, the one folder-or-zip reader with its typed
+//! problems, finding archived bundles), used by `verify`, `seda` and
+//! `inventory`. `verify` also checks SEDA SIPs through `seda`; `seda`
+//! depends on neither `verify` nor `inventory`.
 
 pub mod api;
 pub mod bagit;

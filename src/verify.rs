@@ -3,9 +3,10 @@
 //!
 //! This module owns the public entry points and the scheduling; the checks
 //! live in submodules: [`tagfile`] and [`paths`] (pure parsing rules),
-//! `source`/`zipsource` (reading a folder or a zip in place), `bag` (the
-//! BagIt checks), `ours` (our metadata.json), `archive` (run-level files) and
-//! `parallel` (hashing on all cores). Verification never writes anything, so
+//! `bag` (the BagIt checks), `ours` (our metadata.json) and `archive`
+//! (run-level files). Reading a folder or a zip in place, and hashing on all
+//! cores, is the shared reader of [`crate::bagit::source`]; `problems` turns
+//! what it meets into findings. Verification never writes anything, so
 //! `archive` can call [`verify_bag_dir`] and [`verify_zip`] on each new
 //! bundle. See docs/verify.md for the codes and exit statuses.
 
@@ -18,24 +19,21 @@ mod bag;
 pub mod codes;
 mod command;
 mod ours;
-mod parallel;
 pub mod paths;
+mod problems;
 mod report;
-mod source;
 pub mod tagfile;
-mod zipend;
-mod zipsource;
-mod zipstream;
 
 pub use codes::Code;
 pub use command::{command, VerifyArgs};
 pub use report::{BundleKind, BundleSummary, Finding, Report};
 
+use crate::bagit::parallel::{self, parallel_map};
+use crate::bagit::source::{DirSource, ProblemKind, ReadError};
+use crate::bagit::zipsource::ZipSource;
 use crate::digest::{hash_reader, DigestAlg, HexDigests};
 use crate::progress::Task;
-use parallel::parallel_map;
-use source::{DirSource, ReadError};
-use zipsource::ZipSource;
+use problems::finding;
 
 /// How to verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -355,20 +353,21 @@ fn run_job(job: &Job, jobs: usize, fast: bool) -> JobResult {
     let mut whole = None;
     let outcome = if job.zip {
         match ZipSource::open(&job.path) {
-            Ok((src, findings)) => {
+            Ok((src, problems)) => {
                 let src = src.with_whole_digest(want_whole);
+                let findings = problems.into_iter().map(finding).collect();
                 let outcome = bag::check(&src, &bag_opts, findings);
                 whole = src.whole_sha256();
                 outcome
             }
-            Err(finding) => bag::BagOutcome {
-                findings: vec![finding],
+            Err(problem) => bag::BagOutcome {
+                findings: vec![finding(problem)],
                 ..bag::BagOutcome::default()
             },
         }
     } else if job.path.is_dir() {
-        let (src, findings) = DirSource::open(&job.path);
-        bag::check(&src, &bag_opts, findings)
+        let (src, problems) = DirSource::open(&job.path);
+        bag::check(&src, &bag_opts, problems.into_iter().map(finding).collect())
     } else {
         let finding = Finding::new(
             crate::verify::Code::Unreadable,
@@ -391,15 +390,12 @@ fn run_job(job: &Job, jobs: usize, fast: bool) -> JobResult {
 }
 
 fn sha256_file(path: &Path) -> Result<String, ReadError> {
-    let unreadable = |e: io::Error| ReadError {
-        code: Code::Unreadable,
-        message: e.to_string(),
-    };
+    let unreadable = |e: io::Error| ReadError::io(&e);
     let mut file = fs_err::File::open(path).map_err(unreadable)?;
     let (_, mut d) =
         hash_reader(&mut file, &[DigestAlg::Sha256], &mut Vec::new()).map_err(unreadable)?;
     d.remove(&DigestAlg::Sha256).ok_or_else(|| ReadError {
-        code: Code::Unreadable,
+        kind: ProblemKind::Unreadable,
         message: "no digest".into(),
     })
 }

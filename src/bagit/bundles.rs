@@ -4,14 +4,18 @@
 //! An archive folder holds `dossier-<N>/` (a BagIt bag) and/or
 //! `dossier-<N>.zip` (the same bag under one top folder). The folder is read
 //! when present, the zip otherwise. [`BagReader`] hides the difference: it lists
-//! the bag's files and streams any of them. Nothing here judges a bag; see
-//! `seda`'s integrity gate and `verify`.
+//! the bag's files and streams any of them, through the one folder-or-zip
+//! reader of [`super::source`] that `verify` uses too. Nothing here judges a
+//! bag; see `seda`'s integrity gate and `verify`.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use super::source::{DirSource, Problem, ProblemKind, ReadError, Session, Source};
+use super::zipsource::ZipSource;
 
 /// Where a dossier's bag lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,75 +120,51 @@ pub fn parse_bundle_name(name: &str) -> Option<(u64, u32)> {
     Some((number, version))
 }
 
-/// Streams the files of one bag, folder or zip alike. Paths are bag-relative
-/// with `/` separators (`bagit.txt`, `data/x.pdf`).
+/// Streams the files of one bag, folder or zip alike, through the shared
+/// reader ([`DirSource`], [`ZipSource`]). Paths are bag-relative with `/`
+/// separators (`bagit.txt`, `data/x.pdf`).
 pub struct BagReader {
-    inner: Inner,
+    session: Box<dyn Session>,
     files: BTreeMap<String, u64>,
-}
-
-enum Inner {
-    Dir(PathBuf),
-    Zip {
-        archive: Box<zip::ZipArchive<fs_err::File>>,
-        prefix: String,
-    },
+    problems: Vec<Problem>,
 }
 
 impl BagReader {
     /// Open a bag.
     ///
     /// # Errors
-    /// The folder cannot be walked or the zip cannot be read.
+    /// The folder cannot be walked or the zip cannot be read (not a zip,
+    /// truncated, an entry of its central directory unreadable).
     pub fn open(location: &BundleLocation) -> std::io::Result<Self> {
-        match location {
+        let (source, problems): (Box<dyn Source>, _) = match location {
             BundleLocation::Dir(dir) => {
-                let mut files = BTreeMap::new();
-                for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-                    let entry = entry.map_err(std::io::Error::other)?;
-                    if !entry.file_type().is_file() {
-                        continue;
-                    }
-                    let rel = entry
-                        .path()
-                        .strip_prefix(dir)
-                        .map_err(std::io::Error::other)?;
-                    let rel: Vec<String> = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect();
-                    let size = entry.metadata().map_err(std::io::Error::other)?.len();
-                    files.insert(rel.join("/"), size);
-                }
-                Ok(Self {
-                    inner: Inner::Dir(dir.clone()),
-                    files,
-                })
+                let (source, problems) = DirSource::open(dir);
+                (Box::new(source), problems)
             }
             BundleLocation::Zip(path) => {
-                let file = fs_err::File::open(path)?;
-                let mut archive = zip::ZipArchive::new(file).map_err(std::io::Error::other)?;
-                let prefix = bag_prefix(&archive);
-                let mut files = BTreeMap::new();
-                for i in 0..archive.len() {
-                    let entry = archive.by_index(i).map_err(std::io::Error::other)?;
-                    if entry.is_dir() {
-                        continue;
-                    }
-                    let Some(rel) = entry.name().strip_prefix(&prefix) else {
-                        continue;
-                    };
-                    files.insert(rel.to_owned(), entry.size());
-                }
-                Ok(Self {
-                    inner: Inner::Zip {
-                        archive: Box::new(archive),
-                        prefix,
-                    },
-                    files,
-                })
+                let (source, problems) = ZipSource::open(path).map_err(problem_error)?;
+                (Box::new(source), problems)
             }
+        };
+        // A bag that cannot be listed in full is not read at all; other
+        // oddities (a duplicate or unsafe zip entry, left out of the files)
+        // are for the caller to judge.
+        if let Some(p) = problems
+            .iter()
+            .find(|p| matches!(p.kind, ProblemKind::Unreadable | ProblemKind::ZipCorrupt))
+        {
+            return Err(problem_error(p.clone()));
         }
+        let files = source
+            .files()
+            .iter()
+            .map(|f| (f.path.clone(), f.size))
+            .collect();
+        Ok(Self {
+            session: source.session()?,
+            files,
+            problems,
+        })
     }
 
     /// Every file of the bag with its size, sorted by path.
@@ -193,23 +173,19 @@ impl BagReader {
         &self.files
     }
 
+    /// What the reader met that did not stop it (entries left out of
+    /// [`Self::files`]: symbolic links, unsafe or duplicate zip names...).
+    #[must_use]
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
     /// Copy one file into `out`; returns the byte count.
     ///
     /// # Errors
     /// The file is absent or unreadable (zip CRC errors included).
     pub fn copy_to(&mut self, rel: &str, out: &mut dyn Write) -> std::io::Result<u64> {
-        match &mut self.inner {
-            Inner::Dir(dir) => {
-                let mut f = fs_err::File::open(dir.join(rel))?;
-                std::io::copy(&mut f, out)
-            }
-            Inner::Zip { archive, prefix } => {
-                let mut entry = archive
-                    .by_name(&format!("{prefix}{rel}"))
-                    .map_err(std::io::Error::other)?;
-                std::io::copy(&mut entry, out)
-            }
-        }
+        Ok(self.session.copy_to(rel, out)?)
     }
 
     /// Read a whole (small) file.
@@ -217,9 +193,7 @@ impl BagReader {
     /// # Errors
     /// As [`Self::copy_to`].
     pub fn read(&mut self, rel: &str) -> std::io::Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        self.copy_to(rel, &mut buf)?;
-        Ok(buf)
+        Ok(self.session.read_all(rel)?)
     }
 
     /// Read and parse a JSON file of the bag.
@@ -234,16 +208,18 @@ impl BagReader {
     }
 }
 
-/// The folder inside a bag zip that holds `bagit.txt` (`dossier-N/`), or ""
-/// when the bag sits at the zip's root.
-fn bag_prefix<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> String {
-    archive
-        .file_names()
-        .filter_map(|n| n.strip_suffix("bagit.txt"))
-        .filter(|p| p.is_empty() || (p.ends_with('/') && p.matches('/').count() == 1))
-        .min_by_key(|p| p.len())
-        .unwrap_or("")
-        .to_owned()
+/// A problem that stops reading, as an I/O error naming where it is.
+fn problem_error(p: Problem) -> std::io::Error {
+    let message = if p.path.is_empty() {
+        p.message
+    } else {
+        format!("{}: {}", p.path, p.message)
+    };
+    ReadError {
+        kind: p.kind,
+        message,
+    }
+    .into()
 }
 
 #[cfg(test)]
@@ -314,5 +290,86 @@ mod tests {
         assert!(found[0].zip.is_some());
         assert_eq!(found[1].number, 10);
         assert!(matches!(found[1].location, BundleLocation::Zip(_)));
+    }
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in files {
+            w.start_file(*name, opts).expect("start");
+            std::io::Write::write_all(&mut w, data).expect("write");
+        }
+        w.finish().expect("finish").into_inner()
+    }
+
+    #[test]
+    fn folder_and_zip_read_alike_through_the_shared_reader() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("dossier-1");
+        fs_err::create_dir_all(dir.join("data")).expect("dir");
+        fs_err::write(dir.join("bagit.txt"), b"BagIt-Version: 1.0\n").expect("write");
+        fs_err::write(dir.join("data/a.json"), br#"{"n":1}"#).expect("write");
+        let zip = tmp.path().join("dossier-1.zip");
+        fs_err::write(
+            &zip,
+            zip_of(&[
+                ("dossier-1/bagit.txt", b"BagIt-Version: 1.0\n"),
+                ("dossier-1/data/a.json", br#"{"n":1}"#),
+            ]),
+        )
+        .expect("zip");
+        for location in [BundleLocation::Dir(dir), BundleLocation::Zip(zip)] {
+            let mut bag = BagReader::open(&location).expect("open");
+            let files: Vec<_> = bag.files().iter().map(|(p, n)| (p.as_str(), *n)).collect();
+            assert_eq!(
+                files,
+                [("bagit.txt", 19), ("data/a.json", 7)],
+                "{location:?}"
+            );
+            assert_eq!(bag.read_json("data/a.json").expect("json")["n"], 1);
+            let mut out = Vec::new();
+            assert_eq!(bag.copy_to("bagit.txt", &mut out).expect("copy"), 19);
+            assert!(bag.read("data/none").is_err());
+            assert!(bag.problems().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_truncated_bundle_is_refused_not_read_as_its_attachment() {
+        // A bundle cut right after a stored DOCX ends with the DOCX's own end
+        // record: a plain zip reader opens the DOCX as if it were the bag.
+        let docx = zip_of(&[("word/document.xml", b"<w/>")]);
+        let whole = zip_of(&[
+            ("dossier-1/bagit.txt", b"BagIt-Version: 1.0\n"),
+            ("dossier-1/data/a.docx", &docx),
+        ]);
+        let at = whole
+            .windows(docx.len())
+            .position(|w| w == docx.as_slice())
+            .expect("stored");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let zip = tmp.path().join("dossier-1.zip");
+        fs_err::write(&zip, &whole[..at + docx.len()]).expect("write");
+        let err = BagReader::open(&BundleLocation::Zip(zip))
+            .err()
+            .expect("a truncated bundle is not a bag");
+        assert!(
+            err.to_string().contains("end-of-central-directory"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_are_left_out_and_told() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        fs_err::create_dir_all(tmp.path().join("data")).expect("dir");
+        fs_err::write(tmp.path().join("bagit.txt"), b"x").expect("write");
+        std::os::unix::fs::symlink("/etc/hostname", tmp.path().join("data/link")).expect("link");
+        let bag = BagReader::open(&BundleLocation::Dir(tmp.path().to_path_buf())).expect("open");
+        assert_eq!(bag.files().keys().collect::<Vec<_>>(), ["bagit.txt"]);
+        assert_eq!(bag.problems()[0].kind, ProblemKind::Symlink);
+        assert_eq!(bag.problems()[0].path, "data/link");
     }
 }

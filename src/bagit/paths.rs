@@ -1,7 +1,7 @@
 //! Pure rules about paths inside a bag: which ones escape it, and how BagIt
 //! 1.0 percent-encoding of manifest paths is undone.
 //!
-//! One copy, so `verify`'s zip reader, its manifest checks and `seda`'s
+//! One copy, so the shared zip reader, `verify`'s manifest checks and `seda`'s
 //! integrity gate apply exactly the same rules.
 
 /// Why `path` (a manifest, fetch.txt or zip entry path) would escape the bag,

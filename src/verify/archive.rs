@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use super::codes::Code;
 use super::paths::is_junk;
+use super::problems::code;
 use super::report::Finding;
-use super::source::ReadError;
+use crate::bagit::source::ReadError;
 use crate::digest::{DigestAlg, HexDigests};
 
 /// The run manifest's file name.
@@ -196,7 +197,7 @@ pub fn check_run_manifest(
                 let msg = format!("sha256 expected {want} got {got} ({RUN_MANIFEST})");
                 out.push(Finding::new(Code::RunManifest, "", name, msg));
             }
-            Some(Err(e)) => out.push(Finding::new(e.code, "", name, e.message)),
+            Some(Err(e)) => out.push(Finding::new(code(e.kind), "", name, e.message)),
             _ => {}
         }
     }

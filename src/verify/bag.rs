@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use super::codes::Code;
 use super::ours;
 use super::paths::{is_junk, nfc, twins};
+use super::problems::code;
 use super::report::Finding;
-use super::source::Source;
 use super::tagfile::{self, Declaration, Entry};
+use crate::bagit::source::Source;
 use crate::digest::{DigestAlg, HexDigests};
 
 /// How to check one bag.
@@ -64,14 +65,14 @@ pub fn check(source: &dyn Source, opts: &BagOptions, findings: Vec<Finding>) -> 
     let mut session = match source.session() {
         Ok(s) => s,
         Err(e) => {
-            out.findings.push(f(e.code, "", e.message));
+            out.findings.push(f(code(e.kind), "", e.message));
             return out;
         }
     };
     let mut read = |path: &str, out: &mut Vec<Finding>| -> Option<Vec<u8>> {
         session
             .read_all(path)
-            .map_err(|e| out.push(f(e.code, path, e.message)))
+            .map_err(|e| out.push(f(code(e.kind), path, e.message)))
             .ok()
     };
 
@@ -386,7 +387,7 @@ fn hash_and_compare(
                 }
                 out.facts.insert((*path).to_owned(), (size, digests));
             }
-            Err(e) => out.findings.push(f(e.code, path, e.message)),
+            Err(e) => out.findings.push(f(code(e.kind), path, e.message)),
         }
     }
     for file in source.files() {

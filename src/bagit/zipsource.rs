@@ -3,24 +3,24 @@
 //! through the hashers, which also makes the zip crate check every CRC-32.
 //!
 //! The zip is opened only if its own end record is at the end of the file
-//! (see `zipend`): a truncated bundle is then `E_ZIP_CORRUPT`, never an
-//! attachment's inner zip read as the bag. Nothing is extracted to disk. Each hashing thread opens its own handle on
-//! the zip, since a zip reader is a cursor over one file.
+//! (see `zipend`): a truncated bundle is then [`ProblemKind::ZipCorrupt`],
+//! never an attachment's inner zip read as the bag. Nothing is extracted to
+//! disk. Each hashing thread opens its own handle on the zip, since a zip
+//! reader is a cursor over one file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use zip::ZipArchive;
 
-use super::codes::Code;
-use super::report::Finding;
+use super::paths::unsafe_reason;
 use super::source::{
-    hash_in_parallel, HashJob, HashResult, ReadError, Session, Source, SourceFile,
+    hash_in_parallel, HashJob, HashResult, Problem, ProblemKind, ReadError, Session, Source,
+    SourceFile, WriteErrorKeeper,
 };
 use super::{zipend, zipstream};
-use crate::bagit::paths::unsafe_reason;
 use crate::digest::{hash_reader, DigestAlg, HexDigests};
 
 type Archive = ZipArchive<BufReader<fs_err::File>>;
@@ -30,7 +30,7 @@ type Archive = ZipArchive<BufReader<fs_err::File>>;
 pub struct ZipSource {
     path: PathBuf,
     files: Vec<SourceFile>,
-    index: HashMap<String, usize>,
+    index: Arc<HashMap<String, usize>>,
     dirs: BTreeSet<String>,
     /// The bag's folder inside the zip (`dossier-12/`, or empty).
     root: String,
@@ -44,26 +44,25 @@ pub struct ZipSource {
 }
 
 fn open_archive(path: &Path) -> Result<Archive, ReadError> {
-    let file = fs_err::File::open(path).map_err(|e| ReadError {
-        code: Code::Unreadable,
-        message: e.to_string(),
-    })?;
+    let file = fs_err::File::open(path).map_err(|e| ReadError::io(&e))?;
     ZipArchive::new(BufReader::with_capacity(1 << 18, file)).map_err(|e| ReadError {
-        code: Code::ZipCorrupt,
+        kind: ProblemKind::ZipCorrupt,
         message: format!("cannot open zip: {e}"),
     })
 }
 
 impl ZipSource {
     /// Open `path` and check its entry names and layout. The error is the
-    /// finding that made the zip unusable (unreadable, not a zip, truncated).
-    pub fn open(path: &Path) -> Result<(Self, Vec<Finding>), Finding> {
-        let corrupt = |message: String| Finding::new(Code::ZipCorrupt, "", "", message);
+    /// problem that made the zip unusable (unreadable, not a zip, truncated).
+    ///
+    /// # Errors
+    /// The zip cannot be read, or its own end record is not at its end.
+    pub fn open(path: &Path) -> Result<(Self, Vec<Problem>), Problem> {
+        let corrupt = |message: String| Problem::new(ProblemKind::ZipCorrupt, "", message);
         let own_start = fs_err::File::open(path)
-            .map_err(|e| Finding::new(Code::Unreadable, "", "", e.to_string()))
+            .map_err(|e| Problem::new(ProblemKind::Unreadable, "", e.to_string()))
             .and_then(|mut f| zipend::central_directory_start(&mut f).map_err(corrupt))?;
-        let mut archive =
-            open_archive(path).map_err(|e| Finding::new(e.code, "", "", e.message))?;
+        let mut archive = open_archive(path).map_err(|e| Problem::new(e.kind, "", e.message))?;
         if archive.central_directory_start() != own_start {
             return Err(corrupt(format!(
                 "the end record at the end of the file puts the central directory at byte \
@@ -80,17 +79,15 @@ impl ZipSource {
                 }
                 for (name, n) in count.into_iter().filter(|(_, n)| *n > 1) {
                     let shown = String::from_utf8_lossy(&name).into_owned();
-                    findings.push(Finding::new(
-                        Code::ZipDuplicate,
-                        "",
+                    findings.push(Problem::new(
+                        ProblemKind::ZipDuplicate,
                         shown,
                         format!("{n} entries have this name"),
                     ));
                 }
             }
-            Err(e) => findings.push(Finding::new(
-                Code::ZipCorrupt,
-                "",
+            Err(e) => findings.push(Problem::new(
+                ProblemKind::ZipCorrupt,
                 "",
                 format!("central directory: {e}"),
             )),
@@ -102,9 +99,8 @@ impl ZipSource {
                 Ok(e) => e,
                 Err(e) => {
                     central = None;
-                    findings.push(Finding::new(
-                        Code::ZipCorrupt,
-                        "",
+                    findings.push(Problem::new(
+                        ProblemKind::ZipCorrupt,
                         format!("#{i}"),
                         e.to_string(),
                     ));
@@ -126,7 +122,7 @@ impl ZipSource {
                 })
                 .or_else(|| entry.is_symlink().then_some("symbolic link"));
             if let Some(reason) = reason {
-                findings.push(Finding::new(Code::ZipUnsafe, "", name.clone(), reason));
+                findings.push(Problem::new(ProblemKind::ZipUnsafe, name.clone(), reason));
                 continue;
             }
             entries.push((trimmed.to_owned(), i, entry.is_dir(), entry.size()));
@@ -162,7 +158,7 @@ impl ZipSource {
             Self {
                 path: path.to_path_buf(),
                 files,
-                index,
+                index: Arc::new(index),
                 dirs,
                 root,
                 central,
@@ -184,6 +180,7 @@ impl ZipSource {
     }
 
     /// The SHA-256 of the whole zip, if the entries were read in one pass.
+    #[must_use]
     pub fn whole_sha256(&self) -> Option<String> {
         self.whole.lock().ok()?.clone()
     }
@@ -200,8 +197,8 @@ pub(super) fn entry_name(raw: &[u8], decoded: &str) -> String {
 }
 
 /// The prefix (`dossier-12/`) under which the bag lives; reports a layout
-/// finding unless every entry sits in one top-level folder.
-fn choose_root(entries: &[(String, usize, bool, u64)], findings: &mut Vec<Finding>) -> String {
+/// problem unless every entry sits in one top-level folder.
+fn choose_root(entries: &[(String, usize, bool, u64)], findings: &mut Vec<Problem>) -> String {
     let mut tops: BTreeSet<&str> = BTreeSet::new();
     let mut loose: Vec<&str> = Vec::new();
     for (name, _, is_dir, _) in entries {
@@ -241,7 +238,7 @@ fn choose_root(entries: &[(String, usize, bool, u64)], findings: &mut Vec<Findin
         "expected one top-level folder; checked the bag in {shown}, ignored: {}",
         outside.join(", ")
     );
-    findings.push(Finding::new(Code::ZipLayout, "", "", msg));
+    findings.push(Problem::new(ProblemKind::ZipLayout, "", msg));
     root
 }
 
@@ -305,46 +302,46 @@ impl Source for ZipSource {
         hash_in_parallel(self, files, threads)
     }
 
-    fn session(&self) -> Result<Box<dyn Session + '_>, ReadError> {
+    fn session(&self) -> Result<Box<dyn Session>, ReadError> {
         Ok(Box::new(ZipSession {
             archive: open_archive(&self.path)?,
-            index: &self.index,
+            index: Arc::clone(&self.index),
         }))
     }
 }
 
-struct ZipSession<'a> {
+struct ZipSession {
     archive: Archive,
-    index: &'a HashMap<String, usize>,
+    index: Arc<HashMap<String, usize>>,
 }
 
 fn entry_error(e: &io::Error) -> ReadError {
     // The zip crate's CRC reader reports a mismatch as InvalidData "Invalid checksum".
     if e.kind() == io::ErrorKind::InvalidData && e.to_string().contains("checksum") {
         ReadError {
-            code: Code::ZipCrc,
+            kind: ProblemKind::ZipCrc,
             message: "entry data does not match its CRC-32".into(),
         }
     } else {
         ReadError {
-            code: Code::ZipCorrupt,
+            kind: ProblemKind::ZipCorrupt,
             message: format!("cannot decompress entry: {e}"),
         }
     }
 }
 
-impl ZipSession<'_> {
+impl ZipSession {
     fn with_entry<T>(
         &mut self,
         path: &str,
         f: impl FnOnce(&mut dyn Read) -> io::Result<T>,
     ) -> Result<(T, u64), ReadError> {
         let i = *self.index.get(path).ok_or_else(|| ReadError {
-            code: Code::Unreadable,
+            kind: ProblemKind::Unreadable,
             message: "no such entry".into(),
         })?;
         let mut entry = self.archive.by_index(i).map_err(|e| ReadError {
-            code: Code::ZipCorrupt,
+            kind: ProblemKind::ZipCorrupt,
             message: format!("cannot read entry: {e}"),
         })?;
         let size = entry.size();
@@ -353,7 +350,7 @@ impl ZipSession<'_> {
     }
 }
 
-impl Session for ZipSession<'_> {
+impl Session for ZipSession {
     fn hash(
         &mut self,
         path: &str,
@@ -364,7 +361,7 @@ impl Session for ZipSession<'_> {
         if n != size {
             let message = format!("entry holds {n} bytes, its header says {size}");
             return Err(ReadError {
-                code: Code::ZipCorrupt,
+                kind: ProblemKind::ZipCorrupt,
                 message,
             });
         }
@@ -377,5 +374,15 @@ impl Session for ZipSession<'_> {
             r.read_to_end(&mut v).map(|_| v)
         })?;
         Ok(bytes)
+    }
+
+    fn copy_to(&mut self, path: &str, out: &mut dyn Write) -> Result<u64, ReadError> {
+        // A failed write is not the zip's fault: report it as what it is.
+        let mut keeper = WriteErrorKeeper { out, error: None };
+        let result = self.with_entry(path, |r| io::copy(r, &mut keeper));
+        match keeper.error {
+            Some(e) => Err(ReadError::io(&e)),
+            None => result.map(|(n, _)| n),
+        }
     }
 }

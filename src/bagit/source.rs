@@ -1,17 +1,63 @@
 //! Where a bag's bytes come from: a folder on disk or a zip read in place.
 //!
-//! The bag checks only see this interface, which is how a zip is verified
-//! exactly like the folder it holds, without extracting anything. This file
-//! has the interface and the folder implementation; the zip one is in
-//! `zipsource.rs`.
+//! Every reader of bags (`verify`'s checks, `seda`'s integrity gate and
+//! packager, `inventory`) sees only this interface, which is how a zip is
+//! read exactly like the folder it holds, without extracting anything. This
+//! file has the interface, the typed problems a reader meets and the folder
+//! implementation; the zip one is in `zipsource.rs`. Problems are values, not
+//! verdicts: `verify` maps each [`Problem`] kind to its stable finding code,
+//! the others decide what they can live with.
 
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::codes::Code;
 use super::parallel::parallel_map;
-use super::report::Finding;
 use crate::digest::{hash_reader, DigestAlg, HexDigests};
+
+/// What kind of trouble reading a bag ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// A file or folder cannot be read (I/O error, no such entry).
+    Unreadable,
+    /// A file name on disk is not UTF-8.
+    NameNotUtf8,
+    /// A symbolic link in a bag folder (not followed).
+    Symlink,
+    /// The zip cannot be opened, or an entry cannot be decompressed.
+    ZipCorrupt,
+    /// A zip entry's data does not match its CRC-32.
+    ZipCrc,
+    /// A zip entry name escapes the extraction folder or is a symbolic link.
+    ZipUnsafe,
+    /// Two zip entries have the same name.
+    ZipDuplicate,
+    /// The zip does not hold exactly one top-level folder with the bag in it.
+    ZipLayout,
+}
+
+/// Something odd about a bag's container, found while listing it: the entry
+/// it concerns is left out of [`Source::files`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What went wrong.
+    pub kind: ProblemKind,
+    /// The bag-relative path (or zip entry name) concerned; empty for the
+    /// container as a whole.
+    pub path: String,
+    /// What happened, in words.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `kind` about `path`.
+    pub fn new(kind: ProblemKind, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// A regular file of the bag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,13 +68,42 @@ pub struct SourceFile {
     pub size: u64,
 }
 
-/// A read that failed, with the code it is reported under.
+/// A read that failed, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError {
-    /// `E_UNREADABLE`, `E_ZIP_CRC` or `E_ZIP_CORRUPT`.
-    pub code: Code,
+    /// `Unreadable`, `ZipCrc` or `ZipCorrupt`.
+    pub kind: ProblemKind,
     /// What happened.
     pub message: String,
+}
+
+impl ReadError {
+    /// A read that failed for an I/O reason.
+    #[must_use]
+    pub fn io(e: &io::Error) -> Self {
+        Self {
+            kind: ProblemKind::Unreadable,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl From<ReadError> for io::Error {
+    fn from(e: ReadError) -> Self {
+        let kind = match e.kind {
+            ProblemKind::Unreadable => io::ErrorKind::NotFound,
+            _ => io::ErrorKind::InvalidData,
+        };
+        Self::new(kind, e.message)
+    }
 }
 
 /// Read access to one bag.
@@ -40,8 +115,9 @@ pub trait Source: Sync {
     /// Whether entries are checksummed by the container, so every file must be
     /// read to the end even if no manifest covers it (zip CRCs).
     fn read_everything(&self) -> bool;
-    /// A reader for one thread.
-    fn session(&self) -> Result<Box<dyn Session + '_>, ReadError>;
+    /// A reader for one thread (it owns what it needs, so it may outlive
+    /// this borrow).
+    fn session(&self) -> Result<Box<dyn Session>, ReadError>;
 
     /// Hash `files` (path, size, algorithms) on up to `threads` threads;
     /// results in the same order. A source may do it its own way (a zip in
@@ -86,6 +162,10 @@ pub trait Session {
 
     /// Read a whole (small) file, e.g. a tag file.
     fn read_all(&mut self, path: &str) -> Result<Vec<u8>, ReadError>;
+
+    /// Stream `path` to its end into `out`; returns the byte count. A write
+    /// to `out` that fails is `Unreadable` too, with its message.
+    fn copy_to(&mut self, path: &str, out: &mut dyn Write) -> Result<u64, ReadError>;
 }
 
 /// A bag folder on disk.
@@ -98,8 +178,9 @@ pub struct DirSource {
 
 impl DirSource {
     /// List the folder. Entries that cannot be listed, symbolic links and
-    /// non-UTF-8 names become findings and are left out.
-    pub fn open(root: &Path) -> (Self, Vec<Finding>) {
+    /// non-UTF-8 names become problems and are left out.
+    #[must_use]
+    pub fn open(root: &Path) -> (Self, Vec<Problem>) {
         let mut findings = Vec::new();
         let mut files = Vec::new();
         let mut dirs = Vec::new();
@@ -108,7 +189,7 @@ impl DirSource {
                 Ok(e) => e,
                 Err(e) => {
                     let rel = e.path().map(|p| relative(root, p)).unwrap_or_default();
-                    findings.push(Finding::new(Code::Unreadable, "", rel, e.to_string()));
+                    findings.push(Problem::new(ProblemKind::Unreadable, rel, e.to_string()));
                     continue;
                 }
             };
@@ -120,9 +201,8 @@ impl DirSource {
                 .map(|s| s.replace(std::path::MAIN_SEPARATOR, "/"))
             else {
                 let lossy = relative(root, entry.path());
-                findings.push(Finding::new(
-                    Code::Encoding,
-                    "",
+                findings.push(Problem::new(
+                    ProblemKind::NameNotUtf8,
                     lossy,
                     "file name is not UTF-8",
                 ));
@@ -130,9 +210,8 @@ impl DirSource {
             };
             let ft = entry.file_type();
             if ft.is_symlink() {
-                findings.push(Finding::new(
-                    Code::UnsafePath,
-                    "",
+                findings.push(Problem::new(
+                    ProblemKind::Symlink,
                     rel,
                     "symbolic link (not followed)",
                 ));
@@ -144,7 +223,9 @@ impl DirSource {
                         path: rel,
                         size: m.len(),
                     }),
-                    Err(e) => findings.push(Finding::new(Code::Unreadable, "", rel, e.to_string())),
+                    Err(e) => {
+                        findings.push(Problem::new(ProblemKind::Unreadable, rel, e.to_string()));
+                    }
                 }
             }
         }
@@ -169,10 +250,7 @@ fn relative(root: &Path, p: &Path) -> String {
 }
 
 fn io_error(e: &io::Error) -> ReadError {
-    ReadError {
-        code: Code::Unreadable,
-        message: e.to_string(),
-    }
+    ReadError::io(e)
 }
 
 impl Source for DirSource {
@@ -188,16 +266,18 @@ impl Source for DirSource {
         false
     }
 
-    fn session(&self) -> Result<Box<dyn Session + '_>, ReadError> {
-        Ok(Box::new(DirSession { root: &self.root }))
+    fn session(&self) -> Result<Box<dyn Session>, ReadError> {
+        Ok(Box::new(DirSession {
+            root: self.root.clone(),
+        }))
     }
 }
 
-struct DirSession<'a> {
-    root: &'a Path,
+struct DirSession {
+    root: PathBuf,
 }
 
-impl Session for DirSession<'_> {
+impl Session for DirSession {
     fn hash(
         &mut self,
         path: &str,
@@ -210,6 +290,31 @@ impl Session for DirSession<'_> {
 
     fn read_all(&mut self, path: &str) -> Result<Vec<u8>, ReadError> {
         fs_err::read(self.root.join(path)).map_err(|e| io_error(&e))
+    }
+
+    fn copy_to(&mut self, path: &str, out: &mut dyn Write) -> Result<u64, ReadError> {
+        let mut file = fs_err::File::open(self.root.join(path)).map_err(|e| io_error(&e))?;
+        io::copy(&mut file, out).map_err(|e| io_error(&e))
+    }
+}
+
+/// Passes writes through and keeps the first error, so it is not taken for
+/// a decompression error.
+pub(super) struct WriteErrorKeeper<'a> {
+    pub(super) out: &'a mut dyn Write,
+    pub(super) error: Option<io::Error>,
+}
+
+impl Write for WriteErrorKeeper<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf).inspect_err(|e| {
+            self.error
+                .get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -235,7 +340,13 @@ mod tests {
         assert!(src.has_dir("data") && src.has_dir("data/sub") && !src.has_dir("dat"));
         let mut s = src.session().unwrap();
         assert_eq!(s.read_all("data/sub/a.txt").unwrap(), b"abc");
-        assert_eq!(s.read_all("nope").unwrap_err().code, Code::Unreadable);
+        assert_eq!(
+            s.read_all("nope").unwrap_err().kind,
+            ProblemKind::Unreadable
+        );
+        let mut out = Vec::new();
+        assert_eq!(s.copy_to("data/sub/a.txt", &mut out).unwrap(), 3);
+        assert_eq!(out, b"abc");
     }
 
     #[cfg(unix)]
@@ -246,7 +357,7 @@ mod tests {
         std::os::unix::fs::symlink("/etc/hostname", tmp.path().join("data/link")).unwrap();
         let (src, findings) = DirSource::open(tmp.path());
         assert!(src.files().is_empty());
-        assert_eq!(findings[0].code, Code::UnsafePath);
+        assert_eq!(findings[0].kind, ProblemKind::Symlink);
         assert_eq!(findings[0].path, "data/link");
     }
 }

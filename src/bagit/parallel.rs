@@ -1,4 +1,5 @@
-//! The small thread pool that spreads verify's hashing across cores.
+//! The small thread pool that spreads the bag reader's hashing (`verify`'s)
+//! across cores.
 //!
 //! Every file is read once, in large blocks, and fed to every algorithm its
 //! manifests use (`crate::digest::hash_reader`). Work is shared through an
