@@ -56,6 +56,7 @@ struct FaultState {
     download_cuts: u32,
     corrupted: HashSet<(u64, String)>,
     slow_body: Option<Duration>,
+    held_dossier: Option<u64>,
     dropped_fields: Vec<DroppedField>,
 }
 
@@ -158,6 +159,13 @@ impl Faults {
         self.with(|s| s.slow_body = delay);
     }
 
+    /// Hold the file bodies of this dossier before their first byte until
+    /// the hold is lifted (`None`, or [`Faults::clear`]): a run can then not
+    /// finish, whatever the speed of the machine, which crash tests rely on.
+    pub fn hold_dossier_files(&self, dossier: Option<u64>) {
+        self.with(|s| s.held_dossier = dossier);
+    }
+
     /// Turn every "next N" switch, corruption and slowness off (rate limit and
     /// TTL keep their values).
     pub fn clear(&self) {
@@ -224,6 +232,10 @@ impl Faults {
 
     pub(crate) fn slow_body(&self) -> Option<Duration> {
         self.with(|s| s.slow_body)
+    }
+
+    pub(crate) fn is_held(&self, dossier: u64) -> bool {
+        self.with(|s| s.held_dossier == Some(dossier))
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::content::{Chunks, Content};
 use super::signing::Refusal;
-use super::{clock, AppState};
+use super::{clock, AppState, Faults};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Signed {
@@ -71,6 +71,7 @@ pub(crate) async fn storage(
         content: entry.blob.content.clone(),
         content_type: entry.content_type.clone(),
         filename: entry.filename.clone(),
+        dossier: entry.dossier,
         corrupt,
     };
     stream(&app, spec)
@@ -115,6 +116,7 @@ pub(crate) async fn generated(
         content: Content::Bytes(Arc::from(bytes)),
         content_type: content_type.to_owned(),
         filename,
+        dossier: number,
         corrupt,
     };
     stream(&app, spec)
@@ -124,6 +126,8 @@ struct Served {
     content: Content,
     content_type: String,
     filename: String,
+    /// The dossier the file belongs to (0: the démarche's own files).
+    dossier: u64,
     corrupt: bool,
 }
 
@@ -133,6 +137,8 @@ struct BodyState {
     cut_at: Option<u64>,
     flip_at: Option<u64>,
     delay: Option<Duration>,
+    /// Held before the first byte while the faults hold this dossier.
+    hold: Option<(Arc<Faults>, u64)>,
 }
 
 fn stream(app: &AppState, served: Served) -> Response {
@@ -143,9 +149,18 @@ fn stream(app: &AppState, served: Served) -> Response {
         cut_at: app.faults.take_download_cut().then_some(len / 2),
         flip_at: (served.corrupt && len > 0).then_some(len / 2),
         delay: app.faults.slow_body(),
+        hold: app
+            .faults
+            .is_held(served.dossier)
+            .then(|| (app.faults.clone(), served.dossier)),
     };
     let body = futures_util::stream::unfold(Some(state), |state| async move {
         let mut st = state?;
+        if let Some((faults, dossier)) = st.hold.take() {
+            while faults.is_held(dossier) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
         if let Some(delay) = st.delay {
             tokio::time::sleep(delay).await;
         }

@@ -71,37 +71,56 @@ fn comparable(out: &Path) -> BTreeMap<String, Vec<u8>> {
     t
 }
 
+/// A fake serving more dossiers than one commit batch (32), two small files
+/// each: enough that a batch is committed while one dossier is held.
+fn crash_fake() -> Fake {
+    Fake::with(FakeConfig {
+        token: TOKEN.into(),
+        rate_limit_window_secs: crate::common::RATE_WINDOW_SECS,
+        dataset: Dataset::generated(4243, 40, 2, 4096),
+        ..FakeConfig::default()
+    })
+}
+
 #[test]
 fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
     // Generated PDFs embed their render time: freeze it so two runs can be
     // compared byte for byte.
     ds_archive::fake::freeze_render_time(1_735_689_600);
-    let fake = Fake::start_light();
+    let fake = crash_fake();
     let dir = tempfile::tempdir().unwrap();
     let clean = dir.path().join("clean");
     let run = fake.archive(&clean, &[]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
     let expected = comparable(&clean);
 
+    // One dossier's files are held until the kill: the run cannot finish
+    // first, however fast the machine. Bundles are committed in batches of
+    // up to 32, so "after a batch" is the first point with dossiers done.
+    let held = *fake.server.dataset().dossier_numbers().last().unwrap();
     fake.server
         .faults()
         .set_slow_body(Some(Duration::from_millis(2)));
     type KillPoint = (&'static str, Box<dyn Fn(&Path) -> bool>);
     let points: Vec<KillPoint> = vec![
-        ("mid-download of the first dossier", Box::new(staging_busy)),
-        ("after 3 dossiers", Box::new(|o: &Path| done_lines(o) >= 3)),
         (
-            "after 20 dossiers, mid-dossier",
-            Box::new(|o: &Path| done_lines(o) >= 20 && staging_busy(o)),
+            "mid-download, nothing committed yet",
+            Box::new(|o: &Path| staging_busy(o) && done_lines(o) == 0),
+        ),
+        (
+            "after a commit batch, the rest staged or mid-download",
+            Box::new(|o: &Path| done_lines(o) >= 1 && staging_busy(o)),
         ),
     ];
+    let total = fake.server.dataset().dossier_numbers().len();
     for (i, (name, point)) in points.iter().enumerate() {
         let out = dir.path().join(format!("killed-{i}"));
+        fake.server.faults().hold_dossier_files(Some(held));
         let mut child = spawn_archive(&fake, &out, &["--concurrency", "2"]);
         wait_until(name, || point(&out));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let total = fake.server.dataset().dossier_numbers().len();
+        fake.server.faults().hold_dossier_files(None);
         assert!(
             done_lines(&out) < total,
             "{name}: the run finished before the kill"
@@ -132,12 +151,16 @@ fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
 
 #[test]
 fn ctrl_c_stops_cleanly_with_130_and_the_rerun_resumes() {
-    let fake = Fake::start_light();
+    let fake = crash_fake();
     fake.server
         .faults()
         .set_slow_body(Some(Duration::from_millis(1)));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
+    // The last dossier's files are held until the signal: the run cannot
+    // end before it, however fast the machine.
+    let last = fake.server.dataset().dossier_numbers().into_iter().max();
+    fake.server.faults().hold_dossier_files(last);
     let child = spawn_archive(&fake, &out, &[]);
     wait_until("a first dossier", || done_lines(&out) >= 1);
     let kill = std::process::Command::new("kill")
@@ -145,6 +168,7 @@ fn ctrl_c_stops_cleanly_with_130_and_the_rerun_resumes() {
         .status()
         .unwrap();
     assert!(kill.success());
+    fake.server.faults().hold_dossier_files(None);
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130), "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);

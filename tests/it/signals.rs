@@ -12,7 +12,7 @@ use std::process::{Child, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ds_archive::fake::{Dataset, FakeConfig};
+use ds_archive::fake::{Dataset, FakeConfig, Faults};
 use serde_json::Value;
 
 use crate::common::{ds_archive, text, Fake, TOKEN};
@@ -20,12 +20,18 @@ use crate::common::{ds_archive, text, Fake, TOKEN};
 /// A running `archive` whose stderr is collected as it comes.
 struct Running {
     child: Child,
+    /// The fake's faults: the last dossier's files are held until the
+    /// first signal, so the run cannot end before it, however fast.
+    faults: Arc<Faults>,
     stderr: Arc<Mutex<String>>,
     reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Running {
     fn spawn(fake: &Fake, out: &Path, extra: &[&str]) -> Self {
+        let faults = fake.server.faults();
+        let last = fake.server.dataset().dossier_numbers().into_iter().max();
+        faults.hold_dossier_files(last);
         let mut child = fake
             .archive_with(out, extra)
             .stdout(Stdio::null())
@@ -47,6 +53,7 @@ impl Running {
         };
         Self {
             child,
+            faults,
             stderr,
             reader: Some(reader),
         }
@@ -63,6 +70,7 @@ impl Running {
             .status()
             .unwrap();
         assert!(sent.success(), "kill -{name}");
+        self.faults.hold_dossier_files(None);
     }
 
     /// Wait for the exit (bounded); the exit code and all of stderr.
@@ -139,6 +147,7 @@ fn slow_fake(dossiers: usize) -> Fake {
 }
 
 fn rerun(fake: &Fake, out: &Path, extra: &[&str]) -> Output {
+    fake.server.faults().hold_dossier_files(None);
     let run = fake.archive(out, extra);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
     run
