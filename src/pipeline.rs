@@ -84,6 +84,24 @@ pub(crate) struct Ctx {
     pub known_rows: std::sync::Mutex<KnownRows>,
 }
 
+/// Why building a dossier stopped. Here, beside [`Ctx`], because both the
+/// dossier and its attachments stop with it and `dossier` calls `attachments`,
+/// never the other way round.
+enum Stop {
+    /// The dossier fails; the run goes on.
+    Failed(String),
+    /// DS has a newer version of the dossier: start over with it.
+    Changed(Value),
+    /// The run must stop (disk full, unwritable output...).
+    Fatal(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Self::Fatal(e)
+    }
+}
+
 impl Ctx {
     fn known_rows(&self) -> std::sync::MutexGuard<'_, KnownRows> {
         self.known_rows

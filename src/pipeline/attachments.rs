@@ -12,8 +12,7 @@ use std::path::Path;
 use futures_util::StreamExt as _;
 use serde_json::Value;
 
-use super::dossier::Stop;
-use super::Ctx;
+use super::{Ctx, Stop};
 use crate::digest::DigestAlg;
 use crate::download::{self, DownloadError};
 use crate::error::Error;

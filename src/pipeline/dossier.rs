@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::attachments;
 use super::commit::Staged;
-use super::Ctx;
+use super::{Ctx, Stop};
 use crate::digest::DigestAlg;
 use crate::download;
 use crate::error::{Error, Result};
@@ -32,22 +32,6 @@ pub(crate) enum Handled {
     Failed { number: u64, reason: String },
     Abandoned,
     Fatal(Error),
-}
-
-/// Why building a dossier stopped.
-pub(super) enum Stop {
-    /// The dossier fails; the run goes on.
-    Failed(String),
-    /// DS has a newer version of the dossier: start over with it.
-    Changed(Value),
-    /// The run must stop (disk full, unwritable output...).
-    Fatal(Error),
-}
-
-impl From<Error> for Stop {
-    fn from(e: Error) -> Self {
-        Self::Fatal(e)
-    }
 }
 
 /// How many times a dossier is started over because it changed at DS while
