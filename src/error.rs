@@ -95,10 +95,22 @@ pub enum Error {
         /// The démarche asked for.
         asked: u64,
     },
-    /// The user asked for something impossible, or DS answered something
-    /// that cannot be archived as is.
+    /// A bag or zip is about to be published under a name that is taken by
+    /// something this output folder's journal does not know: it may be the
+    /// user's, so it is never replaced.
+    #[error(
+        "`{}` already exists and this folder's journal does not know it: refusing to replace it \
+         (move it away, or archive into another folder)",
+        path.display()
+    )]
+    Unrecorded {
+        /// The name that is taken.
+        path: PathBuf,
+    },
+    /// A failure of ds-archive itself, not of the user's input, DS or the
+    /// disk: a worker task that panicked or was cancelled mid-commit.
     #[error("{0}")]
-    Usage(String),
+    Internal(String),
 }
 
 impl Error {

@@ -288,7 +288,9 @@ fn hint(e: &Error, url: &str) -> Option<String> {
             ))
         }
         Error::Api { .. } => "check --api-url and the network, then run the same command again: it resumes",
-        Error::Journal { .. } | Error::Usage(_) => return None,
+        // Their messages say what to do already.
+        Error::Journal { .. } | Error::Unrecorded { .. } => return None,
+        Error::Internal(_) => return None,
     };
     Some(text.to_owned())
 }

@@ -203,11 +203,7 @@ impl Committer {
         for s in items {
             let (dir, zip) = s.destinations(out);
             if let Some(existing) = [Some(dir), zip].into_iter().flatten().find(|p| p.exists()) {
-                return Err(Error::Usage(format!(
-                    "`{}` already exists and this folder's journal does not know it: refusing to \
-                     replace it (move it away, or archive into another folder)",
-                    existing.display()
-                )));
+                return Err(Error::Unrecorded { path: existing });
             }
         }
         let publishing = items
@@ -287,7 +283,7 @@ impl Drop for Building<'_> {
 }
 
 fn interrupted() -> Error {
-    Error::Usage("the commit was interrupted".into())
+    Error::Internal("the commit was interrupted".into())
 }
 
 fn reply(batch: Vec<Waiting>, result: &Result<()>) {
@@ -323,7 +319,7 @@ fn flush_staged(
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .unwrap_or_else(|e| Err(Error::Usage(format!("a commit task failed: {e}"))))
+        .unwrap_or_else(|e| Err(Error::Internal(format!("a commit task failed: {e}"))))
 }
 
 /// The same failure, for every dossier of the batch (errors are not `Clone`).
@@ -338,7 +334,8 @@ fn echo(e: &Error) -> Error {
             path: path.clone(),
             source: std::io::Error::new(source.kind(), source.to_string()),
         },
-        other => Error::Usage(other.to_string()),
+        Error::Unrecorded { path } => Error::Unrecorded { path: path.clone() },
+        other => Error::Internal(other.to_string()),
     }
 }
 

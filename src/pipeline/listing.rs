@@ -69,7 +69,7 @@ pub(super) async fn list_and_archive(
         tokio::select! {
             Some((page, joined)) = running.next(), if !running.is_empty() => {
                 let handled = joined.unwrap_or_else(|e| {
-                    dossier::Handled::Fatal(Error::Usage(format!("a dossier task failed: {e}")))
+                    dossier::Handled::Fatal(Error::Internal(format!("a dossier task failed: {e}")))
                 });
                 let unchanged = match handled {
                     dossier::Handled::Unchanged(number) => Some(number),
