@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ds_archive::download::{stored_file_digests, stored_file_hasher};
 use ds_archive::model::StoredFile;
-use ds_archive::{bundle, manifest, metadata};
+use ds_archive::{bag_zip, manifest, metadata};
 use serde_json::Value;
 
 const MIB: usize = 1 << 20;
@@ -108,7 +108,7 @@ fn zipping(c: &mut Criterion) {
                     n += 1;
                     let zip = tmp.path().join(format!("out-{n}.zip"));
                     let start = Instant::now();
-                    let info = bundle::zip_bag(dir, "dossier-1", &zip, zip::DateTime::default())
+                    let info = bag_zip::zip_bag(dir, "dossier-1", &zip, zip::DateTime::default())
                         .expect("zip_bag");
                     total += start.elapsed();
                     black_box(info);

@@ -2,10 +2,11 @@
 //! bundles that last.
 //!
 //! The pipeline's stages are modules, each owning one job:
-//! [`api`] (GraphQL over HTTP, pacing, retries) → [`fetch`] (pages of dossiers)
+//! [`api`] (GraphQL over HTTP, pacing, retries) → [`ds_list`] (pages of dossiers,
+//! single dossiers, deleted ones)
 //! → [`model`] (what a dossier holds) → [`layout`] (where each file goes in the
 //! bag) → [`download`] (stream, hash, check) → [`metadata`] and [`manifest`]
-//! (the bag's describing files) → [`bundle`] (one zip per dossier) →
+//! (the bag's describing files) → [`bag_zip`] (one deterministic zip per bag) →
 //! [`verify`]. [`journal`] makes runs resumable, [`progress`] shows them,
 //! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
 //! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
@@ -20,14 +21,14 @@
 //! depends on neither `verify` nor `inventory`.
 
 pub mod api;
+pub mod bag_zip;
 pub mod bagit;
-pub mod bundle;
 pub mod cli;
 pub mod digest;
 pub mod download;
+pub mod ds_list;
 pub mod error;
 pub mod fake;
-pub mod fetch;
 pub mod fsx;
 pub mod inventory;
 pub mod journal;

@@ -29,8 +29,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{ApiClient, ApiError};
 use crate::digest::DigestAlg;
+use crate::ds_list::{self, Listing};
 use crate::error::{Error, Result};
-use crate::fetch::{self, Listing};
 use crate::inventory::known::KnownRows;
 use crate::journal::{Event, Journal, RunInfo, STATE_DIR};
 use crate::model::{self, DossierState};
@@ -137,7 +137,7 @@ pub async fn archive(
     }
 
     // Check the token and the démarche before touching anything else.
-    let demarche = fetch::demarche(&client, opts.demarche)
+    let demarche = ds_list::demarche(&client, opts.demarche)
         .await
         .map_err(|e| run_error(e, opts.demarche))?;
 
@@ -301,7 +301,7 @@ async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summar
         if ctx.cancel.is_cancelled() {
             break;
         }
-        let node = match fetch::dossier(&ctx.client, number).await {
+        let node = match ds_list::dossier(&ctx.client, number).await {
             Ok(node) => node,
             Err(e) => {
                 summary
@@ -327,7 +327,7 @@ async fn record_deletions(
     since: Option<&str>,
     summary: &mut Summary,
 ) -> Result<()> {
-    let deleted = match fetch::deleted(&ctx.client, ctx.opts.demarche, since).await {
+    let deleted = match ds_list::deleted(&ctx.client, ctx.opts.demarche, since).await {
         Ok(d) => d,
         Err(e) => {
             // The dossiers themselves are archived; a deletion list we could

@@ -4,10 +4,10 @@
 #![no_main]
 
 use ds_archive::bagit::paths::unsafe_reason;
+use ds_archive::digest::DigestAlg;
 use ds_archive::verify::tagfile::{
     decode, parse_bag_info, parse_bagit_txt, parse_fetch, parse_manifest, payload_oxum, Declaration, TagEncoding,
 };
-use ds_archive::verify::Algorithm;
 use libfuzzer_sys::fuzz_target;
 
 const ENCODINGS: [TagEncoding; 6] = [
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = decode(body, encoding) else { return };
     let version = if selector & 0x80 == 0 { (1, 0) } else { (0, 97) };
     let decl = Declaration { version, ..decl };
-    let alg = [None, Some(Algorithm::Md5), Some(Algorithm::Sha256), Some(Algorithm::Sha512)][usize::from(selector >> 4) % 4];
+    let alg = [None, Some(DigestAlg::Md5), Some(DigestAlg::Sha256), Some(DigestAlg::Sha512)][usize::from(selector >> 4) % 4];
     for entry in parse_manifest(&text, "manifest-x.txt", alg, &decl, &mut findings) {
         assert!(unsafe_reason(&entry.path).is_none(), "accepted unsafe path {:?}", entry.path);
         assert!(entry.digest.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));

@@ -94,7 +94,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let zip_path = dir.path().join("b.zip");
         let mtime = zip::DateTime::default();
-        crate::bundle::zip_bag(&bag(dir.path()), "b", &zip_path, mtime).expect("zip");
+        crate::bag_zip::zip_bag(&bag(dir.path()), "b", &zip_path, mtime).expect("zip");
         let central = vec![
             ("b/".to_owned(), 0),
             ("b/bagit.txt".to_owned(), 19),

@@ -15,8 +15,8 @@ use serde_json::Value;
 use super::{Ctx, Stop};
 use crate::digest::DigestAlg;
 use crate::download::{self, DownloadError};
+use crate::ds_list;
 use crate::error::Error;
-use crate::fetch;
 use crate::model::{self, Attachment, Digests};
 
 /// Download every attachment, refreshing expired URLs from DS as needed.
@@ -78,7 +78,7 @@ pub(super) async fn download_all(
                 dossier = number,
                 "file URLs expired: asking DS for fresh ones"
             );
-            let fresh = fetch::dossier(&ctx.client, number)
+            let fresh = ds_list::dossier(&ctx.client, number)
                 .await
                 .map_err(|e| Stop::Failed(format!("cannot refresh file URLs: {e}")))?;
             let moved = model::str_field(&fresh, "dateDerniereModification")

@@ -23,7 +23,7 @@ use crate::inventory::{self, known::KnownRow};
 use crate::journal::Event;
 use crate::model::{self, Digests, StoredFile};
 use crate::progress::Outcome;
-use crate::{bundle, fsx, layout, manifest, metadata};
+use crate::{bag_zip, fsx, layout, manifest, metadata};
 
 /// How a dossier was handled.
 pub(crate) enum Handled {
@@ -246,7 +246,7 @@ async fn build(
     let zip_sha256 = if ctx.opts.zip {
         let mtime = zip_time(Some(&dossier.updated_at));
         let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
-        tokio::task::spawn_blocking(move || bundle::zip_staged(&bag, &top, &zip_path, mtime))
+        tokio::task::spawn_blocking(move || bag_zip::zip_staged(&bag, &top, &zip_path, mtime))
             .await
             .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??
             .sha256

@@ -19,13 +19,13 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::{dossier, run_error, tally, Ctx, Summary};
+use crate::ds_list::{self, Listing, Pager};
 use crate::error::{Error, Result};
-use crate::fetch::{self, Listing, Pager};
 use crate::journal::Event;
 
 /// A page as handed over by the page task: its dossiers and the cursor to
 /// resume after it.
-type Fetched = Result<Option<(fetch::Page, Option<String>)>>;
+type Fetched = Result<Option<(ds_list::Page, Option<String>)>>;
 
 pub(super) async fn list_and_archive(
     ctx: &Arc<Ctx>,
@@ -48,7 +48,7 @@ pub(super) async fn list_and_archive(
 
     let limit = dossiers_in_flight(&ctx.opts);
     let mut settled = Settled::default();
-    let mut queue: VecDeque<(u64, fetch::Listed)> = VecDeque::new();
+    let mut queue: VecDeque<(u64, ds_list::Listed)> = VecDeque::new();
     // A task left behind by an error is aborted when `running` is dropped.
     let mut running = FuturesUnordered::new();
     let mut listed_all = false;
@@ -85,7 +85,7 @@ pub(super) async fn list_and_archive(
                     ctx.progress.listed(page.nodes.len() as u64);
                     // The listing may return a dossier twice (overlap, updates
                     // during the run): handle each number once per run.
-                    let nodes: Vec<fetch::Listed> = page
+                    let nodes: Vec<ds_list::Listed> = page
                         .nodes
                         .into_iter()
                         .filter(|l| seen.insert(l.number))

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::fetch::DeletedDossier;
+use crate::ds_list::DeletedDossier;
 
 /// The outcome of an `archive` run.
 #[derive(Debug, Default)]

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::Summary;
-use crate::fetch::DeletedDossier;
+use crate::ds_list::DeletedDossier;
 use crate::journal::State;
 
 /// Turn the summary of this part into the summary of the whole run.
