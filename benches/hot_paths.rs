@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use ds_archive::bag::tags;
 use ds_archive::download::{stored_file_digests, stored_file_hasher};
 use ds_archive::model::StoredFile;
-use ds_archive::{bag_zip, manifest, metadata};
+use ds_archive::{bag_zip, metadata};
 use serde_json::Value;
 
 const MIB: usize = 1 << 20;
@@ -73,7 +74,7 @@ fn bag(root: &Path, files: usize, size: usize, ext: &str) -> PathBuf {
         };
         std::fs::write(data.join(format!("piece-{i}.{ext}")), bytes).expect("file");
     }
-    std::fs::write(dir.join("bagit.txt"), manifest::BAGIT_TXT).expect("bagit.txt");
+    std::fs::write(dir.join("bagit.txt"), tags::BAGIT_TXT).expect("bagit.txt");
     dir
 }
 
@@ -132,7 +133,7 @@ fn manifests(c: &mut Criterion) {
         })
         .collect();
     c.bench_function("manifest_text_10000_entries", |b| {
-        b.iter(|| manifest::manifest_text(black_box(&entries)));
+        b.iter(|| tags::manifest_text(black_box(&entries)));
     });
 }
 

@@ -2,12 +2,13 @@
 //! bundles that last.
 //!
 //! The pipeline's stages are modules, each owning one job:
-//! [`api`] (GraphQL over HTTP, pacing, retries) → [`ds_list`] (pages of dossiers,
-//! single dossiers, deleted ones)
-//! → [`model`] (what a dossier holds) → [`layout`] (where each file goes in the
-//! bag) → [`download`] (stream, hash, check) → [`metadata`] and [`manifest`]
-//! (the bag's describing files) → [`bag_zip`] (one deterministic zip per bag) →
-//! [`verify`]. [`journal`] makes runs resumable, [`progress`] shows them,
+//! [`api`] (GraphQL over HTTP, pacing, retries) → [`ds_list`] (pages of
+//! dossiers, single dossiers, deleted ones) → [`model`] (what a dossier
+//! holds) → [`layout`] (where each file goes in the bag) → [`download`]
+//! (stream, hash, check) → [`metadata`] (what describes the dossier) →
+//! [`bag`] (the staged bag: its folder, generated files, tag files, check and
+//! zip, the zip format being [`bag_zip`]'s) → [`verify`]. [`journal`] makes
+//! runs resumable, [`progress`] shows them,
 //! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
 //! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
 //! and [`inventory`] turn an archive folder into deposit packages for an
@@ -21,6 +22,7 @@
 //! depends on neither `verify` nor `inventory`.
 
 pub mod api;
+pub mod bag;
 pub mod bag_zip;
 pub mod bagit;
 pub mod cli;
@@ -33,7 +35,6 @@ pub mod fsx;
 pub mod inventory;
 pub mod journal;
 pub mod layout;
-pub mod manifest;
 pub mod metadata;
 pub mod model;
 pub mod pipeline;

@@ -1,6 +1,8 @@
 //! One dossier: decide whether it needs a new bundle, download its files into
 //! a staging bag ([`super::attachments`]), describe it, check it, zip it, and
 //! hand it to the commit ([`super::commit`]) that moves bag and zip into place.
+//! This module says when each step happens; how the staged bag is written,
+//! checked and zipped is [`crate::bag`]'s.
 //!
 //! A dossier either ends with a `dossier_done` line in the journal and its
 //! bundle in the output folder, or with nothing in the output folder at all
@@ -8,7 +10,6 @@
 //! dossier again; if the dossier changed at DS meanwhile, it is started over
 //! with the new data so the bundle is one consistent version.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -16,14 +17,12 @@ use serde_json::{json, Value};
 use super::attachments;
 use super::commit::Staged;
 use super::{Ctx, Stop};
-use crate::digest::DigestAlg;
-use crate::download;
 use crate::error::{Error, Result};
 use crate::inventory::{self, known::KnownRow};
 use crate::journal::Event;
 use crate::model::{self, Digests, StoredFile};
 use crate::progress::Outcome;
-use crate::{bag_zip, fsx, layout, manifest, metadata};
+use crate::{bag, layout, metadata};
 
 /// How a dossier was handled.
 pub(crate) enum Handled {
@@ -82,14 +81,13 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
         }
     }
     let version = latest.map_or(1, |v| v.version + 1);
-    let name = bundle_name(number, version);
+    let name = bag::bundle_name(number, version);
     for _ in 0..=MAX_RESTARTS {
         let slot = ctx.commits.building().await;
         let result = build(ctx, &dossier, version, &name, &node).await;
         // Given back before waiting for the commit, which flushes sooner
         // when nothing is being built.
         drop(slot);
-        let staging = ctx.staging.join(&name);
         match result {
             Ok((staged, row)) => {
                 return match ctx.commits.publish(ctx, staged).await {
@@ -108,7 +106,7 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
                     dossier = number,
                     "dossier changed at DS while archiving: starting over"
                 );
-                remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
+                bag::remove(&ctx.staging, &name);
                 dossier = match read(number, &fresh) {
                     Ok(d) => d,
                     Err(reason) => return fail(ctx, number, reason).await,
@@ -116,7 +114,7 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
                 node = fresh;
             }
             Err(Stop::Failed(reason)) => {
-                remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
+                bag::remove(&ctx.staging, &name);
                 return fail(ctx, number, reason).await;
             }
             Err(Stop::Fatal(e)) => return Handled::Fatal(e),
@@ -139,21 +137,6 @@ async fn fail(ctx: &Ctx, number: u64, reason: String) -> Handled {
     }
 }
 
-/// `dossier-N` for the first bundle of a dossier, `dossier-N.vK` after.
-pub(crate) fn bundle_name(number: u64, version: u32) -> String {
-    let base = layout::dossier_dir_name(number);
-    if version <= 1 {
-        base
-    } else {
-        format!("{base}.v{version}")
-    }
-}
-
-fn remove_staging(dir: &Path, zip: &Path) {
-    let _ = std::fs::remove_dir_all(dir);
-    let _ = std::fs::remove_file(zip);
-}
-
 /// Build the bundle in staging, zip and check it; the commit publishes it.
 /// Also returns the bundle's inventory row.
 async fn build(
@@ -164,10 +147,7 @@ async fn build(
     node: &Value,
 ) -> Result<(Staged, KnownRow), Stop> {
     let number = dossier.number;
-    let staging = ctx.staging.join(name);
-    remove_staging(&staging, &ctx.staging.join(format!("{name}.zip")));
-    fs_err::create_dir_all(staging.join("data"))
-        .map_err(|e| Error::io("create staging bag", &staging, e))?;
+    let staging = bag::create(&ctx.staging, name)?;
 
     let mut node = node.clone();
     let mut attachments = dossier.attachments.clone();
@@ -176,7 +156,6 @@ async fn build(
         attachments::download_all(ctx, number, &mut node, &mut attachments, &paths, &staging)
             .await?;
 
-    let sha512 = ctx.opts.digests.contains(&DigestAlg::Sha512);
     let files: Vec<StoredFile> = attachments
         .into_iter()
         .zip(paths)
@@ -218,35 +197,19 @@ async fn build(
         .iter()
         .map(|f| (f.bag_path.clone(), f.digests.clone()))
         .collect();
-    for (path, bytes) in &generated {
-        fsx::write_staged(&staging.join(path), bytes)?;
-        payload.push((path.clone(), download::hash_bytes(bytes, sha512)));
-    }
+    bag::place_generated(&staging, &generated, &ctx.opts.digests, &mut payload)?;
 
     let info = super::report::bag_info(ctx, &node, number)
         .map_err(|e| Stop::Failed(format!("bag-info.txt: {e}")))?;
-    manifest::write_bag_tags(&staging, &payload, &ctx.opts.digests, &info)?;
+    bag::tags::write_bag_tags(&staging, &payload, &ctx.opts.digests, &info)?;
 
-    // Completeness before anything is published (digests were computed while
-    // the bytes were written; the zip is read back below).
-    let fast = crate::verify::Options {
-        fast: true,
-        jobs: 1,
-    };
-    let check = crate::verify::verify_bag_dir(&staging, &fast);
-    if !check.is_valid() {
-        let problems: Vec<String> = check.problems().iter().map(ToString::to_string).collect();
-        return Err(Stop::Failed(format!(
-            "the staged bag does not verify: {}",
-            problems.join("; ")
-        )));
-    }
+    bag::check(&staging).map_err(Stop::Failed)?;
 
-    let staged_zip = ctx.staging.join(format!("{name}.zip"));
+    let staged_zip = bag::zip_path(&ctx.staging, name);
     let zip_sha256 = if ctx.opts.zip {
-        let mtime = zip_time(Some(&dossier.updated_at));
-        let (bag, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
-        tokio::task::spawn_blocking(move || bag_zip::zip_staged(&bag, &top, &zip_path, mtime))
+        let updated_at = dossier.updated_at.clone();
+        let (dir, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
+        tokio::task::spawn_blocking(move || bag::zip(&dir, &top, &zip_path, &updated_at))
             .await
             .map_err(|e| Stop::Failed(format!("zip task failed: {e}")))??
             .sha256
@@ -300,27 +263,6 @@ pub(crate) fn strip_urls(v: &mut Value) {
     }
 }
 
-/// The zip entries' timestamp: the dossier's last modification at DS, so the
-/// same data always gives the same zip bytes.
-fn zip_time(date: Option<&str>) -> zip::DateTime {
-    let parsed = date.and_then(|d| {
-        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
-    });
-    parsed
-        .and_then(|t| {
-            zip::DateTime::from_date_and_time(
-                u16::try_from(t.year()).ok()?,
-                t.month() as u8,
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-            )
-            .ok()
-        })
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,21 +275,5 @@ mod tests {
         assert_eq!(v["url"], "keep");
         assert!(v["pdf"].get("url").is_none());
         assert!(v["champs"][0]["files"][0].get("url").is_none());
-    }
-
-    #[test]
-    fn versions_get_their_own_names() {
-        assert_eq!(bundle_name(12, 1), "dossier-12");
-        assert_eq!(bundle_name(12, 3), "dossier-12.v3");
-    }
-
-    #[test]
-    fn zip_time_follows_the_dossier() {
-        let t = zip_time(Some("2024-03-05T10:12:30+01:00"));
-        assert_eq!(
-            (t.year(), t.month(), t.day(), t.hour(), t.minute()),
-            (2024, 3, 5, 10, 12)
-        );
-        assert_eq!(zip_time(None), zip::DateTime::default());
     }
 }

@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use super::{Ctx, Summary};
+use crate::bag::tags::BagInfo;
 use crate::error::{Error, Result};
 use crate::inventory::known::KnownRows;
 use crate::journal::{State, STATE_DIR};
-use crate::manifest::BagInfo;
 use crate::{fsx, model};
 
 /// Now, RFC 3339 in UTC.

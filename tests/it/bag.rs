@@ -1,4 +1,4 @@
-//! A bag built from hostile file names through `layout`, `manifest` and
+//! A bag built from hostile file names through `layout`, `bag::tags` and
 //! `bag_zip`, then checked with the tools archivists use: `bagit.py
 //! --validate` on the folder and on the unzipped zip, `unzip -t`, plus
 //! byte-for-byte and reproducibility checks of the zip.
@@ -8,10 +8,10 @@ use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
+use ds_archive::bag::tags::{write_bag_tags, BagInfo};
 use ds_archive::bag_zip::zip_bag;
 use ds_archive::digest::{hex_digest, DigestAlg};
 use ds_archive::layout::{dossier_dir_name, plan};
-use ds_archive::manifest::{write_bag_tags, BagInfo};
 use ds_archive::model::{Attachment, ChampRef, Digests, Origin};
 
 use crate::common::have_tool;
