@@ -159,10 +159,10 @@ impl Faults {
         self.with(|s| s.slow_body = delay);
     }
 
-    /// Hold the file bodies of this dossier before their first byte until
-    /// the hold is lifted (`None`, or [`Faults::clear`]): a run can then not
+    /// Hold the body of this dossier's PDF before its first byte until the
+    /// hold is lifted (`None`, or [`Faults::clear`]): a run can then not
     /// finish, whatever the speed of the machine, which crash tests rely on.
-    pub fn hold_dossier_files(&self, dossier: Option<u64>) {
+    pub fn hold_dossier_pdf(&self, dossier: Option<u64>) {
         self.with(|s| s.held_dossier = dossier);
     }
 

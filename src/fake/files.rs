@@ -71,7 +71,7 @@ pub(crate) async fn storage(
         content: entry.blob.content.clone(),
         content_type: entry.content_type.clone(),
         filename: entry.filename.clone(),
-        dossier: entry.dossier,
+        held_as: None,
         corrupt,
     };
     stream(&app, spec)
@@ -116,7 +116,7 @@ pub(crate) async fn generated(
         content: Content::Bytes(Arc::from(bytes)),
         content_type: content_type.to_owned(),
         filename,
-        dossier: number,
+        held_as: (kind == "pdf").then_some(number),
         corrupt,
     };
     stream(&app, spec)
@@ -126,8 +126,9 @@ struct Served {
     content: Content,
     content_type: String,
     filename: String,
-    /// The dossier the file belongs to (0: the démarche's own files).
-    dossier: u64,
+    /// The dossier whose hold applies to this body: only its PDF is held, so
+    /// a held dossier takes one download slot of the client, not all of them.
+    held_as: Option<u64>,
     corrupt: bool,
 }
 
@@ -149,10 +150,10 @@ fn stream(app: &AppState, served: Served) -> Response {
         cut_at: app.faults.take_download_cut().then_some(len / 2),
         flip_at: (served.corrupt && len > 0).then_some(len / 2),
         delay: app.faults.slow_body(),
-        hold: app
-            .faults
-            .is_held(served.dossier)
-            .then(|| (app.faults.clone(), served.dossier)),
+        hold: served
+            .held_as
+            .filter(|n| app.faults.is_held(*n))
+            .map(|n| (app.faults.clone(), n)),
     };
     let body = futures_util::stream::unfold(Some(state), |state| async move {
         let mut st = state?;

@@ -94,7 +94,7 @@ fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
     let expected = comparable(&clean);
 
-    // One dossier's files are held until the kill: the run cannot finish
+    // One dossier's PDF is held until the kill: the run cannot finish
     // first, however fast the machine. Bundles are committed in batches of
     // up to 32, so "after a batch" is the first point with dossiers done.
     let held = *fake.server.dataset().dossier_numbers().last().unwrap();
@@ -115,12 +115,12 @@ fn kill_9_at_any_point_then_rerun_gives_what_a_clean_run_gives() {
     let total = fake.server.dataset().dossier_numbers().len();
     for (i, (name, point)) in points.iter().enumerate() {
         let out = dir.path().join(format!("killed-{i}"));
-        fake.server.faults().hold_dossier_files(Some(held));
+        fake.server.faults().hold_dossier_pdf(Some(held));
         let mut child = spawn_archive(&fake, &out, &["--concurrency", "2"]);
         wait_until(name, || point(&out));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        fake.server.faults().hold_dossier_files(None);
+        fake.server.faults().hold_dossier_pdf(None);
         assert!(
             done_lines(&out) < total,
             "{name}: the run finished before the kill"
@@ -157,10 +157,10 @@ fn ctrl_c_stops_cleanly_with_130_and_the_rerun_resumes() {
         .set_slow_body(Some(Duration::from_millis(1)));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
-    // The last dossier's files are held until the signal: the run cannot
+    // The last dossier's PDF is held until the signal: the run cannot
     // end before it, however fast the machine.
     let last = fake.server.dataset().dossier_numbers().into_iter().max();
-    fake.server.faults().hold_dossier_files(last);
+    fake.server.faults().hold_dossier_pdf(last);
     let child = spawn_archive(&fake, &out, &[]);
     wait_until("a first dossier", || done_lines(&out) >= 1);
     let kill = std::process::Command::new("kill")
@@ -168,7 +168,7 @@ fn ctrl_c_stops_cleanly_with_130_and_the_rerun_resumes() {
         .status()
         .unwrap();
     assert!(kill.success());
-    fake.server.faults().hold_dossier_files(None);
+    fake.server.faults().hold_dossier_pdf(None);
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130), "{}", text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -20,7 +20,7 @@ use crate::common::{ds_archive, text, Fake, TOKEN};
 /// A running `archive` whose stderr is collected as it comes.
 struct Running {
     child: Child,
-    /// The fake's faults: the last dossier's files are held until the
+    /// The fake's faults: the last dossier's PDF is held until the
     /// first signal, so the run cannot end before it, however fast.
     faults: Arc<Faults>,
     stderr: Arc<Mutex<String>>,
@@ -31,7 +31,7 @@ impl Running {
     fn spawn(fake: &Fake, out: &Path, extra: &[&str]) -> Self {
         let faults = fake.server.faults();
         let last = fake.server.dataset().dossier_numbers().into_iter().max();
-        faults.hold_dossier_files(last);
+        faults.hold_dossier_pdf(last);
         let mut child = fake
             .archive_with(out, extra)
             .stdout(Stdio::null())
@@ -70,7 +70,7 @@ impl Running {
             .status()
             .unwrap();
         assert!(sent.success(), "kill -{name}");
-        self.faults.hold_dossier_files(None);
+        self.faults.hold_dossier_pdf(None);
     }
 
     /// Wait for the exit (bounded); the exit code and all of stderr.
@@ -147,7 +147,7 @@ fn slow_fake(dossiers: usize) -> Fake {
 }
 
 fn rerun(fake: &Fake, out: &Path, extra: &[&str]) -> Output {
-    fake.server.faults().hold_dossier_files(None);
+    fake.server.faults().hold_dossier_pdf(None);
     let run = fake.archive(out, extra);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
     run
@@ -160,7 +160,7 @@ fn sigterm_and_sighup_stop_like_ctrl_c_with_128_plus_the_signal() {
     let dir = tempfile::tempdir().unwrap();
     for (signal, code) in [("TERM", 143), ("HUP", 129)] {
         let out = dir.path().join(signal);
-        let run = Running::spawn(&fake, &out, &["--concurrency", "1"]);
+        let run = Running::spawn(&fake, &out, &["--concurrency", "2"]);
         wait_until("a first dossier", || done_lines(&out) >= 1);
         run.signal(signal);
         let (status, stderr) = run.finish();
@@ -203,7 +203,7 @@ fn a_second_signal_quits_at_once() {
         .status()
         .unwrap();
     assert!(made.success());
-    let run = Running::spawn(&fake, &out, &["--concurrency", "1"]);
+    let run = Running::spawn(&fake, &out, &["--concurrency", "2"]);
     wait_until("a first dossier", || done_lines(&out) >= 1);
     run.signal("HUP");
     wait_until("the first signal's log line", || {
@@ -239,7 +239,7 @@ fn a_run_stopped_then_resumed_reports_as_one_run() {
     for stop in ["TERM", "KILL"] {
         let out = dir.path().join(stop);
         let started = Instant::now();
-        let run = Running::spawn(&fake, &out, &["--concurrency", "1"]);
+        let run = Running::spawn(&fake, &out, &["--concurrency", "2"]);
         wait_until("a few dossiers", || done_lines(&out) >= 4);
         run.signal(stop);
         let (status, stderr) = run.finish();
