@@ -8,19 +8,18 @@
 //! stdout carries data only (paths, JSON); messages and logs go to stderr.
 
 mod archive;
-pub(crate) mod console;
 mod help;
 mod status;
 mod stop;
-pub(crate) mod values;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use indicatif::MultiProgress;
 
+use crate::console;
 use crate::error::exit;
 use crate::progress::{LogWriter, Mode, Progress, Task};
 
@@ -42,14 +41,7 @@ pub struct Cli {
     log_format: LogFormat,
 }
 
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
+pub use crate::console::LogFormat;
 
 #[derive(Debug, Subcommand)]
 enum Command {

@@ -19,13 +19,17 @@
 //! rules, manifest lines, the one folder-or-zip reader with its typed
 //! problems, finding archived bundles), used by `verify`, `seda` and
 //! `inventory`. `verify` also checks SEDA SIPs through `seda`; `seda`
-//! depends on neither `verify` nor `inventory`.
+//! depends on neither `verify` nor `inventory`. [`console`] (what every
+//! command prints, text or JSON) and [`option_values`] (sizes and dates as
+//! typed on the command line) sit below [`cli`], so the commands that `cli`
+//! calls never import it back.
 
 pub mod api;
 pub mod bag;
 pub mod bag_zip;
 pub mod bagit;
 pub mod cli;
+pub mod console;
 pub mod digest;
 pub mod download;
 pub mod ds_list;
@@ -37,6 +41,7 @@ pub mod journal;
 pub mod layout;
 pub mod metadata;
 pub mod model;
+pub mod option_values;
 pub mod pipeline;
 pub mod progress;
 pub mod seda;

@@ -30,7 +30,7 @@ pub use verify_sip::{verify_sip, SipProblem, SipReport};
 
 use serde_json::json;
 
-use crate::cli::console;
+use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
 use integrity::{check_bundle, CheckedBundle};
@@ -69,7 +69,7 @@ pub struct SedaArgs {
     /// Most payload bytes per SIP (implies --batch): a number of bytes or a
     /// size such as 500M, 1G, 1.5GB (K/M/G/T: powers of 1000, as Vitam's 1 GB
     /// limit) or 2GiB (KiB/MiB/GiB/TiB: powers of 1024) [default: 1G].
-    #[arg(long, value_name = "SIZE", value_parser = crate::cli::values::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::option_values::parse_size)]
     pub max_size: Option<u64>,
     /// Only these dossier numbers (repeatable).
     #[arg(long = "dossier", value_name = "N")]

@@ -9,9 +9,10 @@ use std::time::Duration;
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
+use super::fatal;
 use super::stop::{StopSignal, Watcher};
-use super::{console, fatal};
 use crate::api::{ApiClient, Pacer, RetryPolicy, DEFAULT_ENDPOINT};
+use crate::console;
 use crate::digest::DigestAlg;
 use crate::error::{exit, Error};
 use crate::model::DossierState;
@@ -52,7 +53,7 @@ pub struct CommonArgs {
     /// Only dossiers modified at DS since this date: 2024-01-31 (midnight,
     /// Paris time, as DS shows dates) or RFC 3339 (2024-01-31T08:00:00+01:00).
     /// Default on a rerun: the previous run's start, minus 10 minutes.
-    #[arg(long, value_parser = super::values::parse_since)]
+    #[arg(long, value_parser = crate::option_values::parse_since)]
     since: Option<String>,
     /// Parallel downloads (dossiers built at once: twice as many).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]

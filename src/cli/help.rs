@@ -8,9 +8,12 @@ Example:
 
 Exit codes:
   0    every dossier archived and verified
-  1    the run finished but some dossiers failed (rerun to retry them)
+  1    the run finished but some dossiers failed, or the dossiers deleted at DS
+       could not be listed (rerun to retry them)
   2    fatal: bad arguments or token, unknown démarche, unusable --out, locked folder
-  130  interrupted (Ctrl-C): rerun the same command to resume";
+  130  interrupted (Ctrl-C): rerun the same command to resume
+  143  stopped by SIGTERM (systemd, timeout, Kubernetes): rerun to resume
+  129  stopped by SIGHUP: rerun to resume";
 
 /// `demo --help`.
 pub const DEMO: &str = "\
@@ -21,7 +24,7 @@ Exit codes:
   0    the sample démarche was archived and verified
   1    some dossiers failed
   2    fatal: the fake API or the output folder could not be used
-  130  interrupted (Ctrl-C)";
+  130  interrupted (Ctrl-C); 143 by SIGTERM; 129 by SIGHUP";
 
 /// `verify --help`.
 pub const VERIFY: &str = "\

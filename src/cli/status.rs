@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use super::{console, fatal};
+use super::fatal;
+use crate::console;
 use crate::error::exit;
 use crate::journal;
 

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::{write_inventory_counted, InventoryArgs, InventoryError};
-use crate::cli::console;
+use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::{parallel, verify_paths_with, Options, Report};
-use crate::cli::console;
+use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
 

@@ -392,6 +392,12 @@ fn every_help_ends_with_an_example_and_the_exit_codes() {
             assert!(tail.contains(code), "{command}: {tail}");
         }
         assert!(help.contains(&format!("ds-archive {command} ")), "{help}");
+        // The commands that take a run stop on signals like Ctrl-C.
+        if matches!(command, "archive" | "demo") {
+            for code in ["130", "143", "129"] {
+                assert!(tail.contains(code), "{command}: {tail}");
+            }
+        }
     }
 }
 

@@ -11,9 +11,18 @@ use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
+use clap::ValueEnum;
 use serde_json::{json, Map, Value};
 
-use super::LogFormat;
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 use crate::error::exit;
 
 static FORMAT: OnceLock<LogFormat> = OnceLock::new();
