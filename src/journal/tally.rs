@@ -45,6 +45,7 @@ impl RunTally {
 
 #[cfg(test)]
 mod tests {
+    use crate::journal::tests::done_in as done;
     use crate::journal::{Event, State};
 
     fn started(run: &str, clock: &str) -> Event {
@@ -55,19 +56,6 @@ mod tests {
             updated_since: None,
             clock_at: Some(clock.into()),
             states: Vec::new(),
-        }
-    }
-
-    fn done(number: u64, version: u32, run: &str) -> Event {
-        Event::DossierDone {
-            number,
-            version,
-            updated_at: "2024-01-01T00:00:00+01:00".into(),
-            name: format!("dossier-{number}"),
-            zip_sha256: "00".into(),
-            files: 1,
-            bytes: 2,
-            run_id: run.into(),
         }
     }
 

@@ -3,6 +3,11 @@
 use super::*;
 
 fn done(number: u64, version: u32) -> Event {
+    done_in(number, version, "r1")
+}
+
+/// A `dossier_done` line of run `run` (also used by the tally's tests).
+pub(super) fn done_in(number: u64, version: u32, run: &str) -> Event {
     Event::DossierDone {
         number,
         version,
@@ -11,7 +16,7 @@ fn done(number: u64, version: u32) -> Event {
         zip_sha256: "00".into(),
         files: 1,
         bytes: 2,
-        run_id: "r1".into(),
+        run_id: run.into(),
     }
 }
 

@@ -41,6 +41,20 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
+/// `seda --from <archive> --out <sip> --config <config> --no-xsd`.
+fn seda_args<'a>(archive: &'a str, sip: &'a Path, config: &'a Path) -> Vec<&'a str> {
+    vec![
+        "seda",
+        "--from",
+        archive,
+        "--out",
+        sip.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--no-xsd",
+    ]
+}
+
 #[test]
 fn seda_and_inventory_refuse_a_folder_that_holds_no_bundle_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -158,19 +172,7 @@ fn a_closed_stdout_ends_every_command_quietly() {
         (vec!["status", "--json", o], 0),
         (vec!["verify", "--json", o], 0),
         (vec!["inventory", o], 0),
-        (
-            vec![
-                "seda",
-                "--from",
-                o,
-                "--out",
-                sip.to_str().unwrap(),
-                "--config",
-                config.to_str().unwrap(),
-                "--no-xsd",
-            ],
-            0,
-        ),
+        (seda_args(o, &sip, &config), 0),
     ];
     for (args, code) in runs {
         let run = ds_archive()
@@ -349,16 +351,7 @@ fn verify_seda_and_inventory_show_progress_on_a_terminal_only() {
         (vec!["verify", o], format!("/{} bundles verified", 2 * n)),
         (vec!["inventory", o], format!("/{n} dossiers listed")),
         (
-            vec![
-                "seda",
-                "--from",
-                o,
-                "--out",
-                sip.to_str().unwrap(),
-                "--config",
-                config.to_str().unwrap(),
-                "--no-xsd",
-            ],
+            seda_args(o, &sip, &config),
             format!("/{n} dossiers packaged"),
         ),
     ];
