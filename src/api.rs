@@ -74,6 +74,16 @@ pub enum ApiError {
         /// What DS said.
         message: String,
     },
+    /// DS answered, but the answer lacks what an archive needs (a required
+    /// field, a null node): read strictly, it is an error naming the
+    /// culprit, never a shorter listing.
+    #[error("`{operation}` answered data that cannot be archived: {message}")]
+    Malformed {
+        /// The operation.
+        operation: &'static str,
+        /// The culprit and what is wrong with it.
+        message: String,
+    },
 }
 
 /// Counters a run reports.

@@ -201,7 +201,7 @@ impl Pager {
 
 fn parse_page(data: &Value, op: Operation, connection: &str) -> Result<Page, ApiError> {
     let operation = op.name();
-    let invalid = |e: ds::ParseError| ApiError::Fatal {
+    let invalid = |e: ds::ParseError| ApiError::Malformed {
         operation,
         message: e.to_string(),
     };
@@ -209,7 +209,7 @@ fn parse_page(data: &Value, op: Operation, connection: &str) -> Result<Page, Api
     let conn = data
         .get("demarche")
         .and_then(|d| d.get(connection))
-        .ok_or_else(|| ApiError::Fatal {
+        .ok_or_else(|| ApiError::Malformed {
             operation,
             message: format!("response without {at}"),
         })?;
@@ -219,7 +219,7 @@ fn parse_page(data: &Value, op: Operation, connection: &str) -> Result<Page, Api
         if node.is_null() {
             // A null node without an error means DS could not load a dossier;
             // never treat the page as complete without it.
-            return Err(ApiError::Fatal {
+            return Err(ApiError::Malformed {
                 operation,
                 message: format!("DS returned a null dossier at `{at}.nodes[{i}]`"),
             });
@@ -325,7 +325,7 @@ pub async fn deleted(
             for (i, listed) in page.nodes.iter().enumerate() {
                 let at = format!("demarche.{connection}.nodes[{i}]");
                 let node: DeletedNode =
-                    ds::parse(&listed.node, &at).map_err(|e| ApiError::Fatal {
+                    ds::parse(&listed.node, &at).map_err(|e| ApiError::Malformed {
                         operation: op.name(),
                         message: e.to_string(),
                     })?;

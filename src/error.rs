@@ -50,6 +50,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// DS answered a request with data that lacks what an archive needs.
+    #[error("the DS API answered `{operation}` with data that cannot be archived: {message}")]
+    Malformed {
+        /// Operation name.
+        operation: String,
+        /// The culprit (its JSON path) and what is wrong with it.
+        message: String,
+    },
     /// A filesystem operation failed.
     #[error("{action} `{}`: {source}", path.display())]
     Io {

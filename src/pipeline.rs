@@ -214,10 +214,12 @@ pub async fn archive(
     let mut journal = ctx.journal.lock().await;
     whole_run::extend_to_whole_run(&mut summary, journal.state(), &part_started);
     summary.archive_dossiers = journal.state().done.len();
-    // A run that could not list the deletions stays unfinished: the next run
-    // resumes it with the same `deletedSince`, instead of starting after it
-    // and never hearing of what was deleted in between.
-    if !summary.interrupted && summary.deletions_error.is_none() {
+    // A run that could not list every dossier or the deletions stays
+    // unfinished: the next run resumes it from its last saved cursor and with
+    // the same `deletedSince`, instead of starting after it and never hearing
+    // of what changed or was deleted in between.
+    if !summary.interrupted && summary.deletions_error.is_none() && summary.listing_error.is_none()
+    {
         journal.append(Event::RunFinished {
             run_id: ctx.run_id.clone(),
             finished_at: report::now_rfc3339(),
@@ -404,6 +406,10 @@ fn run_error(e: ApiError, demarche: u64) -> Error {
             ),
         },
         ApiError::Fatal { operation, message } => Error::Api {
+            operation: operation.into(),
+            message,
+        },
+        ApiError::Malformed { operation, message } => Error::Malformed {
             operation: operation.into(),
             message,
         },

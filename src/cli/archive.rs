@@ -289,6 +289,7 @@ fn hint(e: &Error, url: &str) -> Option<String> {
             ))
         }
         Error::Api { .. } => "check --api-url and the network, then run the same command again: it resumes",
+        Error::Malformed { .. } => "check that --api-url is DS's GraphQL endpoint and not a proxy that rewrites answers, then run the same command again: it resumes",
         // Their messages say what to do already.
         Error::Journal { .. } | Error::Unrecorded { .. } => return None,
         Error::Internal(_) => return None,

@@ -80,6 +80,14 @@ pub(super) async fn list_and_archive(
             }
             fetched = pages.recv(), if want_page => match fetched {
                 None | Some(Ok(None)) => listed_all = true,
+                // A page that cannot be read in full ends this listing, not
+                // the run: the dossiers already under way are settled (their
+                // pages' cursors saved), and the run reports itself incomplete.
+                Some(Err(e @ Error::Malformed { .. })) => {
+                    tracing::error!("the listing stopped: {e}");
+                    summary.listing_error = Some(e.to_string());
+                    listed_all = true;
+                }
                 Some(Err(e)) => return Err(e),
                 Some(Ok(Some((page, cursor)))) => {
                     ctx.progress.listed(page.nodes.len() as u64);

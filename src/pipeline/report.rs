@@ -275,6 +275,7 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
             "number": d.number, "reason": d.reason, "date": d.date, "pending": d.pending,
         })).collect::<Vec<_>>(),
         "deletions_error": s.deletions_error,
+        "listing_error": s.listing_error,
         "warnings": s.warnings,
         "bytes_downloaded": s.bytes,
         "requests": {"graphql": s.requests, "retries": s.api_retries, "rate_limited": s.rate_limited},

@@ -24,6 +24,10 @@ pub struct Summary {
     /// Why DS's lists of deleted dossiers could not be read (the run is then
     /// not complete: its deletions are listed again by the next run).
     pub deletions_error: Option<String>,
+    /// Why a listing stopped on a page DS answered with data that cannot be
+    /// archived (the run is then not complete: the next run resumes after the
+    /// last page whose dossiers were all archived).
+    pub listing_error: Option<String>,
     /// Things worth telling that did not fail a dossier.
     pub warnings: Vec<String>,
     /// Attachment bytes downloaded.
@@ -54,14 +58,18 @@ impl Summary {
             && self.updated.is_empty()
             && self.failed.is_empty()
             && self.deleted.is_empty()
-            && self.deletions_error.is_none())
+            && self.deletions_error.is_none()
+            && self.listing_error.is_none())
     }
 
-    /// Whether the run did all it had to: every dossier archived and the
-    /// deletions at DS listed, without being interrupted.
+    /// Whether the run did all it had to: every dossier listed and archived
+    /// and the deletions at DS listed, without being interrupted.
     #[must_use]
     pub fn complete(&self) -> bool {
-        !self.interrupted && self.failed.is_empty() && self.deletions_error.is_none()
+        !self.interrupted
+            && self.failed.is_empty()
+            && self.deletions_error.is_none()
+            && self.listing_error.is_none()
     }
 
     /// The readable summary printed on stderr.
@@ -94,6 +102,12 @@ impl Summary {
         let _ = writeln!(s, "the archive holds {} dossiers", self.archive_dossiers);
         for (n, reason) in &self.failed {
             let _ = writeln!(s, "failed: dossier {n}: {reason}");
+        }
+        if let Some(e) = &self.listing_error {
+            let _ = writeln!(
+                s,
+                "failed: the listing of dossiers stopped ({e}): the run is not complete, run the same command again once DS answers in full"
+            );
         }
         if let Some(e) = &self.deletions_error {
             let _ = writeln!(

@@ -544,9 +544,10 @@ fn a_file_without_its_checksum_fails_its_dossier_naming_the_field() {
 }
 
 #[test]
-fn a_page_without_has_next_page_or_a_dossier_without_number_stops_the_run() {
+fn a_page_without_has_next_page_or_a_dossier_without_number_fails_the_run() {
     let fake = Fake::start();
     let dir = tempfile::tempdir().unwrap();
+    let all = fake.server.dataset().dossier_numbers().len();
     for (on, field, culprit) in [
         ("pageInfo", "hasNextPage", "`demarche.dossiers.pageInfo`"),
         ("Dossier", "number", "`demarche.dossiers.nodes[0]`"),
@@ -556,17 +557,34 @@ fn a_page_without_has_next_page_or_a_dossier_without_number_stops_the_run() {
         let out = dir.path().join(field);
         // Small pages: the old reading ended the listing after the first.
         let run = fake.archive(&out, &["--page-size", "5"]);
-        assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+        // Exit 1, like a failed dossier: the run ends in order, with its
+        // report, and says it is not complete.
+        assert_eq!(run.status.code(), Some(1), "{}", text(&run));
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(
             stderr.contains(culprit) && stderr.contains(&format!("missing field `{field}`")),
             "{stderr}"
         );
+        assert!(stderr.contains("the run is not complete"), "{stderr}");
+        let report = json(&out.join("report.json"));
+        assert_eq!(report["complete"], false, "{report}");
+        let reason = report["listing_error"].as_str().unwrap();
+        assert!(reason.contains(culprit), "{reason}");
         let journal = std::fs::read_to_string(out.join(".ds-archive/journal.jsonl")).unwrap();
         assert!(
             !journal.contains("\"cursor\""),
             "no page is vouched for: {journal}"
         );
+        assert!(
+            !journal.contains("\"run_finished\""),
+            "the run stays unfinished: {journal}"
+        );
+
+        // Once DS answers in full, the same command completes the archive.
+        fake.server.faults().clear();
+        let rerun = fake.archive(&out, &["--page-size", "5"]);
+        assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+        assert_eq!(done_lines(&out), all);
     }
 }
 
