@@ -314,6 +314,9 @@ fn summary_fields(s: &pipeline::Summary, out: &std::path::Path) -> serde_json::V
         "archive_dossiers": s.archive_dossiers,
         "updated_since": s.updated_since,
         "interrupted": s.interrupted,
+        "complete": s.complete(),
+        "listing_error": s.listing_error,
+        "deletions_error": s.deletions_error,
         "out": out.display().to_string(),
     })
 }
