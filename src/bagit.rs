@@ -2,8 +2,9 @@
 //! them depends on another to read a bag.
 //!
 //! [`paths`] holds the path rules (what escapes a bag, BagIt 1.0
-//! percent-decoding), [`manifest`] the one reader of manifest lines (typed
-//! defects, judged by the caller). [`source`] is the one folder-or-zip bag
+//! percent-decoding), [`manifest`] the one reader of manifest lines and
+//! [`tagfile`] of `bagit.txt` and `bag-info.txt` (typed defects, judged by
+//! the caller). [`source`] is the one folder-or-zip bag
 //! reader: [`source::DirSource`] and [`zipsource::ZipSource`] list a bag
 //! and stream its files, the zip read in place with every anomaly of a zip
 //! someone else made (a truncated file whose end record is not its own, see
@@ -20,6 +21,7 @@ pub mod manifest;
 pub mod parallel;
 pub mod paths;
 pub mod source;
+pub mod tagfile;
 mod zipend;
 pub mod zipsource;
 mod zipstream;

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::error::BagRejected;
 use crate::bagit::bundles::{BagReader, FoundBundle};
 use crate::bagit::manifest::{self, Defect};
+use crate::bagit::tagfile;
 use crate::digest::{DigestAlg, MultiHasher};
 
 /// A payload file that passed the check.
@@ -64,7 +65,9 @@ pub fn check_bundle(found: &FoundBundle, alg: DigestAlg) -> Result<CheckedBundle
             bag.read("bagit.txt")
                 .map_err(BagRejected::BagitTxtUnreadable)
         })?;
-    let encoded = !String::from_utf8_lossy(&bagit).contains("BagIt-Version: 0.");
+    // A bag this reader could not parse is judged by verify; here only the
+    // declared version matters (manifest paths are percent-encoded from 1.0).
+    let encoded = tagfile::parse_bagit_txt(&bagit, &mut Vec::new()).percent_encoded();
 
     let mut manifests: BTreeMap<DigestAlg, BTreeMap<String, String>> = BTreeMap::new();
     for name in files.keys().filter(|n| !n.contains('/')) {
