@@ -14,7 +14,7 @@ mod bag_info;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-pub use bag_info::{payload_oxum, BagInfo, InvalidLabel, PAYLOAD_OXUM};
+pub use bag_info::{payload_oxum, BagInfo, DossierContext, InvalidLabel, PAYLOAD_OXUM};
 
 use crate::digest::{hex_digest, DigestAlg};
 use crate::error::{Error, Result};

@@ -199,7 +199,12 @@ async fn build(
         .collect();
     bag::place_generated(&staging, &generated, &ctx.opts.digests, &mut payload)?;
 
-    let info = super::report::bag_info(ctx, &node, number)
+    let bag_context = bag::tags::DossierContext {
+        demarche: &ctx.demarche,
+        demarche_number: ctx.opts.demarche,
+        run_started_at: &ctx.started_at,
+    };
+    let info = bag::tags::BagInfo::for_dossier(bag_context, &node, number)
         .map_err(|e| Stop::Failed(format!("bag-info.txt: {e}")))?;
     bag::tags::write_bag_tags(&staging, &payload, &ctx.opts.digests, &info)?;
 

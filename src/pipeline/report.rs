@@ -1,6 +1,6 @@
 //! What a run leaves beside the bundles: `manifest-sha256.txt` (one line per
 //! zip, checkable with `sha256sum -c`) and `report.json`;
-//! plus the cleaning of a crashed run's leftovers and the bag-info fields.
+//! plus the cleaning of a crashed run's leftovers.
 //!
 //! Run-level files are rewritten only when their content changes, so a rerun
 //! that finds nothing new leaves every byte and modification time of the
@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use super::{Ctx, Summary};
-use crate::bag::tags::BagInfo;
 use crate::error::{Error, Result};
 use crate::inventory::known::KnownRows;
 use crate::journal::{State, STATE_DIR};
@@ -87,53 +86,6 @@ pub(crate) fn clean_leftovers(out: &Path, staging: &Path, state: &State) -> Resu
         }
     }
     Ok(())
-}
-
-/// The bag-info.txt fields of a dossier bag.
-pub(crate) fn bag_info(ctx: &Ctx, node: &Value, number: u64) -> Result<BagInfo, String> {
-    let d = &ctx.demarche;
-    let title = model::str_field(d, "title").unwrap_or_default();
-    let service = d.get("service");
-    let organisation = service
-        .and_then(|s| model::str_field(s, "organisme").or_else(|| model::str_field(s, "nom")))
-        .unwrap_or("demarches-simplifiees.fr");
-    let mut info = BagInfo::new();
-    let mut push = |label: &str, value: String| {
-        info.push(label, value)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    push("Source-Organization", organisation.to_owned())?;
-    push("External-Identifier", number.to_string())?;
-    push(
-        "External-Description",
-        format!(
-            "Dossier {number} de la démarche {} « {title} »",
-            ctx.opts.demarche
-        ),
-    )?;
-    push(
-        "Bagging-Date",
-        ctx.started_at.get(..10).unwrap_or_default().to_owned(),
-    )?;
-    push(
-        "Bag-Group-Identifier",
-        format!("demarche-{}", ctx.opts.demarche),
-    )?;
-    if let Some(id) = model::str_field(node, "id") {
-        push("Internal-Sender-Identifier", id.to_owned())?;
-    }
-    if let Some(state) = model::str_field(node, "state") {
-        push("DS-Dossier-State", state.to_owned())?;
-    }
-    if let Some(date) = model::str_field(node, "dateDerniereModification") {
-        push("DS-Date-Derniere-Modification", date.to_owned())?;
-    }
-    push(
-        "Bag-Software-Agent",
-        concat!("ds-archive ", env!("CARGO_PKG_VERSION")).to_owned(),
-    )?;
-    Ok(info)
 }
 
 /// The run-level manifest: every zip of every version, sorted by name.

@@ -5,7 +5,9 @@
 //! continuation lines (a line break followed by two spaces), the RFC's own
 //! way of folding long values. Readers unfold them into spaces.
 
-use crate::model::Digests;
+use serde_json::Value;
+
+use crate::model::{self, Digests};
 
 /// The label BagIt reserves for the payload's `octets.count` summary.
 pub const PAYLOAD_OXUM: &str = "Payload-Oxum";
@@ -26,7 +28,65 @@ pub struct BagInfo {
     entries: Vec<(String, String)>,
 }
 
+/// What a dossier's `bag-info.txt` says of its run and démarche.
+#[derive(Debug, Clone, Copy)]
+pub struct DossierContext<'a> {
+    /// The démarche descriptor as fetched (`title`, `service`).
+    pub demarche: &'a Value,
+    /// The démarche number.
+    pub demarche_number: u64,
+    /// When the run started (RFC 3339): its date is the `Bagging-Date`.
+    pub run_started_at: &'a str,
+}
+
 impl BagInfo {
+    /// The fields of a dossier bag, from its démarche and its node as
+    /// fetched: who holds it, which dossier, when bagged, its state and last
+    /// modification at DS, and the software (`Payload-Oxum` is added when the
+    /// payload is known).
+    ///
+    /// # Errors
+    /// [`InvalidLabel`] only if a label here were malformed (a bug).
+    pub fn for_dossier(
+        ctx: DossierContext<'_>,
+        node: &Value,
+        number: u64,
+    ) -> Result<Self, InvalidLabel> {
+        let d = ctx.demarche;
+        let demarche = ctx.demarche_number;
+        let title = model::str_field(d, "title").unwrap_or_default();
+        let organisation = d
+            .get("service")
+            .and_then(|s| model::str_field(s, "organisme").or_else(|| model::str_field(s, "nom")))
+            .unwrap_or("demarches-simplifiees.fr");
+        let mut info = Self::new();
+        info.push("Source-Organization", organisation)?
+            .push("External-Identifier", number.to_string())?
+            .push(
+                "External-Description",
+                format!("Dossier {number} de la démarche {demarche} « {title} »"),
+            )?
+            .push(
+                "Bagging-Date",
+                ctx.run_started_at.get(..10).unwrap_or_default(),
+            )?
+            .push("Bag-Group-Identifier", format!("demarche-{demarche}"))?;
+        for (label, field) in [
+            ("Internal-Sender-Identifier", "id"),
+            ("DS-Dossier-State", "state"),
+            ("DS-Date-Derniere-Modification", "dateDerniereModification"),
+        ] {
+            if let Some(value) = model::str_field(node, field) {
+                info.push(label, value)?;
+            }
+        }
+        info.push(
+            "Bag-Software-Agent",
+            concat!("ds-archive ", env!("CARGO_PKG_VERSION")),
+        )?;
+        Ok(info)
+    }
+
     /// An empty list.
     #[must_use]
     pub fn new() -> Self {

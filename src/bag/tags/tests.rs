@@ -183,3 +183,60 @@ fn empty_payload_makes_an_empty_data_folder() {
     let info = fs_err::read_to_string(dir.path().join("bag-info.txt")).expect("read");
     assert_eq!(info, "Payload-Oxum: 0.0\n");
 }
+
+#[test]
+fn a_dossier_bag_says_who_holds_it_which_dossier_and_when() {
+    let demarche = serde_json::json!({
+        "title": "Aide: « test »",
+        "service": {"nom": "Service X", "organisme": "Mairie de Y"},
+    });
+    let node = serde_json::json!({
+        "id": "RG9zc2llci0xMjM=",
+        "state": "accepte",
+        "dateDerniereModification": "2024-03-01T10:00:00+01:00",
+    });
+    let ctx = DossierContext {
+        demarche: &demarche,
+        demarche_number: 42,
+        run_started_at: "2026-12-03T14:00:00Z",
+    };
+    let info = BagInfo::for_dossier(ctx, &node, 123).unwrap();
+    let labels: Vec<&str> = info.entries().iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Source-Organization",
+            "External-Identifier",
+            "External-Description",
+            "Bagging-Date",
+            "Bag-Group-Identifier",
+            "Internal-Sender-Identifier",
+            "DS-Dossier-State",
+            "DS-Date-Derniere-Modification",
+            "Bag-Software-Agent",
+        ]
+    );
+    let value = |l: &str| {
+        info.entries()
+            .iter()
+            .find(|(k, _)| k == l)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(value("Source-Organization"), Some("Mairie de Y"));
+    assert_eq!(
+        value("External-Description"),
+        Some("Dossier 123 de la démarche 42 « Aide: « test » »")
+    );
+    assert_eq!(value("Bagging-Date"), Some("2026-12-03"));
+    assert_eq!(value("Bag-Group-Identifier"), Some("demarche-42"));
+
+    // Without a service or the optional fields, nothing is invented.
+    let bare = serde_json::json!({"title": "T"});
+    let ctx = DossierContext {
+        demarche: &bare,
+        ..ctx
+    };
+    let info = BagInfo::for_dossier(ctx, &serde_json::json!({}), 7).unwrap();
+    assert_eq!(info.entries().len(), 6);
+    assert_eq!(info.entries()[0].1, "demarches-simplifiees.fr");
+}
