@@ -257,6 +257,10 @@ pub struct Stats {
     pub graphql_by_operation: BTreeMap<String, u64>,
     /// GET requests for files (storage and generated PDF/GeoJSON), whatever their outcome.
     pub file_requests: u64,
+    /// File GETs that carried an `Authorization` header: file URLs are
+    /// signed, and a client that sent the API token with them would hand it
+    /// to whatever host serves the files.
+    pub file_requests_with_credentials: u64,
     /// HTTP 429 answers.
     pub rate_limited: u64,
 }
@@ -267,6 +271,7 @@ pub(crate) struct Counters {
     by_operation: Mutex<BTreeMap<String, u64>>,
     graphql: AtomicU64,
     files: AtomicU64,
+    files_with_credentials: AtomicU64,
     rate_limited: AtomicU64,
 }
 
@@ -280,8 +285,11 @@ impl Counters {
         *map.entry(operation.to_owned()).or_default() += 1;
     }
 
-    pub(crate) fn file(&self) {
+    pub(crate) fn file(&self, with_credentials: bool) {
         self.files.fetch_add(1, Ordering::SeqCst);
+        if with_credentials {
+            self.files_with_credentials.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     pub(crate) fn rate_limited(&self) {
@@ -297,6 +305,7 @@ impl Counters {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone(),
             file_requests: self.files.load(Ordering::SeqCst),
+            file_requests_with_credentials: self.files_with_credentials.load(Ordering::SeqCst),
             rate_limited: self.rate_limited.load(Ordering::SeqCst),
         }
     }

@@ -47,8 +47,10 @@ pub(crate) async fn storage(
     State(app): State<Arc<AppState>>,
     Path(key): Path<String>,
     Query(signed): Query<Signed>,
+    request: HeaderMap,
 ) -> Response {
-    app.counters.file();
+    app.counters
+        .file(request.contains_key(header::AUTHORIZATION));
     if let Some(status) = app.faults.take_download_failure() {
         return StatusCode::from_u16(status)
             .unwrap_or(StatusCode::BAD_GATEWAY)
@@ -81,8 +83,10 @@ pub(crate) async fn storage(
 pub(crate) async fn generated(
     State(app): State<Arc<AppState>>,
     Path((kind, id)): Path<(String, String)>,
+    request: HeaderMap,
 ) -> Response {
-    app.counters.file();
+    app.counters
+        .file(request.contains_key(header::AUTHORIZATION));
     if kind != "pdf" && kind != "geojson" {
         return not_found();
     }

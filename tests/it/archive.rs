@@ -205,15 +205,23 @@ fn zips_hold_the_same_bytes_as_the_folders_and_standard_tools_agree() {
 fn the_token_never_leaves_the_process() {
     let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("a");
-    let run = fake.archive(&out, &["-vv", "--state", "refuse"]);
-    assert!(run.status.success(), "{}", text(&run));
-    let all = text(&run);
-    assert!(!all.contains(TOKEN), "token printed");
-    for (path, bytes) in tree(&out, false) {
-        let found = bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes());
-        assert!(!found, "token written to {path}");
+    // Text and JSON logs, at the most verbose level.
+    for (name, format) in [("a", "text"), ("b", "json")] {
+        let out = dir.path().join(name);
+        let run = fake.archive(&out, &["-vv", "--log-format", format, "--state", "refuse"]);
+        assert!(run.status.success(), "{}", text(&run));
+        let all = text(&run);
+        assert!(!all.contains(TOKEN), "token printed ({format} logs)");
+        for (path, bytes) in tree(&out, false) {
+            let found = bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes());
+            assert!(!found, "token written to {path}");
+        }
     }
+    // Nor sent along with the file downloads, whose URLs are signed and may
+    // point at another host than the API.
+    let stats = fake.server.stats();
+    assert!(stats.file_requests > 0);
+    assert_eq!(stats.file_requests_with_credentials, 0);
 }
 
 #[test]
