@@ -204,6 +204,12 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
         found.retain(|f| args.dossiers.contains(&f.number));
     }
     let xsd = !args.no_xsd && xsd::xmllint_available();
+    if !args.no_xsd && !xsd {
+        tracing::warn!(
+            "xmllint is not installed: the SIP manifests will not be checked against the SEDA XSD \
+             (install libxml2-utils, or pass --no-xsd to skip the check knowingly)"
+        );
+    }
     let prefix = config
         .message_identifier_prefix
         .clone()

@@ -491,3 +491,39 @@ fn explications_are_typed_and_left_out_of_the_inventory() {
     let csv = std::fs::read_to_string(out.join("dossiers.csv")).unwrap();
     assert!(!csv.lines().next().unwrap().contains("Pièces à fournir"));
 }
+
+#[test]
+fn seda_says_when_it_cannot_check_the_xsd() {
+    let fake = tiny(778);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a");
+    small_archive(&fake, &out, &[]);
+    let config = write_config(tmp.path(), "");
+    // No xmllint on this PATH (nor anything else): the SIPs are still made,
+    // and the run says their manifests were not checked.
+    let empty = tmp.path().join("empty-path");
+    std::fs::create_dir(&empty).unwrap();
+    let sip = tmp.path().join("sip");
+    let mut args = seda_args(out.to_str().unwrap(), &sip, &config);
+    args.retain(|a| *a != "--no-xsd");
+    let run = ds_archive()
+        .args(&args)
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        stderr(&run).contains("xmllint is not installed"),
+        "{}",
+        text(&run)
+    );
+    // Asked not to check, it does not warn.
+    let sip = tmp.path().join("sip2");
+    let run = ds_archive()
+        .args(seda_args(out.to_str().unwrap(), &sip, &config))
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(!stderr(&run).contains("xmllint"), "{}", text(&run));
+}
