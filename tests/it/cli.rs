@@ -266,6 +266,50 @@ fn json_logs_make_every_stderr_line_an_object_with_counts() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
     assert_eq!(json_lines(&run).pop().unwrap()["level"], "ERROR");
+
+    // seda's summary, and status (whose report is on stdout) logs nothing
+    // that is not JSON.
+    let config = write_config(tmp.path(), "");
+    let sip = tmp.path().join("sip");
+    let mut args = seda_args(out.to_str().unwrap(), &sip, &config);
+    args.extend(["--log-format", "json"]);
+    let run = ds_archive().args(&args).output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        json_lines(&run).pop().unwrap()["fields"]["sips"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let run = ds_archive()
+        .args(["status", "--log-format", "json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    for line in stderr(&run).lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not JSON: {line:?}"));
+    }
+
+    // A run with a failed dossier: exit 1, and the summary says it is not
+    // complete.
+    let number = fake.server.dataset().dossier_numbers()[0];
+    let (name, _) = fake
+        .server
+        .dataset()
+        .file_contents(number)
+        .into_iter()
+        .next()
+        .unwrap();
+    fake.server.faults().corrupt_file(number, &name);
+    let run = fake.archive(
+        &tmp.path().join("c"),
+        &["--log-format", "json", "--retries", "2"],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let last = &json_lines(&run).pop().unwrap()["fields"];
+    assert_eq!(last["failed"], 1, "{last}");
+    assert_eq!(last["complete"], false, "{last}");
 }
 
 #[test]
