@@ -29,9 +29,28 @@ static FORMAT: OnceLock<LogFormat> = OnceLock::new();
 /// Set once stdout's reader is gone: nothing more is written there.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 
-/// Choose the stderr format (first call wins).
+/// Choose the stderr format (first call wins). In JSON mode a panic, the
+/// one message not written through here, is reported as a JSON line too.
 pub(crate) fn set_format(format: LogFormat) {
-    let _ = FORMAT.set(format);
+    if FORMAT.set(format).is_ok() && format == LogFormat::Json {
+        std::panic::set_hook(Box::new(|info| {
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()));
+            let what = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            let fields = json!({ "panic": true, "location": location });
+            message(
+                "ERROR",
+                &format!("ds-archive failed (a bug, please report it): {what}"),
+                &fields,
+            );
+        }));
+    }
 }
 
 /// Whether stderr lines are JSON objects.
