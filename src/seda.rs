@@ -4,7 +4,10 @@
 //! This module owns the command: option resolution, the walk over bundles,
 //! the skip list and the summary. The work is split in submodules:
 //! [`config`] (the archivist's TOML), [`integrity`] (the digest gate a bag must pass before packaging),
-//! [`plan`] (pure: dossier → archive units and objects), [`names`] (ids, safe
+//! [`plan`] (pure: dossier → archive units and objects) with [`people`] (the
+//! demandeur, mandataire and service), [`events`] (the dossier's lifecycle)
+//! and [`rules`] (management rules that start per dossier), [`profile`] (the
+//! archiving profile's required elements), [`names`] (ids, safe
 //! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
 //! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
 //! with the embedded XSDs), [`error`] (what fails, typed) and `verify_sip` (checking any SIP zip, used by
@@ -14,10 +17,15 @@
 
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod integrity;
+mod meta;
 pub mod names;
 pub mod package;
+pub mod people;
 pub mod plan;
+pub mod profile;
+pub mod rules;
 pub mod verify_sip;
 pub mod xml;
 pub mod xsd;
@@ -230,12 +238,12 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
     progress.start(found.len() as u64);
     for f in &found {
         progress.inc();
-        let checked = match check_bundle(f, alg) {
+        let checked = match admit(f, alg, &config) {
             Ok(c) => c,
             Err(reason) => {
                 outcome.skipped.push(Skipped {
                     dossier: f.number,
-                    reason: reason.to_string(),
+                    reason,
                 });
                 continue;
             }
@@ -244,7 +252,7 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
             ctx.emit(vec![checked], &mut outcome);
             continue;
         }
-        if batcher.push(weight(&checked), checked.payload_size()) {
+        if batcher.push(weight(&checked, &config), checked.payload_size()) {
             ctx.emit(std::mem::take(&mut pending), &mut outcome);
         }
         pending.push(checked);
@@ -254,6 +262,21 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
     }
     outcome.skipped.sort_by_key(|s| s.dossier);
     Ok(outcome)
+}
+
+/// A bundle that passes the integrity gate and, checked here so that it is
+/// skipped alone rather than with its whole batch, the archiving profile.
+fn admit(
+    found: &crate::bagit::bundles::FoundBundle,
+    alg: crate::digest::DigestAlg,
+    config: &SedaConfig,
+) -> Result<CheckedBundle, String> {
+    let checked = check_bundle(found, alg).map_err(|e| e.to_string())?;
+    if !config.required_elements.is_empty() {
+        let (unit, _) = plan::plan_dossier(&checked, 0, config);
+        profile::check_dossier(&unit, config).map_err(|e| e.to_string())?;
+    }
+    Ok(checked)
 }
 
 struct Ctx<'a> {
@@ -278,7 +301,7 @@ impl Ctx<'_> {
     }
 
     fn header(&self, bundles: &[CheckedBundle]) -> SipHeader {
-        let (units, _) = package::plan_sip(bundles);
+        let (units, _) = package::plan_sip(bundles, self.config);
         let first = units.first();
         let last = units.last();
         let demarche = first.and_then(|u| u.demarche_number).map(|d| d.to_string());

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::names::clean_token;
+use super::profile::RequiredElement;
+use super::rules::placement;
+pub use super::rules::{AppraisalRuleConfig, RuleConfig, RuleStart};
 use crate::digest::DigestAlg;
 
 /// The SAE a SIP is meant for; it picks the default digest algorithm.
@@ -32,36 +35,6 @@ impl Profile {
             Self::Asalae => DigestAlg::Sha256,
         }
     }
-}
-
-/// A management rule given by the archivist (checked by the SAE against its
-/// rule referential).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleConfig {
-    /// The rule id in the SAE's referential (e.g. `ACC-00001`, `APP-00002`).
-    pub rule: String,
-    /// Start date of the rule, `YYYY-MM-DD`.
-    #[serde(default)]
-    pub start_date: Option<String>,
-}
-
-/// The appraisal rule: a rule plus what happens at its end.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AppraisalRuleConfig {
-    /// The rule id.
-    pub rule: String,
-    /// Start date, `YYYY-MM-DD`.
-    #[serde(default)]
-    pub start_date: Option<String>,
-    /// `Keep` or `Destroy` (default `Keep`).
-    #[serde(default = "default_final_action")]
-    pub final_action: String,
-}
-
-fn default_final_action() -> String {
-    "Keep".to_owned()
 }
 
 /// The parsed configuration file.
@@ -101,6 +74,25 @@ pub struct SedaConfig {
     /// Optional `AppraisalRule`.
     #[serde(default)]
     pub appraisal_rule: Option<AppraisalRuleConfig>,
+    /// `ManagementMetadata/ArchivalProfile`: the archiving profile (As@lae
+    /// "profil d'archives", Vitam "profil d'archivage") the SIPs follow.
+    #[serde(default)]
+    pub archival_profile: Option<String>,
+    /// Elements the archiving profile makes mandatory, checked on every
+    /// dossier before its SIP is written.
+    #[serde(default)]
+    pub required_elements: Vec<RequiredElement>,
+    /// Name the demandeur when it is a person, and the mandataire (default
+    /// true); false also leaves out the instructeurs' e-mails.
+    #[serde(default = "yes")]
+    pub personal_names: bool,
+    /// Name the instructeur who made each decision, by e-mail (default true).
+    #[serde(default = "yes")]
+    pub instructeur_email: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Why a configuration cannot be used.
@@ -177,10 +169,12 @@ impl SedaConfig {
         if let Some(rule) = &self.access_rule {
             check_token("access_rule.rule", &rule.rule)?;
             check_date("access_rule.start_date", rule.start_date.as_deref())?;
+            placement("access_rule", rule.start_date.as_deref(), rule.start)?;
         }
         if let Some(rule) = &self.appraisal_rule {
             check_token("appraisal_rule.rule", &rule.rule)?;
             check_date("appraisal_rule.start_date", rule.start_date.as_deref())?;
+            placement("appraisal_rule", rule.start_date.as_deref(), rule.start)?;
             if !matches!(rule.final_action.as_str(), "Keep" | "Destroy") {
                 return Err(format!(
                     "appraisal_rule.final_action must be `Keep` or `Destroy`, not `{}`",
@@ -191,7 +185,10 @@ impl SedaConfig {
         if let Some(date) = &self.date {
             parse_transfer_date(date).map_err(|e| format!("date: {e}"))?;
         }
-        Ok(())
+        if let Some(v) = &self.archival_profile {
+            check_token("archival_profile", v)?;
+        }
+        super::profile::check_config(self).map_err(|e| e.to_string())
     }
 
     /// The digest algorithm asked for by `digest_algorithm`, if any.

@@ -55,20 +55,28 @@ pub fn safe_extension(filename: &str) -> Option<String> {
 /// Turn a free text value into one Vitam accepts, or `None` when nothing
 /// meaningful is left.
 ///
-/// Control characters (except tab and line feed) are dropped, `<`/`>` become
-/// `‹`/`›` (so no HTML tag and no comment marker survives), leading `_`/`#` and
-/// whitespace are trimmed, and the result is cut to [`MAX_TEXT_CHARS`].
+/// Control characters are dropped: a tab or line break (which a file name can
+/// carry) becomes one space, so `a\tb` reads `a b` rather than `ab`, and every
+/// value is one line (SAE search screens and titles show no line breaks).
+/// `<`/`>` become `‹`/`›` (so no HTML tag and no comment marker survives),
+/// leading `_`/`#` and whitespace are trimmed, and the result is cut to
+/// [`MAX_TEXT_CHARS`].
 #[must_use]
 pub fn clean_text(raw: &str) -> Option<String> {
-    let mut out: String = raw
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n'))
-        .map(|c| match c {
-            '<' => '‹',
-            '>' => '›',
-            c => c,
-        })
-        .collect();
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            c if c.is_control() && c.is_whitespace() => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c if c.is_control() => {}
+            '<' => out.push('‹'),
+            '>' => out.push('›'),
+            c => out.push(c),
+        }
+    }
     out = out
         .trim_start_matches(|c: char| c == '_' || c == '#' || c.is_whitespace())
         .trim_end()
@@ -174,7 +182,11 @@ mod tests {
             clean_text("a <!-- b --> <b>c</b>").as_deref(),
             Some("a ‹!-- b --› ‹b›c‹/b›")
         );
-        assert_eq!(clean_text("a\u{0}b\u{1b}c\nd").as_deref(), Some("abc\nd"));
+        assert_eq!(clean_text("a\u{0}b\u{1b}c\nd").as_deref(), Some("abc d"));
+        assert_eq!(
+            clean_text("Relevé\t(1)\r\n.pdf\u{7f}\u{85}x").as_deref(),
+            Some("Relevé (1) .pdf x")
+        );
         assert_eq!(clean_text("  _ "), None);
         let long = "x".repeat(40_000);
         let cut = clean_text(&long).unwrap_or_default();

@@ -19,6 +19,7 @@ use super::config::SedaConfig;
 use super::error::SipError;
 use super::integrity::CheckedBundle;
 use super::plan::{plan_dossier, DossierUnit, SipObject};
+use super::profile::check_dossier;
 use super::xml::{render_manifest, SipHeader};
 use super::xsd::{validate_manifest, XsdOutcome};
 use crate::bagit::bundles::BagReader;
@@ -41,11 +42,14 @@ pub struct WrittenSip {
 
 /// Plan every bundle of a SIP.
 #[must_use]
-pub fn plan_sip(bundles: &[CheckedBundle]) -> (Vec<DossierUnit>, Vec<SipObject>) {
+pub fn plan_sip(
+    bundles: &[CheckedBundle],
+    config: &SedaConfig,
+) -> (Vec<DossierUnit>, Vec<SipObject>) {
     let mut units = Vec::with_capacity(bundles.len());
     let mut objects = Vec::new();
     for (i, b) in bundles.iter().enumerate() {
-        let (u, o) = plan_dossier(b, i);
+        let (u, o) = plan_dossier(b, i, config);
         units.push(u);
         objects.extend(o);
     }
@@ -54,17 +58,18 @@ pub fn plan_sip(bundles: &[CheckedBundle]) -> (Vec<DossierUnit>, Vec<SipObject>)
 
 /// ArchiveUnits + BinaryDataObjects that a bundle adds to a SIP.
 #[must_use]
-pub fn weight(bundle: &CheckedBundle) -> u64 {
-    let (unit, objects) = plan_dossier(bundle, 0);
+pub fn weight(bundle: &CheckedBundle, config: &SedaConfig) -> u64 {
+    let (unit, objects) = plan_dossier(bundle, 0, config);
     unit.unit_count() + objects.len() as u64
 }
 
-/// Write one SIP into `out_dir`. With `check_xsd`, the manifest must pass the
+/// Write one SIP into `out_dir`. Every dossier must carry the elements the
+/// archiving profile requires; with `check_xsd`, the manifest must pass the
 /// SEDA 2.2 XSD when xmllint is available.
 ///
 /// # Errors
-/// Why the dossiers of this SIP are skipped (I/O, a bag that changed, an
-/// invalid manifest).
+/// Why the dossiers of this SIP are skipped (a required element missing, I/O,
+/// a bag that changed, an invalid manifest).
 pub fn write_sip(
     out_dir: &Path,
     header: &SipHeader,
@@ -72,7 +77,11 @@ pub fn write_sip(
     bundles: &[CheckedBundle],
     check_xsd: bool,
 ) -> Result<WrittenSip, SipError> {
-    let (units, objects) = plan_sip(bundles);
+    let (units, objects) = plan_sip(bundles, config);
+    // The archiving profile is checked before anything is written.
+    for unit in &units {
+        check_dossier(unit, config)?;
+    }
     let manifest = render_manifest(header, config, &units, &objects).map_err(SipError::Render)?;
     if check_xsd {
         if let XsdOutcome::Invalid { message, .. } = validate_manifest(&manifest) {

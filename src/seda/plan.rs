@@ -6,13 +6,19 @@
 //! DataObjectGroup with one BinaryDataObject. Ids embed the dossier number and
 //! the file's rank in sorted bag-path order (`AU-12-3`, `DOG-12-3`,
 //! `BDO-12-3`), so they are NCNames, unique within a batch, and the same on
-//! every run.
+//! every run. The dossier unit also says who ([`super::people`]), what
+//! happened ([`super::events`]) and, when the configuration asks for rules
+//! that start per dossier, its `Management` ([`super::rules`]).
 
 use serde_json::Value;
 
+use super::config::SedaConfig;
+use super::events::{events, SipEvent};
 use super::integrity::CheckedBundle;
+use super::meta::{date_part, file_entry, path_str, path_u64, state_label, str_key};
 use super::names::{base_name, clean_text, clean_text_or, content_name};
-use crate::model::DossierState;
+use super::people::{parties, Parties};
+use super::rules::{DossierDates, UnitRules};
 
 /// One file of the SIP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +88,12 @@ pub struct DossierUnit {
     pub start_date: Option<String>,
     /// `EndDate`, YYYY-MM-DD, never before the start.
     pub end_date: Option<String>,
+    /// Demandeur, mandataire and service.
+    pub parties: Parties,
+    /// `Event`s, oldest first.
+    pub events: Vec<SipEvent>,
+    /// The rules that start per dossier (`Management`).
+    pub rules: UnitRules,
     /// Section units, in a fixed order, empty ones left out.
     pub groups: Vec<GroupUnit>,
 }
@@ -117,7 +129,11 @@ const OTHER_SECTION: (&str, &str) = ("autres", "Autres documents");
 
 /// Plan one checked bundle as the `bundle`-th of a SIP.
 #[must_use]
-pub fn plan_dossier(checked: &CheckedBundle, bundle: usize) -> (DossierUnit, Vec<SipObject>) {
+pub fn plan_dossier(
+    checked: &CheckedBundle,
+    bundle: usize,
+    config: &SedaConfig,
+) -> (DossierUnit, Vec<SipObject>) {
     let n = checked.found.number;
     let meta = &checked.metadata;
     let dossier = checked.dossier.get("dossier").unwrap_or(&checked.dossier);
@@ -158,10 +174,19 @@ pub fn plan_dossier(checked: &CheckedBundle, bundle: usize) -> (DossierUnit, Vec
         keywords.push((g, "corpname"));
     }
 
-    let start =
-        date_part(str_key(meta, "initiated_at")).or_else(|| date_part(str_key(meta, "created_at")));
-    let end =
-        date_part(str_key(meta, "processed_at")).or_else(|| date_part(str_key(meta, "updated_at")));
+    let dates = DossierDates {
+        deposit: date_part(str_key(meta, "initiated_at"))
+            .or_else(|| date_part(str_key(meta, "created_at"))),
+        decision: date_part(str_key(meta, "processed_at")),
+        last_modification: date_part(str_key(meta, "updated_at")),
+    };
+    let rules = UnitRules::for_dossier(
+        config.appraisal_rule.as_ref(),
+        config.access_rule.as_ref(),
+        &dates,
+    );
+    let start = dates.deposit.clone();
+    let end = dates.decision.clone().or(dates.last_modification);
     let (start_date, end_date) = match (start, end) {
         (Some(s), Some(e)) if e < s => (Some(s.clone()), Some(s)),
         (Some(s), None) => (Some(s.clone()), Some(s)),
@@ -229,6 +254,13 @@ pub fn plan_dossier(checked: &CheckedBundle, bundle: usize) -> (DossierUnit, Vec
         keywords,
         start_date,
         end_date,
+        parties: parties(meta, config.personal_names),
+        events: events(
+            meta,
+            dossier,
+            config.personal_names && config.instructeur_email,
+        ),
+        rules,
         groups,
     };
     (unit, objects)
@@ -278,46 +310,6 @@ fn origin_description(entry: Option<&Value>, bag_path: &str) -> Option<String> {
     clean_text(&text)
 }
 
-/// The French label of the dossier's state.
-fn state_label(meta: &Value, dossier: &Value) -> Option<&'static str> {
-    let legacy = match str_key(meta, "state") {
-        Some("initiated") => Some(DossierState::EnConstruction),
-        Some("received") => Some(DossierState::EnInstruction),
-        Some("closed") => Some(DossierState::Accepte),
-        Some("refused") => Some(DossierState::Refuse),
-        Some("without_continuation") => Some(DossierState::SansSuite),
-        _ => None,
-    };
-    legacy
-        .or_else(|| str_key(meta, "ds_state").and_then(DossierState::from_api))
-        .or_else(|| str_key(dossier, "state").and_then(DossierState::from_api))
-        .map(DossierState::label_fr)
-}
-
-/// The `files[]` entry of metadata.json for a bag path.
-fn file_entry<'a>(meta: &'a Value, bag_path: &str) -> Option<&'a Value> {
-    meta.get("files")?
-        .as_array()?
-        .iter()
-        .find(|f| str_key(f, "path") == Some(bag_path))
-}
-
-/// `YYYY-MM-DD` of an RFC 3339 date-time (in its own offset) or of a date.
-#[must_use]
-pub fn date_part(value: Option<&str>) -> Option<String> {
-    let value = value?;
-    let date = if value.len() > 10 {
-        super::config::parse_transfer_date(value).ok()?;
-        &value[..10]
-    } else {
-        value
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let parsed = time::Date::parse(date, &format).ok()?;
-    // Vitam's date pattern only accepts years 0000-8999.
-    (parsed.year() < 9000 && parsed.year() >= 0).then(|| date.to_owned())
-}
-
 fn is_mime(m: &str) -> bool {
     m.split_once('/').is_some_and(|(a, b)| {
         !a.is_empty() && !b.is_empty() && !m.contains(char::is_whitespace) && m.is_ascii()
@@ -343,19 +335,6 @@ pub fn guess_mime(path: &str) -> Option<&'static str> {
     })
 }
 
-fn str_key<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
-fn path_str<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
-}
-
-fn path_u64(v: &Value, path: &[&str]) -> Option<u64> {
-    let v = path.iter().try_fold(v, |v, k| v.get(k))?;
-    v.as_u64().or_else(|| v.as_str()?.parse().ok())
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -363,6 +342,14 @@ mod tests {
     use super::*;
     use crate::bagit::bundles::{BundleLocation, FoundBundle};
     use crate::seda::integrity::CheckedFile;
+
+    fn config() -> SedaConfig {
+        SedaConfig::parse(
+            "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
+             archival_agreement = \"IC\"\noriginating_agency_identifier = \"O\"\n",
+        )
+        .expect("config")
+    }
 
     fn bundle(meta: Value, paths: &[&str]) -> CheckedBundle {
         CheckedBundle {
@@ -391,11 +378,9 @@ mod tests {
             json!({"initiated_at": "2024-05-02T23:30:00+02:00", "processed_at": "2024-04-01T00:00:00Z"}),
             &[],
         );
-        let (u, _) = plan_dossier(&b, 0);
+        let (u, _) = plan_dossier(&b, 0, &config());
         assert_eq!(u.start_date.as_deref(), Some("2024-05-02"));
         assert_eq!(u.end_date.as_deref(), Some("2024-05-02"));
-        assert_eq!(date_part(Some("9999-01-01")), None);
-        assert_eq!(date_part(Some("garbage-not-a-date")), None);
     }
 
     #[test]
@@ -415,7 +400,7 @@ mod tests {
                 "data/weird/x",
             ],
         );
-        let (u, objects) = plan_dossier(&b, 0);
+        let (u, objects) = plan_dossier(&b, 0, &config());
         let ids: Vec<&str> = u.groups.iter().map(|g| g.id.as_str()).collect();
         assert_eq!(
             ids,

@@ -14,7 +14,9 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
 use super::config::SedaConfig;
+use super::events::SipEvent;
 use super::names::clean_text_or;
+use super::people::Agent;
 use super::plan::{DossierUnit, SipObject};
 use crate::digest::DigestAlg;
 
@@ -127,6 +129,23 @@ fn write_object(x: &mut Xml, o: &SipObject, alg: DigestAlg) -> io::Result<()> {
 
 fn write_dossier(x: &mut Xml, d: &DossierUnit) -> io::Result<()> {
     x.open("ArchiveUnit", &[("id", &d.id)])?;
+    if !d.rules.is_empty() {
+        // ManagementGroup order: AppraisalRule before AccessRule.
+        x.open("Management", &[])?;
+        if let Some(r) = &d.rules.appraisal {
+            write_rule(
+                x,
+                "AppraisalRule",
+                &r.rule,
+                r.start_date.as_deref(),
+                r.final_action.as_deref(),
+            )?;
+        }
+        if let Some(r) = &d.rules.access {
+            write_rule(x, "AccessRule", &r.rule, r.start_date.as_deref(), None)?;
+        }
+        x.close("Management")?;
+    }
     x.open("Content", &[])?;
     x.leaf("DescriptionLevel", "File")?;
     x.leaf("Title", &d.title)?;
@@ -141,11 +160,25 @@ fn write_dossier(x: &mut Xml, d: &DossierUnit) -> io::Result<()> {
         x.leaf("KeywordType", kind)?;
         x.close("Keyword")?;
     }
+    // AudienceGroup order: Addressee, Recipient, Transmitter, Sender.
+    let p = &d.parties;
+    for (element, agent) in [
+        ("Addressee", &p.addressee),
+        ("Transmitter", &p.transmitter),
+        ("Sender", &p.sender),
+    ] {
+        if let Some(agent) = agent {
+            write_agent(x, element, agent)?;
+        }
+    }
     if let Some(s) = &d.start_date {
         x.leaf("StartDate", s)?;
     }
     if let Some(e) = &d.end_date {
         x.leaf("EndDate", e)?;
+    }
+    for e in &d.events {
+        write_event(x, e)?;
     }
     x.close("Content")?;
     for g in &d.groups {
@@ -173,8 +206,70 @@ fn write_dossier(x: &mut Xml, d: &DossierUnit) -> io::Result<()> {
     x.close("ArchiveUnit")
 }
 
+/// An `AgentType` element, children in the XSD's order.
+fn write_agent(x: &mut Xml, element: &str, a: &Agent) -> io::Result<()> {
+    x.open(element, &[])?;
+    for (name, value) in [
+        ("FirstName", &a.first_name),
+        ("FullName", &a.full_name),
+        ("GivenName", &a.given_name),
+        ("Corpname", &a.corpname),
+    ] {
+        if let Some(v) = value {
+            x.leaf(name, v)?;
+        }
+    }
+    for id in &a.identifiers {
+        x.leaf("Identifier", id)?;
+    }
+    x.leaf("Role", a.role)?;
+    x.close(element)
+}
+
+fn write_event(x: &mut Xml, e: &SipEvent) -> io::Result<()> {
+    x.open("Event", &[])?;
+    x.leaf("EventTypeCode", &e.code)?;
+    x.leaf("EventType", &e.label)?;
+    x.leaf("EventDateTime", &e.date_time)?;
+    if let Some(d) = &e.detail {
+        x.leaf("EventDetail", d)?;
+    }
+    if let Some(o) = e.outcome {
+        x.leaf("Outcome", o)?;
+    }
+    if let Some(email) = &e.agent_email {
+        x.open("LinkingAgentIdentifier", &[])?;
+        x.leaf("LinkingAgentIdentifierType", "email")?;
+        x.leaf("LinkingAgentIdentifierValue", email)?;
+        x.leaf("LinkingAgentRole", "instructeur")?;
+        x.close("LinkingAgentIdentifier")?;
+    }
+    x.close("Event")
+}
+
+fn write_rule(
+    x: &mut Xml,
+    element: &str,
+    rule: &str,
+    start_date: Option<&str>,
+    final_action: Option<&str>,
+) -> io::Result<()> {
+    x.open(element, &[])?;
+    x.leaf("Rule", rule)?;
+    if let Some(d) = start_date {
+        x.leaf("StartDate", d)?;
+    }
+    if let Some(a) = final_action {
+        x.leaf("FinalAction", a)?;
+    }
+    x.close(element)
+}
+
 fn write_management(x: &mut Xml, config: &SedaConfig) -> io::Result<()> {
     x.open("ManagementMetadata", &[])?;
+    if let Some(profile) = &config.archival_profile {
+        x.leaf("ArchivalProfile", profile)?;
+    }
     x.leaf(
         "OriginatingAgencyIdentifier",
         &config.originating_agency_identifier,
@@ -185,22 +280,23 @@ fn write_management(x: &mut Xml, config: &SedaConfig) -> io::Result<()> {
         .unwrap_or(&config.transferring_agency_identifier);
     x.leaf("SubmissionAgencyIdentifier", submission)?;
     // ManagementGroup order: StorageRule, AppraisalRule, AccessRule, ...
+    // Only rules with a fixed date apply to the whole transfer; the others
+    // are in each dossier unit.
     if let Some(rule) = &config.appraisal_rule {
-        x.open("AppraisalRule", &[])?;
-        x.leaf("Rule", &rule.rule)?;
-        if let Some(d) = &rule.start_date {
-            x.leaf("StartDate", d)?;
+        if let Some(start) = rule.start_date.as_deref() {
+            write_rule(
+                x,
+                "AppraisalRule",
+                &rule.rule,
+                Some(start),
+                Some(&rule.final_action),
+            )?;
         }
-        x.leaf("FinalAction", &rule.final_action)?;
-        x.close("AppraisalRule")?;
     }
     if let Some(rule) = &config.access_rule {
-        x.open("AccessRule", &[])?;
-        x.leaf("Rule", &rule.rule)?;
-        if let Some(d) = &rule.start_date {
-            x.leaf("StartDate", d)?;
+        if let Some(start) = rule.start_date.as_deref() {
+            write_rule(x, "AccessRule", &rule.rule, Some(start), None)?;
         }
-        x.close("AccessRule")?;
     }
     x.close("ManagementMetadata")
 }
