@@ -30,6 +30,8 @@ mod modes;
 mod runs;
 #[path = "it/seda.rs"]
 mod seda;
+#[path = "it/seda_units.rs"]
+mod seda_units;
 #[path = "it/signals.rs"]
 mod signals;
 #[path = "it/verify.rs"]

@@ -10,8 +10,8 @@
 //! named with `FirstName` (prénom), `GivenName` (SEDA's "nom d'usage": DS
 //! asks for the name in use, not the birth name) and `FullName` (civilité,
 //! prénom, nom, as DS shows it); SEDA has no civilité element and `Gender` is
-//! not a civilité. A company is `Corpname` (raison sociale) and `Identifier`
-//! (SIRET). When the policy leaves personal names out, a demandeur who is a
+//! not a civilité. A company is `Corpname` (raison sociale, else nom
+//! commercial or association title) and `Identifier` (SIRET, bare). When the policy leaves personal names out, a demandeur who is a
 //! person and the mandataire are not described at all; companies and the
 //! service still are. Pure: metadata in, agents out.
 
@@ -31,7 +31,7 @@ pub struct Agent {
     pub given_name: Option<String>,
     /// `Corpname`: an organisation's name (never with the person fields).
     pub corpname: Option<String>,
-    /// `Identifier`s, e.g. `SIRET 13002526500013`.
+    /// `Identifier`s: the SIRET.
     pub identifiers: Vec<String>,
     /// `Role`: what the agent is to the dossier.
     pub role: &'static str,
@@ -102,10 +102,9 @@ fn person(civilite: Option<String>, prenom: Option<String>, nom: Option<String>)
     }
 }
 
+/// The SIRET as is: an archivist searches an `Identifier` by exact value.
 fn siret(v: &Value) -> Vec<String> {
-    text(v, "siret")
-        .map(|s| vec![format!("SIRET {s}")])
-        .unwrap_or_default()
+    text(v, "siret").into_iter().collect()
 }
 
 fn demandeur(d: &Value, personal_names: bool) -> Option<Agent> {
@@ -176,7 +175,7 @@ mod tests {
         );
         let a = p.addressee.expect("service");
         assert_eq!(a.corpname.as_deref(), Some("DGCL (Ministère)"));
-        assert_eq!(a.identifiers, ["SIRET 11000101300017"]);
+        assert_eq!(a.identifiers, ["11000101300017"]);
 
         let hidden = parties(&meta, false);
         assert_eq!((hidden.sender, hidden.transmitter), (None, None));
@@ -189,14 +188,11 @@ mod tests {
                                         "raison_sociale": "OCTO TECHNOLOGY", "nom_commercial": null}});
         let s = parties(&meta, false).sender.expect("company");
         assert_eq!(s.corpname.as_deref(), Some("OCTO TECHNOLOGY"));
-        assert_eq!(s.identifiers, ["SIRET 41816609600069"]);
+        assert_eq!(s.identifiers, ["41816609600069"]);
         assert_eq!(s.full_name, None);
         let incomplete = json!({"demandeur": {"type": "personne_morale_incomplete", "siret": "1"}});
         let s = parties(&incomplete, true).sender.expect("siret only");
-        assert_eq!(
-            (s.corpname, s.identifiers),
-            (None, vec!["SIRET 1".to_owned()])
-        );
+        assert_eq!((s.corpname, s.identifiers), (None, vec!["1".to_owned()]));
         assert_eq!(parties(&json!({}), true), Parties::default());
     }
 }

@@ -150,3 +150,36 @@ pub fn check_dossier(unit: &DossierUnit, config: &SedaConfig) -> Result<(), Prof
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
+                           archival_agreement = \"IC\"\noriginating_agency_identifier = \"O\"\n";
+
+    #[test]
+    fn elements_the_configuration_must_give_are_named() {
+        let mut config = SedaConfig::parse(MINIMAL).expect("config");
+        config.required_elements = vec![RequiredElement::Sender, RequiredElement::ArchivalProfile];
+        assert_eq!(
+            check_config(&config),
+            Err(ProfileError::Config {
+                element: RequiredElement::ArchivalProfile,
+                key: "archival_profile"
+            })
+        );
+        config.archival_profile = Some("PR-1".into());
+        assert_eq!(check_config(&config), Ok(()));
+        let text = format!("{MINIMAL}required_elements = [\"AccessRule\"]\n");
+        let err = SedaConfig::parse(&text).expect_err("no access rule");
+        assert!(
+            err.contains("`AccessRule`") && err.contains("[access_rule]"),
+            "{err}"
+        );
+        let err = SedaConfig::parse(&format!("{MINIMAL}required_elements = [\"Signature\"]\n"))
+            .expect_err("unknown element");
+        assert!(err.contains("Signature") && err.contains("Sender"), "{err}");
+    }
+}
