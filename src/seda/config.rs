@@ -282,6 +282,11 @@ originating_agency_identifier = "FRAN_NP_000001"
             Some("Keep")
         );
         assert!(c.comment.is_some() && c.date.is_some());
+        assert_eq!(c.archival_profile.as_deref(), Some("PR-DS-0001"));
+        assert_eq!(c.required_elements.len(), 5);
+        assert!(!c.personal_names && !c.instructeur_email);
+        let shipped = SedaConfig::parse(example).expect("example as shipped");
+        assert!(shipped.personal_names && shipped.instructeur_email);
     }
 
     #[test]
