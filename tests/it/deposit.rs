@@ -66,6 +66,23 @@ fn archived_bundles_become_valid_sips_for_vitam_and_asalae() {
                 "{profile}"
             );
             assert!(manifest.contains("fr:gouv:culture:archivesdefrance:seda:v2.2"));
+            // Every decided dossier names its demandeur and ends with its
+            // decision.
+            let root = crate::seda_units::manifest(zip_path);
+            let number: u64 = root.find_all("OriginatingAgencyArchiveUnitIdentifier")[0]
+                .text
+                .parse()
+                .unwrap();
+            let unit = crate::seda_units::dossier_unit(&root, number);
+            let content = unit.child("Content").unwrap();
+            assert!(content.child("Sender").is_some(), "{number}: no demandeur");
+            let events = content.all("Event");
+            assert_eq!(events[0].at(&["EventTypeCode"]), Some("depose"), "{number}");
+            let last = events.last().unwrap();
+            assert!(
+                matches!(last.at(&["Outcome"]), Some("Accepté" | "Refusé")),
+                "{number}: {last:?}"
+            );
         }
         let verify = ds_archive().arg("verify").args(&zips).output().unwrap();
         assert_eq!(

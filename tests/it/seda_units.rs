@@ -14,11 +14,11 @@ use crate::seda::fixture::{write_bundle, write_config, BundleSpec, FileSpec};
 
 /// One XML element: local name, `id` attribute, its own text, children in order.
 #[derive(Debug, Default)]
-struct Node {
-    name: String,
-    id: Option<String>,
-    text: String,
-    children: Vec<Node>,
+pub struct Node {
+    pub name: String,
+    pub id: Option<String>,
+    pub text: String,
+    pub children: Vec<Node>,
 }
 
 fn node(e: &quick_xml::events::BytesStart) -> Node {
@@ -33,7 +33,7 @@ fn node(e: &quick_xml::events::BytesStart) -> Node {
 }
 
 impl Node {
-    fn parse(xml: &str) -> Node {
+    pub fn parse(xml: &str) -> Node {
         use quick_xml::events::Event;
         let mut reader = quick_xml::Reader::from_str(xml);
         let mut stack = vec![Node::default()];
@@ -54,22 +54,22 @@ impl Node {
     }
 
     /// Direct children named `name`.
-    fn all(&self, name: &str) -> Vec<&Node> {
+    pub fn all(&self, name: &str) -> Vec<&Node> {
         self.children.iter().filter(|c| c.name == name).collect()
     }
 
-    fn child(&self, name: &str) -> Option<&Node> {
+    pub fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
 
     /// The text at a path of child names.
-    fn at(&self, path: &[&str]) -> Option<&str> {
+    pub fn at(&self, path: &[&str]) -> Option<&str> {
         path.iter()
             .try_fold(self, |n, p| n.child(p))
             .map(|n| n.text.trim())
     }
 
-    fn walk<'a>(&'a self, out: &mut Vec<&'a Node>) {
+    pub fn walk<'a>(&'a self, out: &mut Vec<&'a Node>) {
         out.push(self);
         for c in &self.children {
             c.walk(out);
@@ -77,7 +77,7 @@ impl Node {
     }
 
     /// Every descendant (and self) named `name`.
-    fn find_all(&self, name: &str) -> Vec<&Node> {
+    pub fn find_all(&self, name: &str) -> Vec<&Node> {
         let mut all = Vec::new();
         self.walk(&mut all);
         all.into_iter().filter(|n| n.name == name).collect()
@@ -100,7 +100,7 @@ fn args(from: &Path, out: &Path, config: &Path) -> SedaArgs {
     }
 }
 
-fn manifest(zip_path: &Path) -> Node {
+pub fn manifest(zip_path: &Path) -> Node {
     use std::io::Read as _;
     let mut zip = zip::ZipArchive::new(fs_err::File::open(zip_path).unwrap()).unwrap();
     let mut xml = String::new();
@@ -112,7 +112,7 @@ fn manifest(zip_path: &Path) -> Node {
 }
 
 /// The dossier unit (`AU-<n>`) of a manifest.
-fn dossier_unit(root: &Node, n: u64) -> &Node {
+pub fn dossier_unit(root: &Node, n: u64) -> &Node {
     let id = format!("AU-{n}");
     root.find_all("ArchiveUnit")
         .into_iter()
