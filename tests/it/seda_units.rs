@@ -367,6 +367,7 @@ fn the_archiving_profile_is_checked_before_any_sip_is_written() {
         0,
         "nothing written"
     );
+    assert_eq!(seda::command(&args(&archive, &sips, &config)), 1);
 
     // An element only the configuration can give stops the command first.
     let config = write_config(dir.path(), "required_elements = [\"ArchivalProfile\"]\n");
@@ -374,4 +375,8 @@ fn the_archiving_profile_is_checked_before_any_sip_is_written() {
     assert!(matches!(err, seda::SedaError::Config(_)), "{err:?}");
     assert!(err.to_string().contains("`ArchivalProfile`"), "{err}");
     assert!(!dir.path().join("o2").exists());
+    assert_eq!(
+        seda::command(&args(&archive, &dir.path().join("o2"), &config)),
+        2
+    );
 }
