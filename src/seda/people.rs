@@ -5,15 +5,17 @@
 //! elements fit it as they fit a letter: the demandeur is the `Sender`
 //! (expéditeur), a mandataire who filed on their behalf is the `Transmitter`
 //! (émetteur: who actually sent it), and the démarche's service is the
-//! `Addressee` (destinataire pour action). Vitam indexes all three, so an
-//! archivist finds a dossier by the demandeur's name or SIRET. A person is
-//! named with `FirstName` (prénom), `GivenName` (SEDA's "nom d'usage": DS
-//! asks for the name in use, not the birth name) and `FullName` (civilité,
-//! prénom, nom, as DS shows it); SEDA has no civilité element and `Gender` is
-//! not a civilité. A company is `Corpname` (raison sociale, else nom
-//! commercial or association title) and `Identifier` (SIRET, bare). When the policy leaves personal names out, a demandeur who is a
-//! person and the mandataire are not described at all; companies and the
-//! service still are. Pure: metadata in, agents out.
+//! `Addressee` (destinataire pour action). Vitam's unit model keeps all three
+//! as agents, so an archivist finds a dossier by the demandeur's name or
+//! SIRET; it also refuses an agent that is both a person and an organisation,
+//! so `Corpname` never comes with the person fields. A person is named with
+//! `FirstName` (prénom), `GivenName` (SEDA's "nom d'usage": DS asks for the
+//! name in use, not the birth name) and `FullName` (civilité, prénom, nom, as
+//! DS shows it); SEDA has no civilité element and `Gender` is not a civilité.
+//! A company is `Corpname` (raison sociale, else nom commercial or association
+//! title) and `Identifier` (SIRET, bare). When the policy leaves personal
+//! names out, a demandeur who is a person and the mandataire are not described
+//! at all; companies and the service still are. Pure: metadata in, agents out.
 
 use serde_json::Value;
 
