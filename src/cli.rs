@@ -63,6 +63,10 @@ enum Command {
     /// Rebuild the one-row-per-dossier inventory (CSV or ODS) of an archive folder.
     #[command(after_help = help::INVENTORY)]
     Inventory(crate::inventory::InventoryArgs),
+    /// Timestamp an archive folder's manifest-sha256.txt with an RFC 3161 TSA
+    /// (when `archive --tsa-url` could not, or was not asked to).
+    #[command(after_help = help::TIMESTAMP)]
+    Timestamp(crate::timestamp::TimestampArgs),
     /// Run the fake DS API until Ctrl-C (for trying the tool and for benchmarks).
     #[command(hide = true)]
     FakeServer(archive::FakeServerArgs),
@@ -99,6 +103,10 @@ pub fn main() -> ExitCode {
         Command::FakeServer(args) => {
             init_logging(logs, None);
             archive::run_fake_server(&args)
+        }
+        Command::Timestamp(args) => {
+            init_logging(logs, None);
+            crate::timestamp::command(&args)
         }
         Command::Status(args) => {
             init_logging(logs, None);

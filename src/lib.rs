@@ -12,7 +12,8 @@
 //! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
 //! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
 //! and [`inventory`] turn an archive folder into deposit packages for an
-//! electronic archive service and a one-row-per-dossier table. Two modules
+//! electronic archive service and a one-row-per-dossier table;
+//! [`timestamp`] has a TSA date the run manifest (RFC 3161). Two modules
 //! are shared so those stages need not lean on each other: [`digest`] is the
 //! one place that hashes (algorithms, single-pass multi-hashing, hashing
 //! reader and writer) and [`bagit`] the one place that reads bags (path
@@ -45,4 +46,5 @@ pub mod option_values;
 pub mod pipeline;
 pub mod progress;
 pub mod seda;
+pub mod timestamp;
 pub mod verify;

@@ -23,6 +23,7 @@ pub mod paths;
 mod problems;
 mod report;
 pub mod tagfile;
+mod timestamp;
 
 pub use codes::Code;
 pub use command::{command, VerifyArgs};
@@ -437,6 +438,7 @@ fn check_archive(
                 e.to_string(),
             )),
         }
+        findings.extend(timestamp::findings(dir, &name).0);
     } else if !plan.zips.is_empty() {
         findings.push(Finding::new(
             Code::NoRunManifest,

@@ -18,6 +18,7 @@ use crate::error::{exit, Error};
 use crate::model::DossierState;
 use crate::pipeline::{self, Options};
 use crate::progress::Progress;
+use crate::timestamp::{TsaArgs, TsaClient};
 
 /// Options of `archive`.
 #[derive(Debug, Args)]
@@ -41,6 +42,8 @@ pub struct ArchiveArgs {
     allow_other_demarche: bool,
     #[command(flatten)]
     common: CommonArgs,
+    #[command(flatten)]
+    tsa: TsaArgs,
 }
 
 /// Options shared by `archive` and `demo`.
@@ -90,6 +93,8 @@ pub struct DemoArgs {
     /// Where to write the bundles.
     #[arg(long, default_value = "demo-archive")]
     out: PathBuf,
+    #[command(flatten)]
+    tsa: TsaArgs,
 }
 
 /// Options of `fake-server`.
@@ -219,7 +224,11 @@ pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
             Ok(c) => c,
             Err(e) => return fatal(&e, None),
         };
-        run_pipeline(client, opts, progress, &args.api_url).await
+        let tsa = match args.tsa.client(client.retry_policy().clone()) {
+            Ok(t) => t,
+            Err(e) => return fatal(&e, None),
+        };
+        run_pipeline(client, opts, progress, &args.api_url, tsa.as_ref()).await
     })
 }
 
@@ -236,7 +245,13 @@ fn client(url: &str, token: &str, common: &CommonArgs) -> Result<ApiClient, Stri
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
-async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress, url: &str) -> u8 {
+async fn run_pipeline(
+    client: ApiClient,
+    opts: Options,
+    progress: Progress,
+    url: &str,
+    tsa: Option<&TsaClient>,
+) -> u8 {
     let cancel = CancellationToken::new();
     let watcher = match Watcher::start(cancel.clone()) {
         Ok(w) => w,
@@ -253,8 +268,14 @@ async fn run_pipeline(client: ApiClient, opts: Options, progress: Progress, url:
             // SIGHUP, a closed terminal) is not fatal.
             console::summary(&summary.render(&out), &summary_fields(&summary, &out));
             if summary.interrupted {
-                stopped_by.map_or(exit::INTERRUPTED, StopSignal::exit_code)
-            } else if summary.complete() {
+                return stopped_by.map_or(exit::INTERRUPTED, StopSignal::exit_code);
+            }
+            // What was archived gets its token even when some dossiers failed.
+            let stamped = match tsa {
+                Some(tsa) => crate::timestamp::after_run(&out, tsa).await,
+                None => exit::OK,
+            };
+            if summary.complete() && stamped == exit::OK {
                 exit::OK
             } else {
                 exit::FAILURES
@@ -358,7 +379,11 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             Ok(c) => c,
             Err(e) => return fatal(&e, None),
         };
-        let code = run_pipeline(client, opts, progress, &server.graphql_url()).await;
+        let tsa = match args.tsa.client(client.retry_policy().clone()) {
+            Ok(t) => t,
+            Err(e) => return fatal(&e, None),
+        };
+        let code = run_pipeline(client, opts, progress, &server.graphql_url(), tsa.as_ref()).await;
         server.shutdown().await;
         if code == exit::OK {
             console::out(args.out.display());

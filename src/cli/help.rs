@@ -9,7 +9,8 @@ Example:
 Exit codes:
   0    every dossier archived and verified
   1    the run finished but some dossiers failed, or the dossiers deleted at DS
-       could not be listed (rerun to retry them)
+       could not be listed (rerun to retry them), or no TSA gave a timestamp
+       (--tsa-url; `ds-archive timestamp` asks again)
   2    fatal: bad arguments or token, unknown démarche, unusable --out, locked folder
   130  interrupted (Ctrl-C): rerun the same command to resume
   143  stopped by SIGTERM (systemd, timeout, Kubernetes): rerun to resume
@@ -22,7 +23,7 @@ Example:
 
 Exit codes:
   0    the sample démarche was archived and verified
-  1    some dossiers failed
+  1    some dossiers failed, or no TSA gave a timestamp (--tsa-url)
   2    fatal: the fake API or the output folder could not be used
   130  interrupted (Ctrl-C); 143 by SIGTERM; 129 by SIGHUP";
 
@@ -35,6 +36,20 @@ Exit codes:
   0    everything checked is valid
   1    problems were found (listed on stdout)
   2    nothing could be checked: a path is missing, unreadable or not a bundle";
+
+/// `timestamp --help`.
+pub const TIMESTAMP: &str = "\
+Example:
+  ds-archive timestamp archive-12345 --tsa-url https://tsa.example/tsp --tsa-auth-file tsa-auth
+
+Writes manifest-sha256.txt.tsq and .tsr beside the manifest; a manifest whose
+token already covers it is left alone. docs/timestamps.md: choosing a TSA and
+checking a token with openssl.
+
+Exit codes:
+  0    the manifest has a token covering it (new or already there)
+  1    no TSA gave a token, or the stored token does not cover the manifest
+  2    bad arguments, no manifest-sha256.txt, locked folder";
 
 /// `status --help`.
 pub const STATUS: &str = "\

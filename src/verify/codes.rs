@@ -66,6 +66,8 @@ codes! {
     MetadataFile => "E_METADATA_FILE", "a file described in data/metadata.json is absent from the bag or differs in size or sha256";
     ZipFolderMismatch => "E_ZIP_FOLDER_MISMATCH", "a bundle folder and its zip do not hold the same files with the same bytes";
     RunManifest => "E_RUN_MANIFEST", "the archive folder's manifest-sha256.txt is malformed, lists a missing zip, has a wrong digest, or misses a zip";
+    Timestamp => "E_TIMESTAMP", "the RFC 3161 token of manifest-sha256.txt (.tsr) does not cover the manifest as it is now (imprint, nonce of the stored .tsq, policy), or cannot be read";
+    TimestampSignature => "E_TIMESTAMP_SIGNATURE", "`openssl ts -verify` (asked for with --tsa-ca) refused the token's signature or certificate chain, or could not run";
     SipOpen => "E_SIP_OPEN", "a SEDA SIP zip cannot be opened or read";
     SipLayout => "E_SIP_LAYOUT", "a SEDA SIP's root does not hold exactly manifest.xml and Content/";
     SipManifest => "E_SIP_MANIFEST", "a SEDA SIP's manifest.xml cannot be parsed or lacks required parts";

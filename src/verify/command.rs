@@ -24,6 +24,10 @@ pub struct VerifyArgs {
     /// Hashing threads [default: available cores].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// Also check the timestamp token's signature and chain with
+    /// `openssl ts -verify`, trusting the roots in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
 }
 
 /// Run `verify` as the CLI does: print the findings, return the exit code
@@ -39,10 +43,11 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
     };
     let report = verify_paths_with(&args.paths, &opts, progress);
     progress.finish();
-    let report = match report {
+    let mut report = match report {
         Ok(r) => r,
         Err(e) => return console::fatal(&e.to_string(), None),
     };
+    timestamps(args, &mut report);
     // A closed pipe (`verify ... | head`) is not a reason to change the verdict.
     print_report(&report, args.json);
     if report.is_valid() {
@@ -50,6 +55,29 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
     } else {
         exit::FAILURES
     }
+}
+
+/// Say when each archive folder's manifest was timestamped, and check the
+/// tokens' signatures with OpenSSL when `--tsa-ca` is given.
+fn timestamps(args: &VerifyArgs, report: &mut Report) {
+    use crate::timestamp::{MANIFEST, TSR};
+    for dir in args.paths.iter().filter(|p| p.join(TSR).is_file()) {
+        let bundle = super::display_name(dir);
+        let (_, gen_time) = super::timestamp::findings(dir, &bundle);
+        if let Some(gen_time) = &gen_time {
+            console::message(
+                "INFO",
+                &format!("{bundle}: {MANIFEST} timestamped at {gen_time} ({TSR})"),
+                &serde_json::json!({ "bundle": bundle, "gen_time": gen_time }),
+            );
+        }
+        if let Some(ca) = &args.tsa_ca {
+            if let Some(f) = super::timestamp::openssl_finding(dir, &bundle, ca) {
+                report.push(f);
+            }
+        }
+    }
+    report.finish();
 }
 
 fn print_report(report: &Report, json: bool) {
