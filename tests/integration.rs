@@ -34,6 +34,8 @@ mod seda;
 mod seda_units;
 #[path = "it/signals.rs"]
 mod signals;
+#[path = "it/timestamps.rs"]
+mod timestamps;
 #[path = "it/verify.rs"]
 mod verify;
 #[path = "it/verify_others.rs"]

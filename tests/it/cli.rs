@@ -417,7 +417,15 @@ fn verify_seda_and_inventory_show_progress_on_a_terminal_only() {
 
 #[test]
 fn every_help_ends_with_an_example_and_the_exit_codes() {
-    for command in ["archive", "demo", "verify", "status", "seda", "inventory"] {
+    for command in [
+        "archive",
+        "demo",
+        "verify",
+        "status",
+        "seda",
+        "inventory",
+        "timestamp",
+    ] {
         let run = ds_archive().args([command, "--help"]).output().unwrap();
         assert_eq!(run.status.code(), Some(0), "{}", text(&run));
         let help = String::from_utf8_lossy(&run.stdout);
