@@ -192,7 +192,10 @@ mod tests {
         assert!(out.join(TSR).exists());
         set_aside(out, Some(b"new")).unwrap();
         let kept = out.join(HISTORY).join("1");
-        assert_eq!(std::fs::read(kept.join(MANIFEST)).unwrap(), b"a  dossier-1.zip\n");
+        assert_eq!(
+            std::fs::read(kept.join(MANIFEST)).unwrap(),
+            b"a  dossier-1.zip\n"
+        );
         assert_eq!(std::fs::read(kept.join(TSR)).unwrap(), b"r");
         assert!(!out.join(TSR).exists() && !out.join(TSQ).exists());
         // No token now: nothing more to keep.

@@ -26,7 +26,10 @@ impl std::fmt::Debug for TsaClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the credentials.
         f.debug_struct("TsaClient")
-            .field("urls", &self.urls.iter().map(|u| shown(u)).collect::<Vec<_>>())
+            .field(
+                "urls",
+                &self.urls.iter().map(|u| shown(u)).collect::<Vec<_>>(),
+            )
             .field("auth", &self.auth.is_some())
             .finish_non_exhaustive()
     }
@@ -93,7 +96,11 @@ impl TsaClient {
     ///
     /// # Errors
     /// One line per TSA saying why it gave none.
-    pub async fn stamp(&self, request: &Request, digest: &[u8]) -> Result<(Token, String), Vec<String>> {
+    pub async fn stamp(
+        &self,
+        request: &Request,
+        digest: &[u8],
+    ) -> Result<(Token, String), Vec<String>> {
         let mut failures = Vec::new();
         for url in &self.urls {
             match self.ask(url, request, digest).await {

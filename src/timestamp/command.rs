@@ -45,9 +45,13 @@ impl TsaArgs {
 
 /// `user:password` on the file's first line.
 fn read_auth(path: &Path) -> Result<(String, String), String> {
-    let text = fs_err::read_to_string(path)
-        .map_err(|e| format!("cannot read the TSA auth file: {e}"))?;
-    let line = text.lines().next().unwrap_or_default().trim_end_matches('\r');
+    let text =
+        fs_err::read_to_string(path).map_err(|e| format!("cannot read the TSA auth file: {e}"))?;
+    let line = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
     match line.split_once(':') {
         Some((user, password)) if !user.is_empty() => Ok((user.to_owned(), password.to_owned())),
         // Never echo the line: it is a password.
@@ -121,7 +125,10 @@ pub async fn after_run(out: &Path, tsa: &TsaClient) -> u8 {
         Ok(Stamped::New(token, url)) => {
             console::message(
                 "INFO",
-                &format!("timestamp: {MANIFEST} stamped at {} by {url} ({TSR})", token.gen_time),
+                &format!(
+                    "timestamp: {MANIFEST} stamped at {} by {url} ({TSR})",
+                    token.gen_time
+                ),
                 &json!({ "tsa": url, "gen_time": token.gen_time }),
             );
             (exit::OK, token_json("stamped", token, Some(url)))

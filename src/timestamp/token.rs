@@ -96,7 +96,10 @@ pub struct Token {
 /// When the digest is not 32 bytes or DER encoding fails.
 pub fn build_request(sha256: &[u8], nonce: u64) -> Result<Request, String> {
     if sha256.len() != 32 {
-        return Err(format!("a SHA-256 digest has 32 bytes, not {}", sha256.len()));
+        return Err(format!(
+            "a SHA-256 digest has 32 bytes, not {}",
+            sha256.len()
+        ));
     }
     // A positive INTEGER in its minimal form: top bit clear, first byte non-zero.
     let nonce = (nonce & 0x7fff_ffff_ffff_ffff) | 0x0100_0000_0000_0000;
@@ -116,7 +119,9 @@ pub fn build_request(sha256: &[u8], nonce: u64) -> Result<Request, String> {
         cert_req: true,
         extensions: None,
     };
-    let der = req.to_der().map_err(|e| format!("encode the request: {e}"))?;
+    let der = req
+        .to_der()
+        .map_err(|e| format!("encode the request: {e}"))?;
     Ok(Request {
         der,
         digest: sha256.to_vec(),
@@ -157,7 +162,9 @@ pub fn parse_reply(der: &[u8]) -> Result<Token, String> {
             .and_then(|s| s.first())
             .map(|s| format!(": {}", s.as_str()))
             .unwrap_or_default();
-        return Err(format!("the TSA refused the request (PKIStatus {status}){text}"));
+        return Err(format!(
+            "the TSA refused the request (PKIStatus {status}){text}"
+        ));
     }
     let token = resp
         .time_stamp_token

@@ -59,7 +59,10 @@ pub fn openssl_finding(dir: &Path, bundle: &str, ca: &Path) -> Option<Finding> {
                 .filter(|l| !l.trim().is_empty())
                 .take(3)
                 .collect();
-            format!("`openssl ts -verify` refused the token: {}", why.join(" / "))
+            format!(
+                "`openssl ts -verify` refused the token: {}",
+                why.join(" / ")
+            )
         }
     };
     Some(Finding::new(Code::TimestampSignature, bundle, TSR, message))

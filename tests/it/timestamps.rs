@@ -62,8 +62,21 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// A root CA and a TSA certificate (EKU critical timeStamping) signed by it,
 /// and the `[tsa]` configuration of `openssl ts -reply`.
 fn make_pki(dir: &Path) {
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=ds-archive test root"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec![
+        "req",
+        "-x509",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ds-archive test root",
+    ];
     ca.extend(ec);
     ca.extend([
         "-keyout",
@@ -88,8 +101,21 @@ fn make_pki(dir: &Path) {
     openssl(
         dir,
         &[
-            "x509", "-req", "-days", "2", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-extfile", "ext.cnf", "-out", "tsa.crt",
+            "x509",
+            "-req",
+            "-days",
+            "2",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "tsa.crt",
         ],
     );
     std::fs::write(dir.join("serial"), "01\n").unwrap();
@@ -114,7 +140,9 @@ async fn answer(
     let n = s.hits.fetch_add(1, Ordering::SeqCst);
     let ct = [(header::CONTENT_TYPE, "application/timestamp-reply")];
     if let Some(want) = &s.auth {
-        let got = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let got = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         if got != Some(want.as_str()) {
             return (StatusCode::UNAUTHORIZED, ct, Vec::new());
         }
@@ -152,7 +180,10 @@ impl Tsa {
             mode: Mutex::new(mode),
             auth: auth.map(|a| {
                 use base64::Engine as _;
-                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(a))
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(a)
+                )
             }),
             hits: AtomicUsize::new(0),
             openssl: Mutex::new(()),
@@ -249,7 +280,13 @@ fn a_run_with_a_tsa_gets_a_token_that_verifies_and_a_changed_byte_fails() {
     let gen_time = r["timestamp"]["gen_time"].as_str().unwrap().to_owned();
     let rfc3339 = &time::format_description::well_known::Rfc3339;
     let when = time::OffsetDateTime::parse(&gen_time, rfc3339).unwrap();
-    assert!((time::OffsetDateTime::now_utc() - when).whole_minutes().abs() < 10, "{gen_time}");
+    assert!(
+        (time::OffsetDateTime::now_utc() - when)
+            .whole_minutes()
+            .abs()
+            < 10,
+        "{gen_time}"
+    );
 
     // Our verify and OpenSSL's agree the token covers the manifest.
     let ok = verify(&out, &["--tsa-ca", tsa.ca().to_str().unwrap()]);
@@ -275,7 +312,9 @@ fn a_run_with_a_tsa_gets_a_token_that_verifies_and_a_changed_byte_fails() {
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
     let stdout = String::from_utf8_lossy(&bad.stdout);
     assert!(
-        stdout.lines().any(|l| l.starts_with("E_TIMESTAMP ") && l.contains("changed since it was timestamped")),
+        stdout.lines().any(
+            |l| l.starts_with("E_TIMESTAMP ") && l.contains("changed since it was timestamped")
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("E_TIMESTAMP_SIGNATURE"), "{stdout}");
@@ -317,7 +356,10 @@ fn a_failing_tsa_does_not_lose_the_run_and_timestamp_asks_again() {
     assert_eq!(r["complete"], true);
     assert_eq!(r["timestamp"]["status"], "failed", "{r:#}");
     let errors = r["timestamp"]["errors"].to_string();
-    assert!(errors.contains("HTTP 500") && errors.contains("not a TimeStampResp"), "{errors}");
+    assert!(
+        errors.contains("HTTP 500") && errors.contains("not a TimeStampResp"),
+        "{errors}"
+    );
     assert!(!out.join(TSR).exists());
     // The archive itself is whole.
     let ok = verify(&out, &[]);
@@ -368,7 +410,9 @@ fn the_next_tsa_is_asked_with_basic_auth_that_never_shows() {
     assert!(!text(&run).contains(password));
     for (name, bytes) in crate::common::tree(&out, false) {
         assert!(
-            !bytes.windows(password.len()).any(|w| w == password.as_bytes()),
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes()),
             "{name} holds the TSA password"
         );
     }
