@@ -422,3 +422,45 @@ fn the_next_tsa_is_asked_with_basic_auth_that_never_shows() {
     assert_eq!(run.status.code(), Some(1), "{}", text(&run));
     assert!(text(&run).contains("--tsa-auth-file"), "{}", text(&run));
 }
+
+#[test]
+fn a_new_run_manifest_gets_its_own_token_and_the_old_one_is_kept() {
+    if !have_tool("openssl") {
+        return;
+    }
+    let tsa = Tsa::start(Mode::Reply, None);
+    let fake = Fake::start_light();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a");
+    let first = fake.archive(&out, &["--tsa-url", &tsa.url]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let manifest_v1 = std::fs::read(out.join(MANIFEST)).unwrap();
+    let tsr_v1 = std::fs::read(out.join(TSR)).unwrap();
+
+    // A rerun that changes nothing asks the TSA nothing and rewrites nothing.
+    let hits = tsa.hits();
+    let report_v1 = std::fs::read(out.join("report.json")).unwrap();
+    let same = fake.archive(&out, &["--tsa-url", &tsa.url]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same));
+    assert_eq!(tsa.hits(), hits);
+    assert_eq!(std::fs::read(out.join("report.json")).unwrap(), report_v1);
+
+    let number = fake.server.dataset().dossier_numbers()[2];
+    fake.server
+        .dataset()
+        .update_dossier(number, |d| d["motivation"] = "Revue".into())
+        .unwrap();
+    let second = fake.archive(&out, &["--tsa-url", &tsa.url]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert_ne!(std::fs::read(out.join(MANIFEST)).unwrap(), manifest_v1);
+    assert_ne!(std::fs::read(out.join(TSR)).unwrap(), tsr_v1);
+    assert!(openssl_verifies(&out, &tsa.ca()));
+    let ok = verify(&out, &["--tsa-ca", tsa.ca().to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    // The first manifest and its token, kept together, still verify.
+    let kept = out.join(".ds-archive/timestamps/1");
+    assert_eq!(std::fs::read(kept.join(MANIFEST)).unwrap(), manifest_v1);
+    assert_eq!(std::fs::read(kept.join(TSR)).unwrap(), tsr_v1);
+    assert!(openssl_verifies(&kept, &tsa.ca()));
+}
