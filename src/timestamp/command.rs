@@ -159,11 +159,16 @@ pub async fn after_run(out: &Path, tsa: &TsaClient) -> u8 {
                     out.display()
                 ),
             };
-            console::message(
-                "ERROR",
-                &format!("error: timestamp of {MANIFEST} failed: {e}\n\nhint: {hint}"),
-                &json!({ "hint": hint }),
-            );
+            let what = format!("timestamp of {MANIFEST} failed: {e}");
+            if console::is_json() {
+                console::message("ERROR", &what, &json!({ "hint": hint }));
+            } else {
+                console::message(
+                    "ERROR",
+                    &format!("error: {what}\n\nhint: {hint}"),
+                    &Value::Null,
+                );
+            }
             let failures = match e {
                 StampError::NoToken(f) | StampError::Stale(f) => f.clone(),
                 other => vec![other.to_string()],

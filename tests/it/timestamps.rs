@@ -464,3 +464,15 @@ fn a_new_run_manifest_gets_its_own_token_and_the_old_one_is_kept() {
     assert_eq!(std::fs::read(kept.join(TSR)).unwrap(), tsr_v1);
     assert!(openssl_verifies(&kept, &tsa.ca()));
 }
+
+#[test]
+fn demo_and_archive_take_the_tsa_options() {
+    for command in ["archive", "demo"] {
+        let help = ds_archive().args([command, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(
+            help.contains("--tsa-url <URL>") && help.contains("--tsa-auth-file"),
+            "{help}"
+        );
+    }
+}
