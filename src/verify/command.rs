@@ -63,12 +63,14 @@ fn timestamps(args: &VerifyArgs, report: &mut Report) {
     use crate::timestamp::{MANIFEST, TSR};
     for dir in args.paths.iter().filter(|p| p.join(TSR).is_file()) {
         let bundle = super::display_name(dir);
-        let (_, gen_time) = super::timestamp::findings(dir, &bundle);
-        if let Some(gen_time) = &gen_time {
+        let (_, token) = super::timestamp::findings(dir, &bundle);
+        if let Some((gen_time, policy)) = &token {
             console::message(
                 "INFO",
-                &format!("{bundle}: {MANIFEST} timestamped at {gen_time} ({TSR})"),
-                &serde_json::json!({ "bundle": bundle, "gen_time": gen_time }),
+                &format!(
+                    "{bundle}: {MANIFEST} timestamped at {gen_time} under TSA policy {policy} ({TSR})"
+                ),
+                &serde_json::json!({ "bundle": bundle, "gen_time": gen_time, "policy": policy }),
             );
         }
         if let Some(ca) = &args.tsa_ca {

@@ -16,12 +16,12 @@ use super::report::Finding;
 use crate::timestamp::{check_stored, MANIFEST, TSR};
 
 /// Findings about `dir`'s token, named after `bundle`; with the token's
-/// `genTime` when it covers the manifest.
+/// `genTime` and policy when it covers the manifest.
 #[must_use]
-pub fn findings(dir: &Path, bundle: &str) -> (Vec<Finding>, Option<String>) {
+pub fn findings(dir: &Path, bundle: &str) -> (Vec<Finding>, Option<(String, String)>) {
     match check_stored(dir) {
         None => (Vec::new(), None),
-        Some(Ok(token)) => (Vec::new(), Some(token.gen_time)),
+        Some(Ok(token)) => (Vec::new(), Some((token.gen_time, token.policy))),
         Some(Err(problems)) => (
             problems
                 .into_iter()

@@ -291,7 +291,9 @@ fn a_run_with_a_tsa_gets_a_token_that_verifies_and_a_changed_byte_fails() {
     // Our verify and OpenSSL's agree the token covers the manifest.
     let ok = verify(&out, &["--tsa-ca", tsa.ca().to_str().unwrap()]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
-    assert!(String::from_utf8_lossy(&ok.stderr).contains(&format!("timestamped at {gen_time}")));
+    assert!(String::from_utf8_lossy(&ok.stderr).contains(&format!(
+        "timestamped at {gen_time} under TSA policy 1.2.3.4.1"
+    )));
     assert!(openssl_verifies(&out, &tsa.ca()));
 
     // Asking again changes nothing: the token covers the manifest already.
