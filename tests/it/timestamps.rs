@@ -295,6 +295,22 @@ fn a_run_with_a_tsa_gets_a_token_that_verifies_and_a_changed_byte_fails() {
         "timestamped at {gen_time} under TSA policy 1.2.3.4.1"
     )));
     assert!(openssl_verifies(&out, &tsa.ca()));
+    // docs/timestamps.md's second recipe: OpenSSL also matches our stored
+    // request (imprint and nonce).
+    let by_query = Command::new("openssl")
+        .args(["ts", "-verify", "-queryfile"])
+        .arg(out.join(TSQ))
+        .arg("-in")
+        .arg(out.join(TSR))
+        .arg("-CAfile")
+        .arg(tsa.ca())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&by_query.stdout).contains("Verification: OK"),
+        "{}",
+        text(&by_query)
+    );
 
     // Asking again changes nothing: the token covers the manifest already.
     let tsr = std::fs::read(out.join(TSR)).unwrap();
