@@ -45,4 +45,5 @@ pub mod option_values;
 pub mod pipeline;
 pub mod progress;
 pub mod seda;
+pub mod template;
 pub mod verify;
