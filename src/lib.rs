@@ -34,6 +34,7 @@ pub mod digest;
 pub mod download;
 pub mod ds_list;
 pub mod error;
+pub mod export;
 pub mod fake;
 pub mod fsx;
 pub mod inventory;

@@ -77,13 +77,23 @@ impl<'a> DossierValues<'a> {
                     text(&company["numeroTvaIntracommunautaire"])
                 }
                 "entreprise_adresse" => text(&who["address"]["label"]),
-                "original-filename" => crate::layout::split_ext(file.original_filename)
-                    .0
-                    .to_owned(),
+                "original-filename" => stem(file.original_filename).to_owned(),
                 "champ_label" => libelle_as_filename(file.champ_label),
                 _ => String::new(),
             },
         }
+    }
+}
+
+/// A file name without its extension, when it has a real one (`scan.pdf`
+/// → `scan`; `../x` has none).
+fn stem(name: &str) -> &str {
+    let (stem, ext) = crate::layout::split_ext(name);
+    let real = ext.len() > 1 && ext[1..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if real {
+        stem
+    } else {
+        name
     }
 }
 
