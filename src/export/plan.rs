@@ -83,6 +83,7 @@ pub fn plan_dossier(
     });
     let mut order = FileOrder::default();
     let mut names = Namespace::default();
+    let mut certificates = std::collections::HashSet::new();
     let mut out = Vec::new();
     for (_, f) in entries {
         let field = |k: &str| {
@@ -103,16 +104,28 @@ pub fn plan_dossier(
             original_filename: original,
             champ_label: label,
         };
-        let named = |item: &crate::template::Item, ctx: FileContext<'_>, suffix: &str| {
-            let budget = FILE_MAX.saturating_sub(suffix.len() + ext.len());
-            format!(
-                "{}{suffix}{ext}",
-                pattern::fit(&render(&item.pattern, ctx), budget)
-            )
-        };
+        // A name with nothing readable left (a company's address for a
+        // person, alone in its pattern) falls back to DS's default name.
+        let named =
+            |item: &crate::template::Item, ctx: FileContext<'_>, suffix: &str, default: String| {
+                let budget = FILE_MAX.saturating_sub(suffix.len() + ext.len());
+                let mut parts = render(&item.pattern, ctx);
+                if !parts
+                    .iter()
+                    .any(|(t, _)| t.chars().any(char::is_alphanumeric))
+                {
+                    parts = vec![(default, false)];
+                }
+                format!("{}{suffix}{ext}", pattern::fit(&parts, budget))
+            };
         let (section, name) = match origin["kind"].as_str().unwrap_or_default() {
-            "dossier_pdf" if t.pdf.enabled => ("", named(&t.pdf, ctx(""), "")),
-            "attestation" if t.attestation.enabled => ("", named(&t.attestation, ctx(""), "")),
+            "dossier_pdf" if t.pdf.enabled => {
+                ("", named(&t.pdf, ctx(""), "", format!("export-{number}")))
+            }
+            "attestation" if t.attestation.enabled => (
+                "",
+                named(&t.attestation, ctx(""), "", format!("attestation-{number}")),
+            ),
             "champ" | "annotation" => {
                 let id = origin["champ_descriptor_id"].as_str().and_then(stable_id);
                 let Some(item) = id.map(|id| t.pj(id)).filter(|i| i.enabled) else {
@@ -131,17 +144,23 @@ pub fn plan_dossier(
                     original_filename: original,
                     champ_label: label,
                 };
-                ("", named(item, ctx, &suffix))
+                let default = format!("{}-{number}", pattern::libelle_as_filename(label));
+                ("", named(item, ctx, &suffix, default))
             }
             "message" if t.messagerie => ("messagerie", sanitize_component(original, FILE_MAX)),
             "avis" if t.avis => ("avis", sanitize_component(original, FILE_MAX)),
             "motivation" if t.justificatif_motivation => {
                 ("dossier", sanitize_component(original, FILE_MAX))
             }
-            "company_certificate" if t.company_certificates => (
-                "pieces_justificatives",
-                sanitize_component(bag_name, FILE_MAX),
-            ),
+            "company_certificate" if t.company_certificates => {
+                // The demandeur's company and a SIRET champ naming the same
+                // one carry the same certificate: one copy in the view.
+                let name = sanitize_component(bag_name, FILE_MAX);
+                if !certificates.insert((name.clone(), sha256.to_owned())) {
+                    continue;
+                }
+                ("pieces_justificatives", name)
+            }
             _ => continue,
         };
         let path = if section.is_empty() {
