@@ -124,12 +124,16 @@ fn is_replaceable(out: &Path) -> bool {
 
 type Rows = Vec<[String; 5]>;
 
+/// What filling the staging folder gave: `paths.csv` rows, dossiers left
+/// out (number, reason), dossiers written.
+type Filled = (Rows, Vec<(u64, String)>, usize);
+
 fn fill(
     t: &crate::template::Template,
     found: &[FoundBundle],
     staging: &Path,
     zip: bool,
-) -> Result<(Rows, Vec<(u64, String)>, usize), ExportError> {
+) -> Result<Filled, ExportError> {
     let mut folders = Namespace::default();
     let mut rows = Vec::new();
     let mut skipped = Vec::new();
