@@ -30,6 +30,7 @@ Exit codes:
 pub const VERIFY: &str = "\
 Example:
   ds-archive verify archive-12345 --json > verify-report.json
+  ds-archive verify vue-12345 --against archive-12345     (an export view)
 
 Exit codes:
   0    everything checked is valid

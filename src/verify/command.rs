@@ -46,7 +46,13 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
         .iter()
         .cloned()
         .partition(|p| crate::export::check::is_view(p));
-    let views_ok = match verify_views(&views, args.against.as_deref()) {
+    if views.is_empty() && args.against.is_some() {
+        return console::fatal(
+            "--against applies to export views only (folders with paths.csv)",
+            Some("give the view folder written by `ds-archive export`"),
+        );
+    }
+    let views_ok = match verify_views(&views, args.against.as_deref(), args.json) {
         Ok(ok) => ok,
         Err(code) => return code,
     };
@@ -117,13 +123,25 @@ fn print_report(report: &Report, json: bool) {
 /// Check export views (docs/templates.md): problems on stdout, a summary
 /// per view; `Ok(false)` when one has problems, `Err(code)` when one cannot
 /// be checked at all.
-fn verify_views(views: &[PathBuf], against: Option<&std::path::Path>) -> Result<bool, u8> {
+fn verify_views(
+    views: &[PathBuf],
+    against: Option<&std::path::Path>,
+    json: bool,
+) -> Result<bool, u8> {
     let mut ok = true;
     for view in views {
         let report = crate::export::check::verify_view(view, against)
             .map_err(|e| console::fatal(&e, None))?;
-        for p in &report.problems {
-            console::out(format!("{}: {p}", view.display()));
+        if json {
+            let doc = serde_json::json!({
+                "view": view.display().to_string(), "valid": report.problems.is_empty(),
+                "files": report.files, "problems": report.problems, "against": against.is_some(),
+            });
+            console::out(serde_json::to_string_pretty(&doc).unwrap_or_default());
+        } else {
+            for p in &report.problems {
+                console::out(format!("{}: {p}", view.display()));
+            }
         }
         let verdict = if report.problems.is_empty() {
             "valid"

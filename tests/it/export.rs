@@ -280,6 +280,16 @@ fn verify_of_a_view_catches_a_changed_file_and_a_forged_mapping() {
         text(&out)
     );
 
+    let out = run(&["verify", v, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["valid"], false);
+    assert_eq!(doc["problems"].as_array().unwrap().len(), 1, "{doc}");
+
+    // --against is for views: on bags it is a usage error, not ignored.
+    let out = run(&["verify", arch, "--against", arch]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
     // Make paths.csv agree with the changed file: only the bags can tell.
     let forged_sum =
         ds_archive::digest::hex_digest(ds_archive::digest::DigestAlg::Sha256, b"not the PDF");
