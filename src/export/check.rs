@@ -60,6 +60,15 @@ pub fn verify_view(view: &Path, against: Option<&Path>) -> Result<ViewReport, St
             continue;
         };
         report.files += 1;
+        let inside = Path::new(view_path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside {
+            report
+                .problems
+                .push(format!("{view_path}: not a path inside the view"));
+            continue;
+        }
         let got = if entry.is_empty() {
             listed.insert(view_path.clone());
             hash_file(&view.join(view_path))

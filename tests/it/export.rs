@@ -317,7 +317,15 @@ fn verify_of_a_view_catches_a_changed_file_and_a_forged_mapping() {
     );
 
     fs_err::write(view.join("dossier-1030001/extra.txt"), b"x").unwrap();
+    let mut csv = fs_err::read_to_string(view.join("paths.csv")).unwrap();
+    csv.push_str("../../etc/passwd,,dossier-1030001,data/x,00\n");
+    fs_err::write(view.join("paths.csv"), csv).unwrap();
     let out = run(&["verify", v]);
+    assert!(
+        text(&out).contains("../../etc/passwd: not a path inside the view"),
+        "{}",
+        text(&out)
+    );
     assert!(
         text(&out).contains("dossier-1030001/extra.txt: not listed"),
         "{}",
