@@ -67,6 +67,12 @@ enum Command {
     /// (when `archive --tsa-url` could not, or was not asked to).
     #[command(after_help = help::TIMESTAMP)]
     Timestamp(crate::timestamp::TimestampArgs),
+    /// Build a DS-like view (folders or zips) of an archive, shaped by an export template.
+    #[command(after_help = help::EXPORT)]
+    Export(crate::export::ExportArgs),
+    /// Check an export template against an archive, or print one to start from.
+    #[command(after_help = help::TEMPLATE)]
+    Template(crate::template::init::TemplateArgs),
     /// Run the fake DS API until Ctrl-C (for trying the tool and for benchmarks).
     #[command(hide = true)]
     FakeServer(archive::FakeServerArgs),
@@ -121,6 +127,14 @@ pub fn main() -> ExitCode {
             let task = Task::new(mode, "dossiers packaged");
             init_logging(logs, task.multi());
             crate::seda::command_with(&args, &task)
+        }
+        Command::Export(args) => {
+            init_logging(logs, None);
+            crate::export::command(&args)
+        }
+        Command::Template(args) => {
+            init_logging(logs, None);
+            crate::template::init::command(&args)
         }
         Command::Inventory(args) => {
             let task = Task::new(mode, "dossiers listed");

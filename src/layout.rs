@@ -17,11 +17,10 @@ mod sanitize;
 
 use base64::Engine as _;
 
-pub use namespace::fold;
+pub use namespace::{fold, Namespace};
 pub use sanitize::{is_windows_reserved, sanitize_component, split_ext, FALLBACK};
 
 use crate::model::{Attachment, ChampRef, Origin};
-use namespace::Namespace;
 
 /// Budget for a planned path (`data/...`), in UTF-8 bytes. With the bag
 /// folder `dossier-<N>/` (at most 29 bytes) a path inside an extracted zip

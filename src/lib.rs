@@ -13,7 +13,9 @@
 //! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
 //! and [`inventory`] turn an archive folder into deposit packages for an
 //! electronic archive service and a one-row-per-dossier table;
-//! [`timestamp`] has a TSA date the run manifest (RFC 3161). Two modules
+//! [`timestamp`] has a TSA date the run manifest (RFC 3161); [`template`]
+//! reads DS-style export templates and [`export`] derives views from the
+//! bags with them (the bags stay the source of truth). Two modules
 //! are shared so those stages need not lean on each other: [`digest`] is the
 //! one place that hashes (algorithms, single-pass multi-hashing, hashing
 //! reader and writer) and [`bagit`] the one place that reads bags (path
@@ -35,6 +37,7 @@ pub mod digest;
 pub mod download;
 pub mod ds_list;
 pub mod error;
+pub mod export;
 pub mod fake;
 pub mod fsx;
 pub mod inventory;
@@ -46,5 +49,6 @@ pub mod option_values;
 pub mod pipeline;
 pub mod progress;
 pub mod seda;
+pub mod template;
 pub mod timestamp;
 pub mod verify;

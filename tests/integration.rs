@@ -18,6 +18,8 @@ mod cli;
 mod deposit;
 #[path = "it/ds_faults.rs"]
 mod ds_faults;
+#[path = "it/export.rs"]
+mod export;
 #[path = "it/fake.rs"]
 mod fake;
 #[path = "it/inventory.rs"]

@@ -31,6 +31,7 @@ Exit codes:
 pub const VERIFY: &str = "\
 Example:
   ds-archive verify archive-12345 --json > verify-report.json
+  ds-archive verify vue-12345 --against archive-12345     (an export view)
 
 Exit codes:
   0    everything checked is valid
@@ -80,3 +81,25 @@ Exit codes:
   0    every bundle listed
   1    some bundles could not be read (left out, listed on stderr)
   2    fatal: DIR holds no dossier bundle or the output cannot be written";
+
+/// `export --help`.
+pub const EXPORT: &str = "\
+Example:
+  ds-archive template init --from archive-12345 > export.toml
+  ds-archive export archive-12345 --template export.toml --out vue-12345
+  ds-archive verify vue-12345 --against archive-12345
+
+Exit codes:
+  0    every dossier exported (paths.csv maps each file to its bag path and SHA-256)
+  1    some dossiers could not be read (left out, listed on stderr)
+  2    fatal: bad template, no bundle in DIR, or VIEW exists and is not an earlier view";
+
+/// `template --help`.
+pub const TEMPLATE: &str = "\
+Example:
+  ds-archive template init --from archive-12345 > export.toml
+  ds-archive template check export.toml --from archive-12345
+
+Exit codes:
+  0    the template is valid (check) or was printed (init)
+  2    the template is invalid (the key and line are named) or DIR holds no bundle";

@@ -28,6 +28,10 @@ pub struct VerifyArgs {
     /// `openssl ts -verify`, trusting the roots in this PEM file.
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
+    /// For export views (folders with `paths.csv`): also check each file's SHA-256 against the
+    /// manifests of the bags in this archive folder.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
 }
 
 /// Run `verify` as the CLI does: print the findings, return the exit code
@@ -41,7 +45,26 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
             .map_or_else(parallel::default_jobs, usize::from)
             .max(1),
     };
-    let report = verify_paths_with(&args.paths, &opts, progress);
+    let (views, paths): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| crate::export::check::is_view(p));
+    if views.is_empty() && args.against.is_some() {
+        return console::fatal(
+            "--against applies to export views only (folders with paths.csv)",
+            Some("give the view folder written by `ds-archive export`"),
+        );
+    }
+    let views_ok = match verify_views(&views, args.against.as_deref(), args.json) {
+        Ok(ok) => ok,
+        Err(code) => return code,
+    };
+    if paths.is_empty() {
+        progress.finish();
+        return if views_ok { exit::OK } else { exit::FAILURES };
+    }
+    let report = verify_paths_with(&paths, &opts, progress);
     progress.finish();
     let mut report = match report {
         Ok(r) => r,
@@ -50,7 +73,7 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
     timestamps(args, &mut report);
     // A closed pipe (`verify ... | head`) is not a reason to change the verdict.
     print_report(&report, args.json);
-    if report.is_valid() {
+    if report.is_valid() && views_ok {
         exit::OK
     } else {
         exit::FAILURES
@@ -125,4 +148,53 @@ fn print_report(report: &Report, json: bool) {
         "fast": report.is_fast(),
     });
     console::summary(&text, &fields);
+}
+
+/// Check export views (docs/templates.md): problems on stdout, a summary
+/// per view; `Ok(false)` when one has problems, `Err(code)` when one cannot
+/// be checked at all.
+fn verify_views(
+    views: &[PathBuf],
+    against: Option<&std::path::Path>,
+    json: bool,
+) -> Result<bool, u8> {
+    let mut ok = true;
+    for view in views {
+        let report = crate::export::check::verify_view(view, against)
+            .map_err(|e| console::fatal(&e, None))?;
+        if json {
+            let doc = serde_json::json!({
+                "view": view.display().to_string(), "valid": report.problems.is_empty(),
+                "files": report.files, "problems": report.problems, "against": against.is_some(),
+            });
+            console::out(serde_json::to_string_pretty(&doc).unwrap_or_default());
+        } else {
+            for p in &report.problems {
+                console::out(format!("{}: {p}", view.display()));
+            }
+        }
+        let verdict = if report.problems.is_empty() {
+            "valid"
+        } else {
+            "INVALID"
+        };
+        let text = format!(
+            "{verdict}: view `{}`, {} file(s), {} problem(s){}",
+            view.display(),
+            report.files,
+            report.problems.len(),
+            if against.is_some() {
+                ", checked against the bags"
+            } else {
+                ""
+            },
+        );
+        let fields = serde_json::json!({
+            "valid": report.problems.is_empty(), "view": view.display().to_string(),
+            "files": report.files, "problems": report.problems.len(), "against": against.is_some(),
+        });
+        console::summary(&text, &fields);
+        ok &= report.problems.is_empty();
+    }
+    Ok(ok)
 }
