@@ -8,6 +8,8 @@
 //! Size and checksum are checked before the caller may count the file as
 //! stored; on any failure the partial file is removed, so a file on disk under
 //! a final name in a staging bag is always a complete, checked one.
+//! The same pass tells the file's format ([`crate::format`]): the writer
+//! keeps the first and last bytes and looks for a few markers.
 //! Retrying (and refreshing expired URLs) is the caller's job: it knows the
 //! dossier and can ask DS for fresh URLs.
 
@@ -19,7 +21,17 @@ use std::io::Write as _;
 
 use crate::digest::{DigestAlg, MultiHasher};
 use crate::error::redact_url;
-use crate::model::{Attachment, Digests};
+use crate::format::{self, Sniffer};
+use crate::model::{Attachment, Digests, Format};
+
+/// A downloaded file: what was written, and what format it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    /// Size and digests of the bytes written.
+    pub digests: Digests,
+    /// The format the bytes tell.
+    pub format: Format,
+}
 
 /// Why a download did not give a good file.
 #[derive(Debug, thiserror::Error)]
@@ -150,12 +162,12 @@ pub async fn download(
     dest: &Path,
     sha512: bool,
     on_bytes: &(dyn Fn(u64) + Send + Sync),
-) -> Result<Digests, DownloadError> {
+) -> Result<Downloaded, DownloadError> {
     let result = stream_to(http, att, dest, sha512, on_bytes)
         .await
-        .and_then(|digests| {
-            check_against_ds(att, &digests).map_err(DownloadError::Mismatch)?;
-            Ok(digests)
+        .and_then(|got| {
+            check_against_ds(att, &got.digests).map_err(DownloadError::Mismatch)?;
+            Ok(got)
         });
     if result.is_err() {
         // Never leave bytes DS does not vouch for (cut, refused, mismatched)
@@ -171,7 +183,7 @@ async fn stream_to(
     dest: &Path,
     sha512: bool,
     on_bytes: &(dyn Fn(u64) + Send + Sync),
-) -> Result<Digests, DownloadError> {
+) -> Result<Downloaded, DownloadError> {
     let io = |source| DownloadError::Io {
         path: dest.to_owned(),
         source,
@@ -206,6 +218,7 @@ async fn stream_to(
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE_CHUNKS);
     let buffer = write_buffer(att.byte_size);
     let path = dest.to_owned();
+    let name = att.filename.clone();
     let writer = tokio::task::spawn_blocking(move || {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -214,7 +227,11 @@ async fn stream_to(
             .write(true)
             .create_new(true)
             .open(&path)?;
-        hash_and_write(file, rx, sha512, buffer)
+        let (digests, sniffed) = hash_and_write(file, rx, sha512, buffer)?;
+        // Still on the writer's thread: a zip's directory is read back
+        // from the page cache, not from the network.
+        let format = format::identify(&sniffed, &path, &name);
+        Ok(Downloaded { digests, format })
     });
     let mut body = resp.bytes_stream();
     let mut received = Ok(());
@@ -241,17 +258,17 @@ async fn stream_to(
         .await
         .map_err(|e| io(std::io::Error::other(format!("writer task: {e}"))));
     received?;
-    let digests = written?.map_err(io)?;
+    let got = written?.map_err(io)?;
     if let Some(n) = announced {
-        if n != digests.size {
+        if n != got.digests.size {
             return Err(DownloadError::Transient(format!(
                 "body cut: got {} of {n} bytes from {}",
-                digests.size,
+                got.digests.size,
                 redact_url(&att.url)
             )));
         }
     }
-    Ok(digests)
+    Ok(got)
 }
 
 /// Chunks queued between a socket and its writer (hyper hands out up to a
@@ -273,20 +290,22 @@ enum Piece<B> {
     End,
 }
 
-/// Hash and write the pieces until [`Piece::End`], then flush. A queue
-/// closed before `End` (download failed or cancelled) is an error.
+/// Hash, sniff and write the pieces until [`Piece::End`], then flush. A
+/// queue closed before `End` (download failed or cancelled) is an error.
 fn hash_and_write<B: AsRef<[u8]>>(
     file: std::fs::File,
     mut rx: tokio::sync::mpsc::Receiver<Piece<B>>,
     sha512: bool,
     buffer: usize,
-) -> std::io::Result<Digests> {
+) -> std::io::Result<(Digests, Sniffer)> {
     let mut out = std::io::BufWriter::with_capacity(buffer, file);
     let mut hasher = stored_file_hasher(sha512);
+    let mut sniffer = Sniffer::new();
     while let Some(piece) = rx.blocking_recv() {
         match piece {
             Piece::Data(bytes) => {
                 hasher.update(bytes.as_ref());
+                sniffer.update(bytes.as_ref());
                 out.write_all(bytes.as_ref())?;
             }
             Piece::End => {
@@ -294,7 +313,7 @@ fn hash_and_write<B: AsRef<[u8]>>(
                 // fsynced once before it is published (`fsx::sync_tree`), so
                 // a download slot never waits on the disk.
                 out.flush()?;
-                return Ok(stored_file_digests(hasher));
+                return Ok((stored_file_digests(hasher), sniffer));
             }
         }
     }

@@ -5,9 +5,10 @@
 //! [`api`] (GraphQL over HTTP, pacing, retries) → [`ds_list`] (pages of
 //! dossiers, single dossiers, deleted ones) → [`model`] (what a dossier
 //! holds) → [`layout`] (where each file goes in the bag) → [`download`]
-//! (stream, hash, check) → [`metadata`] (what describes the dossier) →
-//! [`bag`] (the staged bag: its folder, generated files, tag files, check and
-//! zip, the zip format being [`bag_zip`]'s) → [`verify`]. [`journal`] makes
+//! (stream, hash, check, and tell each file's [`format`] on the way) →
+//! [`metadata`] (what describes the dossier) → [`bag`] (the staged bag: its
+//! folder, generated files, tag files, check and zip, the zip format being
+//! [`bag_zip`]'s) → [`verify`]. [`journal`] makes
 //! runs resumable, [`progress`] shows them,
 //! [`pipeline`] wires the stages and [`cli`] is the command line. [`fake`] is a
 //! DS API look-alike used by `demo`, the tests and the benchmarks. [`seda`]
@@ -39,6 +40,7 @@ pub mod ds_list;
 pub mod error;
 pub mod export;
 pub mod fake;
+pub mod format;
 pub mod fsx;
 pub mod inventory;
 pub mod journal;

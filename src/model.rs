@@ -175,6 +175,34 @@ pub struct StoredFile {
     pub attachment: Attachment,
     /// What was written.
     pub digests: Digests,
+    /// What format the bytes are ([`crate::format`]).
+    pub format: Format,
+}
+
+/// A file's format as its bytes tell it, identified at archive time
+/// ([`crate::format`]); SEDA's `FormatIdentification`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Format {
+    /// MIME type (SEDA `MimeType`); `application/octet-stream` when the
+    /// bytes match no known format.
+    pub mime_type: String,
+    /// Format name (SEDA `FormatLitteral`), e.g. `Portable Document Format 1.7`.
+    pub name: String,
+    /// PRONOM identifier (SEDA `FormatId`), only when the bytes settle it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub puid: Option<String>,
+}
+
+impl Format {
+    /// What the bytes of an unrecognised file are said to be.
+    pub const UNKNOWN_MIME: &'static str = "application/octet-stream";
+
+    /// Whether the bytes matched a format (not arbitrary binary data, not empty).
+    #[must_use]
+    pub fn is_known(&self) -> bool {
+        self.mime_type != Self::UNKNOWN_MIME && self.mime_type != "application/x-empty"
+    }
 }
 
 /// Dossier states as the v2 API names them.

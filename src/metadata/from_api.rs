@@ -310,6 +310,7 @@ fn files(r: &Reader, stored: &[StoredFile]) -> Result<Vec<FileEntry>, MetadataEr
             sha512: f.digests.sha512.clone(),
             created_at: f.attachment.created_at.clone(),
             origin: f.attachment.origin.clone(),
+            format: Some(f.format.clone()),
         });
     }
     // The download stage finishes files in any order; the document must not.

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Origin;
+use crate::model::{Format, Origin};
 
 /// The metadata of one dossier, as written to `data/metadata.json` and
 /// `data/metadata.xml`.
@@ -246,4 +246,8 @@ pub struct FileEntry {
     pub created_at: Option<String>,
     /// Where the file was found in the dossier.
     pub origin: Origin,
+    /// The format its bytes tell, identified at archive time; absent in
+    /// bags archived before ds-archive identified formats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
 }

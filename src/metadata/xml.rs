@@ -145,7 +145,15 @@ fn file(x: &mut Xml, f: &FileEntry) -> io::Result<()> {
         x.text("sha256", &f.sha256)?;
         x.opt("sha512", f.sha512.as_deref())?;
         x.opt("created_at", f.created_at.as_deref())?;
-        x.block("origin", |x| origin(x, &f.origin))
+        x.block("origin", |x| origin(x, &f.origin))?;
+        match &f.format {
+            Some(format) => x.block("format", |x| {
+                x.text("mime_type", &format.mime_type)?;
+                x.text("name", &format.name)?;
+                x.opt("puid", format.puid.as_deref())
+            }),
+            None => Ok(()),
+        }
     })
 }
 

@@ -14,10 +14,10 @@ use serde_json::Value;
 
 use super::{Ctx, Stop};
 use crate::digest::DigestAlg;
-use crate::download::{self, DownloadError};
+use crate::download::{self, DownloadError, Downloaded};
 use crate::ds_list;
 use crate::error::Error;
-use crate::model::{self, Attachment, Digests};
+use crate::model::{self, Attachment};
 
 /// Download every attachment, refreshing expired URLs from DS as needed.
 pub(super) async fn download_all(
@@ -27,8 +27,8 @@ pub(super) async fn download_all(
     attachments: &mut [Attachment],
     paths: &[String],
     staging: &Path,
-) -> Result<Vec<Digests>, Stop> {
-    let mut results: Vec<Option<Digests>> = vec![None; attachments.len()];
+) -> Result<Vec<Downloaded>, Stop> {
+    let mut results: Vec<Option<Downloaded>> = vec![None; attachments.len()];
     let mut refreshes = 0;
     loop {
         let pending: Vec<usize> = (0..attachments.len())
@@ -37,7 +37,7 @@ pub(super) async fn download_all(
         if pending.is_empty() {
             break;
         }
-        let outcomes: Vec<(usize, Result<Digests, DownloadError>)> =
+        let outcomes: Vec<(usize, Result<Downloaded, DownloadError>)> =
             futures_util::stream::iter(pending)
                 .map(|i| {
                     let dest = staging.join(&paths[i]);
@@ -107,7 +107,7 @@ async fn download_with_retry(
     ctx: &Ctx,
     att: &Attachment,
     dest: &Path,
-) -> Result<Digests, DownloadError> {
+) -> Result<Downloaded, DownloadError> {
     let policy = ctx.client.retry_policy().clone();
     let sha512 = ctx.opts.digests.contains(&DigestAlg::Sha512);
     let progress = ctx.progress.clone();

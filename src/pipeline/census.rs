@@ -101,7 +101,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::{Attachment, Digests, Origin};
+    use crate::model::{Attachment, Digests, Format, Origin};
 
     fn stored(json_path: &str) -> StoredFile {
         StoredFile {
@@ -123,6 +123,11 @@ mod tests {
                 md5_base64: String::new(),
                 sha256: String::new(),
                 sha512: None,
+            },
+            format: Format {
+                mime_type: "application/pdf".into(),
+                name: "Portable Document Format".into(),
+                puid: None,
             },
         }
     }

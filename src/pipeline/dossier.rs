@@ -152,18 +152,19 @@ async fn build(
     let mut node = node.clone();
     let mut attachments = dossier.attachments.clone();
     let paths = layout::plan(&attachments);
-    let digests =
+    let downloaded =
         attachments::download_all(ctx, number, &mut node, &mut attachments, &paths, &staging)
             .await?;
 
     let files: Vec<StoredFile> = attachments
         .into_iter()
         .zip(paths)
-        .zip(digests)
-        .map(|((attachment, bag_path), digests)| StoredFile {
+        .zip(downloaded)
+        .map(|((attachment, bag_path), got)| StoredFile {
             bag_path,
             attachment,
-            digests,
+            digests: got.digests,
+            format: got.format,
         })
         .collect();
 
