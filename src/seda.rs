@@ -5,7 +5,8 @@
 //! the skip list and the summary. The work is split in submodules:
 //! [`config`] (the archivist's TOML), [`integrity`] (the digest gate a bag must pass before packaging),
 //! [`plan`] (pure: dossier → archive units and objects) with [`people`] (the
-//! demandeur, mandataire and service), [`events`] (the dossier's lifecycle)
+//! demandeur, mandataire and service), [`events`] (the dossier's lifecycle),
+//! [`formats`] (each object's `FormatIdentification`, from `metadata.json`)
 //! and [`rules`] (management rules that start per dossier), [`profile`] (the
 //! archiving profile's required elements), [`names`] (ids, safe
 //! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
@@ -18,6 +19,7 @@
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod formats;
 pub mod integrity;
 mod meta;
 pub mod names;

@@ -22,6 +22,8 @@ mod ds_faults;
 mod export;
 #[path = "it/fake.rs"]
 mod fake;
+#[path = "it/formats.rs"]
+mod formats;
 #[path = "it/inventory.rs"]
 mod inventory;
 #[path = "it/metadata.rs"]

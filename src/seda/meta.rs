@@ -4,8 +4,8 @@
 //! The SEDA generator reads bags made by any version of ds-archive, so it
 //! reads JSON values by path and treats a missing or odd value as absent
 //! instead of refusing the bag (the integrity gate has already checked the
-//! bytes). Pure helpers shared by [`super::plan`], [`super::people`] and
-//! [`super::events`].
+//! bytes). Pure helpers shared by [`super::plan`], [`super::people`],
+//! [`super::events`] and [`super::formats`].
 
 use serde_json::Value;
 

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::config::SedaConfig;
 use super::events::{events, SipEvent};
+use super::formats::{object_format, ObjectFormat};
 use super::integrity::CheckedBundle;
 use super::meta::{date_part, file_entry, path_str, path_u64, state_label, str_key};
 use super::names::{base_name, clean_text, clean_text_or, content_name};
@@ -37,8 +38,8 @@ pub struct SipObject {
     pub size: u64,
     /// Lowercase hex digest.
     pub digest: String,
-    /// MIME type.
-    pub mime: Option<String>,
+    /// `FormatIdentification`.
+    pub format: ObjectFormat,
     /// The user's file name (cleaned for XML).
     pub filename: String,
     /// `LastModified`, RFC 3339.
@@ -205,11 +206,7 @@ pub fn plan_dossier(
         let filename = clean_text_or(original, base_name(&file.bag_path));
         let object_id = format!("BDO-{n}-{rank}");
         let group_id = format!("DOG-{n}-{rank}");
-        let mime = entry
-            .and_then(|e| str_key(e, "content_type"))
-            .filter(|m| is_mime(m))
-            .map(str::to_owned)
-            .or_else(|| guess_mime(&file.bag_path).map(str::to_owned));
+        let format = object_format(entry, &file.bag_path);
         let last_modified = entry
             .and_then(|e| str_key(e, "created_at").or_else(|| str_key(e, "createdAt")))
             .filter(|d| super::config::parse_transfer_date(d).is_ok())
@@ -238,7 +235,7 @@ pub fn plan_dossier(
             object_id,
             size: file.size,
             digest: file.digest.clone(),
-            mime,
+            format,
             filename,
             last_modified,
         });
@@ -308,31 +305,6 @@ fn origin_description(entry: Option<&Value>, bag_path: &str) -> Option<String> {
     };
     text.push_str(&format!(" ; chemin dans le paquet BagIt : {bag_path}"));
     clean_text(&text)
-}
-
-fn is_mime(m: &str) -> bool {
-    m.split_once('/').is_some_and(|(a, b)| {
-        !a.is_empty() && !b.is_empty() && !m.contains(char::is_whitespace) && m.is_ascii()
-    })
-}
-
-/// A MIME type from the extension, for files DS did not describe.
-#[must_use]
-pub fn guess_mime(path: &str) -> Option<&'static str> {
-    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "pdf" => "application/pdf",
-        "txt" => "text/plain",
-        "csv" => "text/csv",
-        "html" | "htm" => "text/html",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "geojson" => "application/geo+json",
-        "zip" => "application/zip",
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -417,7 +389,7 @@ mod tests {
         assert_eq!(pj.object_id, "BDO-12-3");
         assert_eq!(pj.content_name, "BDO-12-3.pdf");
         assert_eq!(pj.filename, "Relevé (1).PDF");
-        assert_eq!(objects[0].mime.as_deref(), Some("application/json"));
+        assert_eq!(objects[0].format.mime.as_deref(), Some("application/json"));
         assert_eq!(u.unit_count(), 1 + 4 + 4);
     }
 }

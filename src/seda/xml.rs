@@ -112,9 +112,18 @@ fn write_object(x: &mut Xml, o: &SipObject, alg: DigestAlg) -> io::Result<()> {
     if o.size > 0 {
         x.leaf("Size", &o.size.to_string())?;
     }
-    if let Some(mime) = &o.mime {
+    if !o.format.is_empty() {
+        // SEDA 2.2 order: FormatLitteral, MimeType, FormatId.
         x.open("FormatIdentification", &[])?;
-        x.leaf("MimeType", mime)?;
+        if let Some(name) = &o.format.litteral {
+            x.leaf("FormatLitteral", name)?;
+        }
+        if let Some(mime) = &o.format.mime {
+            x.leaf("MimeType", mime)?;
+        }
+        if let Some(puid) = &o.format.puid {
+            x.leaf("FormatId", puid)?;
+        }
         x.close("FormatIdentification")?;
     }
     x.open("FileInfo", &[])?;

@@ -84,6 +84,17 @@ fn archived_bundles_become_valid_sips_for_vitam_and_asalae() {
                 "{number}: {last:?}"
             );
         }
+        // Formats identified at archive time reach the SIPs (order and
+        // types are the XSD's business, checked by `verify` below).
+        let manifests: String = zips.iter().map(|z| manifest_of(z)).collect();
+        for declared in [
+            "<FormatLitteral>Portable Document Format 1.4</FormatLitteral>",
+            "<MimeType>application/pdf</MimeType>",
+            "<FormatId>fmt/18</FormatId>",
+            "<FormatId>fmt/11</FormatId>",
+        ] {
+            assert!(manifests.contains(declared), "{profile}: no {declared}");
+        }
         let verify = ds_archive().arg("verify").args(&zips).output().unwrap();
         assert_eq!(
             verify.status.code(),

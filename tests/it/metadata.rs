@@ -222,9 +222,16 @@ fn file_entries_carry_exactly_the_contract_keys() {
         if f.get("created_at").is_some() {
             expected.push("created_at");
         }
-        expected.push("origin");
+        expected.extend(["origin", "format"]);
         assert_eq!(keys, expected, "{f}");
+        assert!(f["format"]["mime_type"].is_string(), "{f}");
+        assert!(f["format"]["name"].is_string(), "{f}");
     }
+    // The PUID is left out when the bytes did not settle it.
+    let (_, v4) = built("dossier-1004-refuse");
+    let photo = &v4["files"][0];
+    assert_eq!(photo["format"]["mime_type"], "image/jpeg", "{photo}");
+    assert!(photo["format"].get("puid").is_none(), "{photo}");
     // sha512 and created_at are left out, not null, when unknown.
     let (_, v1) = built("dossier-1001-en_construction");
     assert!(v1["files"][0].get("sha512").is_none());
@@ -543,10 +550,33 @@ fn metadata_json_reads_back_into_the_same_value() {
 }
 
 #[test]
+fn documents_from_before_format_identification_still_validate_and_read() {
+    for name in CASES {
+        let (mut m, mut v) = built(name);
+        for f in v["files"].as_array_mut().expect("files") {
+            f.as_object_mut().expect("obj").remove("format");
+        }
+        for f in &mut m.files {
+            f.format = None;
+        }
+        assert!(
+            schema_errors(&v).is_empty(),
+            "{name}: {:#?}",
+            schema_errors(&v)
+        );
+        let back: Metadata = serde_json::from_value(v).expect("reads");
+        assert_eq!(back, m, "{name}");
+        if let Some(result) = xmllint(&metadata::to_xml(&m)) {
+            result.unwrap_or_else(|e| panic!("{name}: XSD rejects the XML: {e}"));
+        }
+    }
+}
+
+#[test]
 fn tampered_documents_fail_the_json_schema() {
     let (_, good) = built("dossier-1003-accepte");
     assert!(schema_errors(&good).is_empty());
-    let tampers: [(&str, Tamper); 11] = [
+    let tampers: [(&str, Tamper); 13] = [
         ("uppercase sha256", |v| {
             v["files"][0]["sha256"] = json!("A".repeat(64))
         }),
@@ -569,6 +599,15 @@ fn tampered_documents_fail_the_json_schema() {
         }),
         ("date without offset", |v| {
             v["updated_at"] = json!("2024-02-12T14:03:27")
+        }),
+        ("PUID that is not PRONOM's", |v| {
+            v["files"][0]["format"]["puid"] = json!("pdf")
+        }),
+        ("format without its name", |v| {
+            v["files"][0]["format"]
+                .as_object_mut()
+                .expect("obj")
+                .remove("name");
         }),
         ("unknown origin kind", |v| {
             v["files"][0]["origin"] = json!({"kind": "geojson"})
