@@ -19,10 +19,12 @@
 //! and a wrong one a warning.
 //!
 //! Cost: the first 64 KiB and the last 1 KiB of each file are kept while it
-//! streams; PDF and PNG files are also scanned for a few byte markers (a
-//! memchr search, small next to the hashing). Zip and CFB files are opened
-//! again after the download for their directory, which the readers bound
-//! (1024 entries, one small member).
+//! streams; PDF and PNG files are also searched for a few byte markers (a
+//! memchr search, small next to the hashing). Zip and CFB files are read
+//! again after the download, from the page cache, for their directory: the
+//! crate's readers stop at 1024 zip entries or a few CFB sectors. ODF and
+//! OOXML files then have one small member read (at most 256 KiB) for their
+//! version, through the `zip` crate, which reads their whole directory.
 
 mod puid;
 mod sniff;
@@ -49,7 +51,7 @@ const MEMBER_LIMIT: u64 = 256 * 1024;
 #[must_use]
 pub fn identify(sniffed: &Sniffer, path: &Path, name: &str) -> Format {
     let head = sniffed.head();
-    let ff = if sniffed.len() == 0 {
+    let ff = if sniffed.is_empty() {
         FileFormat::Empty
     } else if is_container(head) {
         // Zip and CFB keep their directory away from the start: the readers
