@@ -24,8 +24,6 @@
 
 use file_format::FileFormat;
 
-use super::sniff::TAIL;
-
 /// What the rules look at.
 pub(super) struct Evidence<'a> {
     /// First bytes of the file.
@@ -84,7 +82,8 @@ pub(super) fn pdf_version(head: &[u8]) -> Option<&str> {
 }
 
 fn pdf(e: &Evidence<'_>) -> Option<&'static str> {
-    if e.marker_seen || !contains(e.tail, b"%%EOF") || e.tail.len() > TAIL {
+    // The tail is the last 1024 bytes: where Siegfried looks for `%%EOF`.
+    if e.marker_seen || !contains(e.tail, b"%%EOF") {
         return None;
     }
     Some(match pdf_version(e.head)? {
