@@ -20,10 +20,11 @@ pub(super) const TAIL: usize = 1024;
 
 /// Markers after which a PDF is a PDF/A, /X, /E, /UA or /VT, or an
 /// Illustrator file, each with other PUIDs: a PDF holding one gets none.
+/// (Not the bare `pdfx:` XMP namespace, which Word writes in plain PDFs.)
 const PDF_MARKERS: &[&[u8]] = &[
     b"pdfaid",
     b"pdfxid",
-    b"pdfx:",
+    b"GTS_PDFX",
     b"pdfe:",
     b"pdfeid",
     b"pdfuaid",

@@ -172,6 +172,9 @@ fn corpus() -> Vec<Case> {
         ("v20.pdf", pdf("2.0", ""), some("fmt/1129")),
         ("no-extension", pdf("1.5", ""), some("fmt/19")),
         ("pdfa.pdf", pdf("1.4", PDFA), None),
+        ("pdfx.pdf", pdf("1.3", "/GTS_PDFXVersion (PDF/X-1:2001)"), None),
+        ("pdfua.pdf", pdf("1.7", PDFUA), None),
+        ("word.pdf", pdf("1.7", WORD_XMP), some("fmt/276")),
         ("cut.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\n".to_vec(), None),
         ("random.pdf", random, None),
         ("p.png", png(b""), some("fmt/11")),
@@ -198,6 +201,13 @@ fn corpus() -> Vec<Case> {
 const PDFA: &str = "<x:xmpmeta><rdf:Description xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\
                     <pdfaid:part>1</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>\
                     </rdf:Description></x:xmpmeta>";
+
+const PDFUA: &str = "<rdf:Description xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\">\
+                     <pdfuaid:part>1</pdfuaid:part></rdf:Description>";
+
+/// The XMP namespace Word writes in a plain PDF: no PDF/X for all its name.
+const WORD_XMP: &str = "<rdf:Description xmlns:pdfx=\"http://ns.adobe.com/pdfx/1.3/\">\
+                        <pdfx:SourceModified>D:20240101</pdfx:SourceModified></rdf:Description>";
 
 fn pdf(version: &str, metadata: &str) -> Vec<u8> {
     format!(
