@@ -1,31 +1,39 @@
-//! `ds-archive inventory`: one spreadsheet row per archived dossier (CSV or
-//! ODS), the list an archivist or a compliance team reads first.
+//! `ds-archive inventory`: one spreadsheet row per archived dossier (CSV,
+//! ODS or XLSX), the list an archivist or a compliance team reads first.
 //!
 //! This module owns reading the bundles for that purpose (through
 //! [`crate::bagit::bundles`], folder or zip alike, without re-verifying digests:
 //! that is `verify`'s job) and writing the file atomically. What goes into a
-//! row is decided in [`row`] (pure); the ODS container is [`ods`]. The
+//! row is decided in [`row`] (pure), the columns' ids, order and headers in
+//! [`columns`], what a cell may hold in [`cell`]; the containers are [`ods`]
+//! and [`xlsx`]. Callers that pick their own columns (export templates) use
+//! [`write_selected`]. The
 //! `archive` command calls [`write_inventory`] with [`Format::Csv`] and
 //! `<DIR>/dossiers.csv` at the end of a run. Column rules: `docs/inventory.md`.
 //!
 //! All rows are held in memory until the header (the union of every
 //! dossier's champs) is known: about a few kB per dossier.
 
+pub mod cell;
+pub mod columns;
 mod command;
 pub mod known;
 pub mod ods;
 pub mod row;
+mod write;
+pub mod xlsx;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::bagit::bundles::{discover, BagReader, FoundBundle};
 use crate::digest::{hash_reader, DigestAlg};
 use crate::progress::Task;
+use columns::{ColumnInfo, Gathered};
 pub use command::{command, command_with};
 use known::{KnownRow, KnownRows};
-use row::{dossier_row, unique_headers, DynColumn, Row, FIXED, TRAILING};
+use row::{dossier_row, DynColumn, Row};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,6 +42,8 @@ pub enum Format {
     Csv,
     /// OpenDocument spreadsheet.
     Ods,
+    /// Office Open XML workbook (Excel, LibreOffice).
+    Xlsx,
 }
 
 impl Format {
@@ -43,6 +53,7 @@ impl Format {
         match self {
             Self::Csv => "csv",
             Self::Ods => "ods",
+            Self::Xlsx => "xlsx",
         }
     }
 }
@@ -53,10 +64,11 @@ pub struct InventoryArgs {
     /// The archive folder written by `ds-archive archive`.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// csv or ods.
+    /// csv, ods or xlsx.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
-    /// Output file (default `<DIR>/dossiers.csv` or `<DIR>/dossiers.ods`).
+    /// Output file (default `<DIR>/dossiers.<format>`); its columns are
+    /// listed beside it in `<name>.columns.json`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -70,6 +82,10 @@ pub struct InventoryReport {
     pub rows: usize,
     /// Bundles that could not be read: (dossier number, reason).
     pub skipped: Vec<(u64, String)>,
+    /// The columns written, in order (the content of `columns.json`).
+    pub columns: Vec<ColumnInfo>,
+    /// Selected column ids no dossier has (written as empty columns).
+    pub unknown_columns: Vec<String>,
 }
 
 /// Why no inventory could be written.
@@ -92,7 +108,10 @@ pub enum InventoryError {
     },
 }
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> InventoryError {
+pub(crate) fn io_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> InventoryError {
     let path = path.to_owned();
     move |source| InventoryError::Io {
         action,
@@ -131,7 +150,51 @@ pub fn write_inventory_counted(
     if found.is_empty() {
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
-    write_found(archive_dir, &found, format, out, None, progress)
+    let report = write_found(archive_dir, &found, format, out, None, None, progress)?;
+    write_sidecar(out, &report.columns)?;
+    Ok(report)
+}
+
+/// [`write_inventory`] with the columns a caller picks, in its order: each
+/// is a column id (as listed in `columns.json`, or a DS sub-column id of
+/// `Champ.columns`) and an optional header; see [`columns::select`]. Ids no
+/// dossier has give empty columns, listed in
+/// [`InventoryReport::unknown_columns`].
+///
+/// # Errors
+/// As [`write_inventory`].
+pub fn write_selected(
+    archive_dir: &Path,
+    format: Format,
+    out: &Path,
+    columns: &[(String, Option<String>)],
+) -> Result<InventoryReport, InventoryError> {
+    let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    if found.is_empty() {
+        return Err(InventoryError::NoBundle(archive_dir.to_owned()));
+    }
+    let hidden = Task::hidden();
+    let report = write_found(
+        archive_dir,
+        &found,
+        format,
+        out,
+        None,
+        Some(columns),
+        &hidden,
+    )?;
+    write_sidecar(out, &report.columns)?;
+    Ok(report)
+}
+
+/// Write `columns.json` beside `out` ([`columns::sidecar_path`]).
+///
+/// # Errors
+/// It cannot be written.
+pub fn write_sidecar(out: &Path, columns: &[ColumnInfo]) -> Result<(), InventoryError> {
+    let path = columns::sidecar_path(out);
+    crate::fsx::write_atomic(&path, &columns::sidecar_json(columns))
+        .map_err(|e| io_err("cannot write", &path)(std::io::Error::other(e.to_string())))
 }
 
 /// [`write_inventory`], taking the rows of `known` bundles from there rather
@@ -148,7 +211,15 @@ pub fn write_inventory_with(
     known: Option<&mut KnownRows>,
 ) -> Result<InventoryReport, InventoryError> {
     let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
-    write_found(archive_dir, &found, format, out, known, &Task::hidden())
+    write_found(
+        archive_dir,
+        &found,
+        format,
+        out,
+        known,
+        None,
+        &Task::hidden(),
+    )
 }
 
 fn write_found(
@@ -157,6 +228,7 @@ fn write_found(
     format: Format,
     out: &Path,
     mut known: Option<&mut KnownRows>,
+    selection: Option<&[(String, Option<String>)]>,
     progress: &Task,
 ) -> Result<InventoryReport, InventoryError> {
     progress.start(found.len() as u64);
@@ -179,19 +251,14 @@ fn write_found(
             .map_err(io_err("cannot write", spill.path()))?,
     );
     let mut rows = 0usize;
-    let mut columns: Vec<DynColumn> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut gathered = Gathered::default();
     let mut skipped = Vec::new();
     for f in found {
         progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
         match kept.map_or_else(|| read_bundle(f, &zip_sums), Ok) {
             Ok((row, cols)) => {
-                for c in cols {
-                    if seen.insert(c.key.clone()) {
-                        columns.push(c);
-                    }
-                }
+                gathered.add(cols);
                 serde_json::to_writer(&mut spill_out, &row)
                     .map_err(|e| io_err("cannot write", spill.path())(e.into()))?;
                 spill_out
@@ -214,75 +281,30 @@ fn write_found(
             }),
         )
     };
-    let dynamic = unique_headers(&columns);
-    let keys: Vec<&str> = FIXED
-        .iter()
-        .copied()
-        .chain(dynamic.iter().map(|(k, _)| k.as_str()))
-        .chain(TRAILING.iter().copied())
-        .collect();
-    let header: Vec<String> = FIXED
-        .iter()
-        .map(|h| (*h).to_owned())
-        .chain(dynamic.iter().map(|(_, h)| h.clone()))
-        .chain(TRAILING.iter().map(|h| (*h).to_owned()))
-        .collect();
+    let dynamic = gathered.ordered();
+    let standard = columns::standard(&dynamic);
+    let (table, unknown_columns) = match selection {
+        Some(specs) => columns::select(&standard, &dynamic, specs),
+        None => (standard, Vec::new()),
+    };
+    let header: Vec<String> = table.iter().map(|c| c.header.clone()).collect();
     let cells = |r: &Row| -> Vec<String> {
-        keys.iter()
-            .map(|k| r.get(*k).cloned().unwrap_or_default())
+        table
+            .iter()
+            .map(|c| r.get(&c.id).cloned().unwrap_or_default())
             .collect()
     };
-
-    let tmp = crate::fsx::published_tempfile(&dir, ".dossiers.", ".tmp")
-        .map_err(io_err("cannot create a temp file in", &dir))?;
-    let file = tmp
-        .as_file()
-        .try_clone()
-        .map_err(io_err("cannot write", out))?;
-    match format {
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(BufWriter::new(file));
-            w.write_record(&header)
-                .map_err(|e| io_err("cannot write", out)(e.into()))?;
-            for r in spilled()? {
-                let r = r.map_err(io_err("cannot read", spill.path()))?;
-                w.write_record(cells(&r))
-                    .map_err(|e| io_err("cannot write", out)(e.into()))?;
-            }
-            w.flush().map_err(io_err("cannot write", out))?;
-        }
-        Format::Ods => {
-            let bad_line = std::cell::Cell::new(false);
-            let mut w = ods::write_ods(
-                BufWriter::new(file),
-                "Dossiers",
-                &header,
-                spilled()?.map(|r| match r {
-                    Ok(r) => cells(&r),
-                    Err(_) => {
-                        bad_line.set(true);
-                        Vec::new()
-                    }
-                }),
-            )
-            .map_err(io_err("cannot write", out))?;
-            if bad_line.get() {
-                return Err(io_err("cannot read", spill.path())(std::io::Error::other(
-                    "unreadable spilled row",
-                )));
-            }
-            w.flush().map_err(io_err("cannot write", out))?;
-        }
-    }
-    tmp.as_file()
-        .sync_all()
-        .map_err(io_err("cannot sync", out))?;
-    tmp.persist(out)
-        .map_err(|e| io_err("cannot rename to", out)(e.error))?;
+    let lines = spilled()?.map(|r| {
+        r.map(|r| cells(&r))
+            .map_err(io_err("cannot read", spill.path()))
+    });
+    write::table(format, out, &header, lines)?;
     Ok(InventoryReport {
         path: out.to_owned(),
         rows,
         skipped,
+        columns: table,
+        unknown_columns,
     })
 }
 
@@ -329,11 +351,11 @@ fn full_row(
     zip: Option<(String, String)>,
 ) -> (Row, Vec<DynColumn>) {
     let (mut row, cols) = dossier_row(metadata, dossier);
-    row.entry("id".to_owned())
+    row.entry(columns::fixed_id("id").to_owned())
         .or_insert_with(|| number.to_string());
     if let Some((name, sum)) = zip {
-        row.insert("bundle".to_owned(), name);
-        row.insert("bundle_sha256".to_owned(), sum);
+        row.insert(columns::fixed_id("bundle").to_owned(), name);
+        row.insert(columns::fixed_id("bundle_sha256").to_owned(), sum);
     }
     (row, cols)
 }
@@ -342,7 +364,7 @@ fn full_row(
 /// (same zip, or still no zip).
 fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, Vec<DynColumn>)> {
     let (row, cols) = known.get(f.number, f.version)?.into_parts();
-    (row.get("bundle") == zip_name(f).as_ref()).then_some((row, cols))
+    (row.get(columns::fixed_id("bundle")) == zip_name(f).as_ref()).then_some((row, cols))
 }
 
 /// The row [`write_inventory`] would read from a bundle whose

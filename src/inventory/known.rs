@@ -124,12 +124,16 @@ mod tests {
     fn row(n: u64, champ: &str) -> KnownRow {
         let mut row = Row::new();
         row.insert("id".into(), n.to_string());
-        row.insert("champ:1".into(), champ.into());
+        row.insert("type_de_champ/1".into(), champ.into());
         KnownRow::new(
             row,
             vec![DynColumn {
-                key: "champ:1".into(),
+                id: "type_de_champ/1".into(),
                 header: "Nom".into(),
+                stable_id: "1".into(),
+                annotation: false,
+                sub: false,
+                rank: (0, 0),
             }],
         )
     }
@@ -158,7 +162,7 @@ mod tests {
             0,
             "the spill file has no name"
         );
-        assert_eq!(r["champ:1"], "x");
+        assert_eq!(r["type_de_champ/1"], "x");
         assert_eq!(cols[0].header, "Nom");
     }
 }

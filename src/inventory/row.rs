@@ -1,14 +1,14 @@
 //! One dossier → one inventory row (pure).
 //!
-//! Columns are identified by a stable key and shown under a header:
+//! Cells are keyed by column id ([`super::columns`]) and shown under a header:
 //! - the seed metadata, named as in DS's own exports (`id`, `created_at`,
 //!   `updated_at`, `archived`, `email`, `state`, `initiated_at`,
 //!   `received_at`, `processed_at`, `motivation`, `email_instructeurs`);
 //! - the demandeur's identity (`demandeur_*`, `mandataire_*`) and
 //!   `groupe_instructeur`;
-//! - one column per champ, headed by its label, keyed by its
-//!   `champDescriptorId` (labels can repeat; headers are made unique with a
-//!   ` (2)`, ` (3)` suffix);
+//! - one column per champ, headed by its label, keyed by
+//!   `type_de_champ/<stable_id>` (from its `champDescriptorId`), plus DS's
+//!   sub-columns (`Champ.columns`) for callers that select them;
 //! - répétitions: one column per (block, sub-champ), headed
 //!   `<block label> / <sub-champ label>`, the rows' values joined with
 //!   [`JOIN`] in row order (an empty value keeps its place);
@@ -19,51 +19,17 @@
 //! Sections and explanations (no value) are left out. Multi-valued fields
 //! (files, lists, e-mails) are joined with [`JOIN`] as well.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
+
+pub use super::columns::DynColumn;
+use super::columns::{column_id, fixed_id, stable_id, Rank};
 
 /// Separator of multiple values in one cell.
 pub const JOIN: &str = " | ";
 
-/// Fixed leading columns: (key = header).
-pub const FIXED: &[&str] = &[
-    "id",
-    "created_at",
-    "updated_at",
-    "archived",
-    "email",
-    "state",
-    "initiated_at",
-    "received_at",
-    "processed_at",
-    "motivation",
-    "email_instructeurs",
-    "demandeur_type",
-    "demandeur_civilite",
-    "demandeur_nom",
-    "demandeur_prenom",
-    "demandeur_date_de_naissance",
-    "demandeur_siret",
-    "demandeur_raison_sociale",
-    "mandataire_nom",
-    "mandataire_prenom",
-    "groupe_instructeur",
-];
-
-/// Fixed trailing columns.
-pub const TRAILING: &[&str] = &["instructeurs", "bundle", "bundle_sha256"];
-
-/// A dynamic column met in some dossier: its key and header label.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DynColumn {
-    /// Stable key (`champ:<descriptor>`, `annotation:<descriptor>`...).
-    pub key: String,
-    /// Header before de-duplication.
-    pub header: String,
-}
-
-/// A row: key → cell text.
+/// A row: column id → cell text.
 pub type Row = BTreeMap<String, String>;
 
 /// Build the row of one dossier from `metadata.json` and `dossier.json`, and
@@ -72,9 +38,9 @@ pub type Row = BTreeMap<String, String>;
 pub fn dossier_row(metadata: &Value, dossier_json: &Value) -> (Row, Vec<DynColumn>) {
     let dossier = dossier_json.get("dossier").unwrap_or(dossier_json);
     let mut row = Row::new();
-    let mut set = |k: &str, v: String| {
+    let mut set = |header: &str, v: String| {
         if !v.is_empty() {
-            row.insert(k.to_owned(), v);
+            row.insert(fixed_id(header).to_owned(), v);
         }
     };
     for key in [
@@ -117,91 +83,183 @@ pub fn dossier_row(metadata: &Value, dossier_json: &Value) -> (Row, Vec<DynColum
         .unwrap_or_default();
     set("instructeurs", instructeurs.join(JOIN));
 
-    let mut columns = Vec::new();
-    add_champs(dossier.get("champs"), "champ", "", &mut row, &mut columns);
-    add_champs(
-        dossier.get("annotations"),
-        "annotation",
-        "annotation: ",
-        &mut row,
-        &mut columns,
-    );
+    let ranks = revision_ranks(dossier_json.get("demarche"));
+    let mut out = Out {
+        row: &mut row,
+        columns: Vec::new(),
+        ranks: &ranks,
+    };
+    out.champs(dossier.get("champs"), false, "");
+    out.champs(dossier.get("annotations"), true, "annotation: ");
+    let columns = out.columns;
     (row, columns)
 }
 
-fn add_champs(
-    champs: Option<&Value>,
-    kind: &str,
-    header_prefix: &str,
-    row: &mut Row,
-    columns: &mut Vec<DynColumn>,
-) {
-    for champ in champs.and_then(Value::as_array).into_iter().flatten() {
-        let typename = champ
-            .get("__typename")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if matches!(typename, "HeaderSectionChamp" | "ExplicationChamp") {
-            continue;
-        }
-        let id = descriptor_id(champ);
-        let label = text(champ.get("label"));
-        if let Some(rows) = champ.get("rows").and_then(Value::as_array) {
-            add_repetition(rows, &id, &label, kind, header_prefix, row, columns);
-            continue;
-        }
-        let key = format!("{kind}:{id}");
-        columns.push(DynColumn {
-            key: key.clone(),
-            header: format!("{header_prefix}{label}"),
-        });
-        let value = champ_value(champ);
-        if !value.is_empty() {
-            row.insert(key, value);
+/// Each champ descriptor's [`Rank`]: revisions in publication order (drafts
+/// last), descriptors in form order, répétition sub-champs after their block.
+fn revision_ranks(demarche: Option<&Value>) -> HashMap<String, Rank> {
+    let mut revisions: Vec<(Option<time::OffsetDateTime>, &Value)> = demarche
+        .and_then(|d| d.get("revisions"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let published = r
+                .get("datePublication")
+                .and_then(Value::as_str)
+                .and_then(|s| {
+                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                        .ok()
+                });
+            (published, r)
+        })
+        .collect();
+    // Stable: unparsable or unpublished revisions keep their list order, last.
+    revisions.sort_by_key(|(p, _)| (p.is_none(), *p));
+    let mut ranks = HashMap::new();
+    for (i, (_, revision)) in revisions.iter().enumerate() {
+        let mut place = 0u32;
+        for list in ["champDescriptors", "annotationDescriptors"] {
+            let mut stack: Vec<&Value> = revision
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .rev()
+                .collect();
+            while let Some(desc) = stack.pop() {
+                let id = text(desc.get("id"));
+                let rank = (u32::try_from(i).unwrap_or(u32::MAX), place);
+                ranks.entry(id).or_insert(rank);
+                place += 1;
+                if let Some(subs) = desc.get("champDescriptors").and_then(Value::as_array) {
+                    stack.extend(subs.iter().rev());
+                }
+            }
         }
     }
+    ranks
 }
 
-fn add_repetition(
-    rows: &[Value],
-    id: &str,
-    label: &str,
-    kind: &str,
-    header_prefix: &str,
-    row: &mut Row,
-    columns: &mut Vec<DynColumn>,
-) {
-    // Sub-champ columns in first-seen order, each with one value per row.
-    let mut subs: Vec<(String, String, Vec<String>)> = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        for sub in r
-            .get("champs")
+/// The dynamic part of a row being built.
+struct Out<'a> {
+    row: &'a mut Row,
+    columns: Vec<DynColumn>,
+    ranks: &'a HashMap<String, Rank>,
+}
+
+impl Out<'_> {
+    fn column(&mut self, descriptor: &str, header: String, annotation: bool) -> String {
+        let stable = stable_id(descriptor);
+        let id = format!("type_de_champ/{stable}");
+        self.columns.push(DynColumn {
+            id: id.clone(),
+            header,
+            stable_id: stable,
+            annotation,
+            sub: false,
+            rank: self
+                .ranks
+                .get(descriptor)
+                .copied()
+                .unwrap_or((u32::MAX, u32::MAX)),
+        });
+        id
+    }
+
+    fn put(&mut self, id: String, value: String) {
+        if !value.is_empty() {
+            self.row.insert(id, value);
+        }
+    }
+
+    fn champs(&mut self, champs: Option<&Value>, annotation: bool, prefix: &str) {
+        for champ in champs.and_then(Value::as_array).into_iter().flatten() {
+            let typename = champ
+                .get("__typename")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if matches!(typename, "HeaderSectionChamp" | "ExplicationChamp") {
+                continue;
+            }
+            let descriptor = descriptor_id(champ);
+            let label = text(champ.get("label"));
+            if let Some(rows) = champ.get("rows").and_then(Value::as_array) {
+                self.repetition(rows, &label, annotation, prefix);
+                continue;
+            }
+            let id = self.column(&descriptor, format!("{prefix}{label}"), annotation);
+            self.put(id.clone(), champ_value(champ));
+            self.sub_columns(champ, &id, &label, annotation, prefix);
+        }
+    }
+
+    /// DS's own split of a champ (`Champ.columns`: an address's commune,
+    /// département...): selectable by id, not in the standard table.
+    fn sub_columns(
+        &mut self,
+        champ: &Value,
+        id: &str,
+        label: &str,
+        annotation: bool,
+        prefix: &str,
+    ) {
+        for c in champ
+            .get("columns")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            let sub_id = descriptor_id(sub);
-            let pos = match subs.iter().position(|(k, _, _)| *k == sub_id) {
-                Some(p) => p,
-                None => {
-                    subs.push((sub_id, text(sub.get("label")), Vec::new()));
-                    subs.len() - 1
-                }
-            };
-            let values = &mut subs[pos].2;
-            values.resize(i, String::new());
-            values.push(champ_value(sub));
+            let sub_id = column_id(&text(c.get("id")));
+            if sub_id.is_empty() || sub_id == id {
+                continue;
+            }
+            let sub_label = text(c.get("label"));
+            self.columns.push(DynColumn {
+                id: sub_id.clone(),
+                header: format!("{prefix}{label} / {sub_label}"),
+                stable_id: id.trim_start_matches("type_de_champ/").to_owned(),
+                annotation,
+                sub: true,
+                rank: (u32::MAX, u32::MAX),
+            });
+            self.put(sub_id, text(c.get("stringValue")));
         }
     }
-    for (sub_id, sub_label, mut values) in subs {
-        values.resize(rows.len(), String::new());
-        let key = format!("{kind}:{id}/{sub_id}");
-        columns.push(DynColumn {
-            key: key.clone(),
-            header: format!("{header_prefix}{label} / {sub_label}"),
-        });
-        if values.iter().any(|v| !v.is_empty()) {
-            row.insert(key, values.join(JOIN));
+
+    fn repetition(&mut self, rows: &[Value], label: &str, annotation: bool, prefix: &str) {
+        // Sub-champ columns in first-seen order, each with one value per row.
+        let mut subs: Vec<(String, String, Vec<String>)> = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            for sub in r
+                .get("champs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let sub_id = descriptor_id(sub);
+                let pos = match subs.iter().position(|(k, _, _)| *k == sub_id) {
+                    Some(p) => p,
+                    None => {
+                        subs.push((sub_id, text(sub.get("label")), Vec::new()));
+                        subs.len() - 1
+                    }
+                };
+                let values = &mut subs[pos].2;
+                values.resize(i, String::new());
+                values.push(champ_value(sub));
+            }
+        }
+        for (sub_id, sub_label, mut values) in subs {
+            values.resize(rows.len(), String::new());
+            let id = self.column(
+                &sub_id,
+                format!("{prefix}{label} / {sub_label}"),
+                annotation,
+            );
+            if values.iter().any(|v| !v.is_empty()) {
+                self.put(id, values.join(JOIN));
+            }
         }
     }
 }
@@ -255,29 +313,6 @@ pub fn text(v: Option<&Value>) -> String {
     }
 }
 
-/// Turn the dynamic columns into unique headers, in first-seen order.
-#[must_use]
-pub fn unique_headers(columns: &[DynColumn]) -> Vec<(String, String)> {
-    let mut used: BTreeMap<String, u32> = FIXED
-        .iter()
-        .chain(TRAILING)
-        .map(|h| ((*h).to_owned(), 1))
-        .collect();
-    columns
-        .iter()
-        .map(|c| {
-            let n = used.entry(c.header.clone()).or_insert(0);
-            *n += 1;
-            let header = if *n == 1 {
-                c.header.clone()
-            } else {
-                format!("{} ({n})", c.header)
-            };
-            (c.key.clone(), header)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -298,28 +333,8 @@ mod tests {
         let (row, cols) = dossier_row(&json!({}), &dossier);
         let headers: Vec<&str> = cols.iter().map(|c| c.header.as_str()).collect();
         assert_eq!(headers, ["Membres / Nom", "Membres / Âge"]);
-        assert_eq!(row["champ:r/n"], "Alice | Bob | Chloé");
-        assert_eq!(row["champ:r/a"], " | 41 | ");
-    }
-
-    #[test]
-    fn duplicate_labels_get_numbered_headers() {
-        let cols = [
-            DynColumn {
-                key: "champ:a".into(),
-                header: "Nom".into(),
-            },
-            DynColumn {
-                key: "champ:b".into(),
-                header: "Nom".into(),
-            },
-            DynColumn {
-                key: "champ:c".into(),
-                header: "email".into(),
-            },
-        ];
-        let h: Vec<String> = unique_headers(&cols).into_iter().map(|(_, h)| h).collect();
-        assert_eq!(h, ["Nom", "Nom (2)", "email (2)"]);
+        assert_eq!(row["type_de_champ/n"], "Alice | Bob | Chloé");
+        assert_eq!(row["type_de_champ/a"], " | 41 | ");
     }
 
     #[test]
@@ -329,13 +344,13 @@ mod tests {
             "demandeur": {"__typename": "PersonneMorale", "siret": "123", "entreprise": {"raisonSociale": "ACME"}},
             "annotations": [{"champDescriptorId": "z", "label": "Suivi", "stringValue": "ok"}]}});
         let (row, cols) = dossier_row(&meta, &dossier);
-        assert_eq!(row["id"], "12");
-        assert_eq!(row["archived"], "false");
-        assert_eq!(row["email"], "u@x");
-        assert_eq!(row["email_instructeurs"], "a@x | b@x");
-        assert_eq!(row["demandeur_raison_sociale"], "ACME");
-        assert!(!row.contains_key("motivation"));
+        assert_eq!(row["self/id"], "12");
+        assert_eq!(row["self/archived"], "false");
+        assert_eq!(row["self/user_email_for_display"], "u@x");
+        assert_eq!(row["ds-archive/email_instructeurs"], "a@x | b@x");
+        assert_eq!(row["ds-archive/demandeur_raison_sociale"], "ACME");
+        assert!(!row.contains_key("self/motivation"));
         assert_eq!(cols[0].header, "annotation: Suivi");
-        assert_eq!(row["annotation:z"], "ok");
+        assert_eq!(row["type_de_champ/z"], "ok");
     }
 }

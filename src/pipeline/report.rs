@@ -142,7 +142,8 @@ pub(crate) fn write_run_files(
         fsx::write_atomic(&out.join("report.json"), &bytes)?;
     }
     let csv = out.join("dossiers.csv");
-    if summary.changed_anything() || !csv.exists() {
+    let sidecar = crate::inventory::columns::sidecar_path(&csv);
+    if summary.changed_anything() || !csv.exists() || !sidecar.exists() {
         write_inventory(out, &csv, &mut ctx.known_rows())?;
     }
     Ok(())
@@ -157,7 +158,7 @@ fn last_report_complete(out: &Path) -> bool {
         .is_some_and(|r| r["complete"] == true)
 }
 
-/// Rebuild `dossiers.csv` beside the bundles (only when the archive changed:
+/// Rebuild `dossiers.csv` and `dossiers.columns.json` beside the bundles (only when the archive changed:
 /// it reads every bundle's `dossier.json`).
 fn write_inventory(out: &Path, csv: &Path, known: &mut KnownRows) -> Result<()> {
     let tmp = out.join(STATE_DIR).join("dossiers.csv.new");
@@ -169,7 +170,11 @@ fn write_inventory(out: &Path, csv: &Path, known: &mut KnownRows) -> Result<()> 
             }
             let bytes = fs_err::read(&tmp).map_err(|e| Error::io("read inventory", &tmp, e))?;
             let _ = fs_err::remove_file(&tmp);
-            write_if_changed(csv, &bytes)
+            write_if_changed(csv, &bytes)?;
+            // Its columns' ids: `dossiers.columns.json`.
+            let sidecar = crate::inventory::columns::sidecar_path(csv);
+            let columns = crate::inventory::columns::sidecar_json(&report.columns);
+            write_if_changed(&sidecar, &columns)
         }
         Err(e) => {
             // The bundles are what matters; an inventory problem is reported.

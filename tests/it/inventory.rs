@@ -212,3 +212,219 @@ fn the_runs_inventory_is_what_the_inventory_command_reads_from_the_bundles() {
         String::from_utf8_lossy(&fs_err::read(&from_disk).expect("read"))
     );
 }
+
+/// Whether python3 can import `module`; fails when CI requires tools.
+fn have_python_module(module: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("DS_ARCHIVE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "python3 module {module} is required (DS_ARCHIVE_REQUIRE_TOOLS=1) but not installed"
+        );
+        eprintln!("notice: python3 module {module} not installed, skipping that check");
+    }
+    found
+}
+
+/// The archive of the light sample démarche (both revisions, hostile names).
+fn sample_archive(dir: &Path) -> std::path::PathBuf {
+    let fake = crate::common::Fake::start_light();
+    let out = dir.join("archive");
+    let run = fake.archive(&out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", crate::common::text(&run));
+    out
+}
+
+fn columns_json(path: &Path) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(path).expect("columns.json")).expect("json");
+    assert_eq!(doc["version"], 1);
+    doc["columns"].as_array().expect("columns").clone()
+}
+
+#[test]
+fn xlsx_read_by_openpyxl_has_the_cells_of_the_csv() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = sample_archive(tmp.path());
+    let xlsx = tmp.path().join("dossiers.xlsx");
+    let args = InventoryArgs {
+        dir: out.clone(),
+        format: Format::Xlsx,
+        out: Some(xlsx.clone()),
+    };
+    assert_eq!(inventory::command(&args), 0);
+    // The same columns, listed beside each file.
+    assert_eq!(
+        columns_json(&tmp.path().join("dossiers.columns.json")),
+        columns_json(&out.join("dossiers.columns.json"))
+    );
+    if !have_python_module("openpyxl") {
+        return;
+    }
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+ws = wb["Dossiers"]
+rows = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
+assert all(isinstance(v, str) for row in rows for v in row), "every cell is text"
+json.dump(rows, sys.stdout)
+"#;
+    let read = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&xlsx)
+        .output()
+        .expect("python3");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let from_xlsx: Vec<Vec<String>> = serde_json::from_slice(&read.stdout).expect("rows");
+    let (header, rows) = read_csv(&out.join("dossiers.csv"));
+    // The CSV's formula guard (a leading `'`) is the only difference.
+    let unguard = |v: &String| match v.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_owned(),
+        _ => v.clone(),
+    };
+    let mut from_csv = vec![header];
+    from_csv.extend(rows);
+    let from_csv: Vec<Vec<String>> = from_csv
+        .iter()
+        .map(|r| r.iter().map(unguard).collect())
+        .collect();
+    assert_eq!(from_xlsx.len(), from_csv.len());
+    for (x, c) in from_xlsx.iter().zip(&from_csv) {
+        // openpyxl stops a row at its last non-empty cell.
+        let mut x = x.clone();
+        x.resize(c.len(), String::new());
+        assert_eq!(&x, c);
+    }
+}
+
+#[test]
+fn columns_stay_put_when_a_revision_adds_a_champ() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = sample_archive(tmp.path());
+    // The archive as it was before revision 2: only the dossiers on
+    // revision 1 (zips alone: the inventory reads them when no folder).
+    let before = tmp.path().join("before");
+    fs_err::create_dir(&before).expect("mkdir");
+    let mut kept = 0;
+    for entry in fs_err::read_dir(&out).expect("list") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "zip") {
+            let mut z = zip::ZipArchive::new(fs_err::File::open(&path).expect("zip")).expect("zip");
+            let name = (0..z.len())
+                .map(|i| z.by_index(i).expect("entry").name().to_owned())
+                .find(|n| n.ends_with("data/dossier.json"))
+                .expect("dossier.json");
+            let mut json = String::new();
+            z.by_name(&name)
+                .expect("dossier.json")
+                .read_to_string(&mut json)
+                .expect("read");
+            let d: serde_json::Value = serde_json::from_str(&json).expect("json");
+            if d["dossier"]["demarche"]["revision"]["id"] == "UHJvY2VkdXJlUmV2aXNpb24tNTAx" {
+                fs_err::copy(&path, before.join(path.file_name().expect("name"))).expect("copy");
+                kept += 1;
+            }
+        }
+    }
+    assert!(kept > 0, "some dossiers are on revision 1");
+    write_inventory(&before, Format::Csv, &before.join("dossiers.csv")).expect("inventory");
+    let old = columns_json(&before.join("dossiers.columns.json"));
+    let new = columns_json(&out.join("dossiers.columns.json"));
+    let ids = |cols: &[serde_json::Value], group: &str| -> Vec<String> {
+        cols.iter()
+            .filter(|c| c["group"] == group)
+            .map(|c| c["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let (old_champs, new_champs) = (ids(&old, "champ"), ids(&new, "champ"));
+    // Every column of the old export is where it was; revision 2's champs
+    // (RNF, engagement juridique) come after them, not among them.
+    assert_eq!(new_champs[..old_champs.len()], old_champs[..]);
+    let added: Vec<&str> = new
+        .iter()
+        .filter(|c| c["group"] == "champ")
+        .skip(old_champs.len())
+        .map(|c| c["header"].as_str().expect("header"))
+        .collect();
+    assert_eq!(
+        added,
+        ["Fondation partenaire (RNF)", "Engagement juridique"]
+    );
+    for (o, n) in old.iter().zip(&new).take(old_champs.len() + 21) {
+        assert_eq!(o["index"], n["index"]);
+        assert_eq!(o["id"], n["id"], "column {} moved", o["header"]);
+    }
+    // Annotations stay a block after every champ.
+    let first_annotation = new.iter().position(|c| c["group"] == "annotation");
+    let last_champ = new.iter().rposition(|c| c["group"] == "champ");
+    assert!(first_annotation > last_champ, "{new:?}");
+    // The header maps to the id and the stable id (DS's `type_de_champ/<n>`).
+    let nom = new
+        .iter()
+        .find(|c| c["header"] == "Nom du projet")
+        .expect("Nom du projet");
+    assert_eq!(nom["id"], "type_de_champ/2");
+    assert_eq!(nom["stable_id"], "2");
+    let (header, _) = read_csv(&out.join("dossiers.csv"));
+    let listed: Vec<&str> = new
+        .iter()
+        .map(|c| c["header"].as_str().expect("h"))
+        .collect();
+    assert_eq!(header, listed);
+}
+
+#[test]
+fn csv_cells_are_neither_formulas_nor_control_characters() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut spec = BundleSpec::sample(1);
+    spec.dossier["champs"][0]["stringValue"] = "=HYPERLINK(\"http://evil\",\"clic\")".into();
+    spec.dossier["champs"][2]["rows"][0]["champs"][0]["stringValue"] =
+        "Al\u{1b}[31mice\u{7}".into();
+    write_bundle(tmp.path(), &spec);
+    let out = tmp.path().join("dossiers.csv");
+    write_inventory(tmp.path(), Format::Csv, &out).expect("inventory");
+    let (header, rows) = read_csv(&out);
+    assert_eq!(
+        cell(&header, &rows[0], "Nom du projet"),
+        "'=HYPERLINK(\"http://evil\",\"clic\")"
+    );
+    assert_eq!(cell(&header, &rows[0], "Membres / Nom"), "Al[31mice | Bob");
+    // ODS keeps the value as text, unquoted (a text cell is never run).
+    let ods = tmp.path().join("dossiers.ods");
+    write_inventory(tmp.path(), Format::Ods, &ods).expect("ods");
+    let mut z = zip::ZipArchive::new(fs_err::File::open(&ods).expect("open")).expect("zip");
+    let mut content = String::new();
+    z.by_name("content.xml")
+        .expect("content")
+        .read_to_string(&mut content)
+        .expect("read");
+    assert!(content.contains("<text:p>=HYPERLINK("), "{content}");
+}
+
+#[test]
+fn selected_columns_come_in_the_given_order_with_pinned_headers() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    archive_with_three(tmp.path());
+    let out = tmp.path().join("picked.csv");
+    let specs = vec![
+        ("type_de_champ/d-c1".to_owned(), Some("Projet".to_owned())),
+        ("self/id".to_owned(), None),
+        ("type_de_champ/nope".to_owned(), None),
+    ];
+    let report = inventory::write_selected(tmp.path(), Format::Csv, &out, &specs).expect("write");
+    assert_eq!(report.unknown_columns, ["type_de_champ/nope"]);
+    let (header, rows) = read_csv(&out);
+    assert_eq!(header, ["Projet", "id", "type_de_champ/nope"]);
+    assert_eq!(rows[0], ["Projet, \"n°1\"\nsur deux lignes", "1", ""]);
+    assert_eq!(
+        columns_json(&tmp.path().join("picked.columns.json")).len(),
+        3
+    );
+}
