@@ -5,11 +5,13 @@
 //! resolvers for one field at a time. Most fields are read by name from the
 //! stored object; the few DS computes are special-cased here: root lookups,
 //! connections (in [`connection`]), File fields (checksum, size, signed URL),
+//! champ columns (in [`columns`]),
 //! the generated dossier PDF/GeoJSON, revision and dossier references, and
 //! deprecated aliases. Like DS, richer champ types are only reported when the
 //! document names them in a type condition; otherwise they read as their
 //! basic type (`TextChamp`, `DateChamp`, `CheckboxChamp`).
 
+mod columns;
 mod connection;
 
 use std::borrow::Cow;
@@ -260,6 +262,15 @@ impl ObjectValue for Obj<'_> {
                     .and_then(Value::as_array)
                     .and_then(|a| a.first());
                 return Ok(wrap(ctx, &info.field_definition().ty, first));
+            }
+            (ty, "columns")
+                if ty.ends_with("Champ")
+                    && value
+                        .get("columns")
+                        .and_then(Value::as_array)
+                        .is_none_or(Vec::is_empty) =>
+            {
+                return Ok(columns::resolve(ctx, value));
             }
             ("RepetitionChamp", "champs") => {
                 let champs = value

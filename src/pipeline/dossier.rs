@@ -251,10 +251,16 @@ async fn build(
 }
 
 /// Remove `url` from every `File` object: signed, short-lived, and different
-/// at each request.
+/// at each request. An `AttachmentsColumn`'s `stringValue` joins the same
+/// signed URLs: it becomes null.
 pub(crate) fn strip_urls(v: &mut Value) {
     match v {
         Value::Object(map) => {
+            if map.get("__typename").and_then(Value::as_str) == Some("AttachmentsColumn") {
+                if let Some(s) = map.get_mut("stringValue") {
+                    *s = Value::Null;
+                }
+            }
             let is_file = map.get("__typename").and_then(Value::as_str) == Some("File")
                 || (map.contains_key("filename") && map.contains_key("checksum"));
             if is_file {
@@ -276,10 +282,14 @@ mod tests {
     #[test]
     fn urls_are_stripped_from_files_only() {
         let mut v = json!({"url": "keep", "pdf": {"__typename": "File", "filename": "a", "url": "http://x?sig"},
+                           "columns": [{"__typename": "AttachmentsColumn", "id": "c", "label": "PJ",
+                                        "stringValue": "http://x?sig"}],
                            "champs": [{"files": [{"filename": "b", "checksum": "c", "url": "u"}]}]});
         strip_urls(&mut v);
         assert_eq!(v["url"], "keep");
         assert!(v["pdf"].get("url").is_none());
         assert!(v["champs"][0]["files"][0].get("url").is_none());
+        assert_eq!(v["columns"][0]["stringValue"], Value::Null);
+        assert_eq!(v["columns"][0]["label"], "PJ");
     }
 }

@@ -428,3 +428,53 @@ fn selected_columns_come_in_the_given_order_with_pinned_headers() {
         3
     );
 }
+
+#[test]
+fn champ_columns_are_stored_without_signed_urls_and_selectable_by_ds_id() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = sample_archive(tmp.path());
+    let mut attachments = 0;
+    let mut sva_fields = 0;
+    for entry in fs_err::read_dir(&out).expect("list") {
+        let path = entry.expect("entry").path().join("data/dossier.json");
+        let Ok(text) = fs_err::read_to_string(&path) else {
+            continue;
+        };
+        assert!(
+            !text.contains("127.0.0.1"),
+            "a signed URL is stored in {path:?}"
+        );
+        let d: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let dossier = &d["dossier"];
+        if dossier.get("datePrevisionnelleDecisionSVASVR").is_some()
+            && dossier.get("dateTraitementSVASVR").is_some()
+        {
+            sva_fields += 1;
+        }
+        for champ in dossier["champs"].as_array().expect("champs") {
+            for c in champ["columns"].as_array().expect("columns") {
+                if c["__typename"] == "AttachmentsColumn" {
+                    attachments += 1;
+                    assert_eq!(c["stringValue"], serde_json::Value::Null);
+                }
+            }
+        }
+    }
+    assert!(sva_fields > 0, "the SVA/SVR dates are selected");
+    assert!(attachments > 0, "attachment columns are stored");
+    // A DS sub-column (the address's département code) by its DS id.
+    let picked = tmp.path().join("picked.csv");
+    let specs = vec![
+        ("self/id".to_owned(), None),
+        ("type_de_champ/15.department_code".to_owned(), None),
+    ];
+    let report = inventory::write_selected(&out, Format::Csv, &picked, &specs).expect("write");
+    assert!(
+        report.unknown_columns.is_empty(),
+        "{:?}",
+        report.unknown_columns
+    );
+    let (header, rows) = read_csv(&picked);
+    assert_eq!(header, ["id", "Adresse du projet / Code département"]);
+    assert!(rows.iter().any(|r| r[1] == "35"), "{rows:?}");
+}
