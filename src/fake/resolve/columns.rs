@@ -78,10 +78,9 @@ fn champ_columns(ctx: &Ctx<'_>, champ: &Value) -> Vec<Value> {
         .pointer("/address/departmentCode")
         .or_else(|| champ.pointer("/departement/code"));
     if matches!(typename, "AddressChamp" | "CommuneChamp") {
-        let label = format!("{} (Code département)", label.as_str().unwrap_or(""));
         out.push(
             json!({"__typename": "TextColumn", "id": id(".department_code"),
-                        "label": label, "stringValue": department}),
+                        "label": "Code département", "stringValue": department}),
         );
     }
     out
