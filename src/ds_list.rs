@@ -237,16 +237,21 @@ fn parse_page(data: &Value, op: Operation, connection: &str) -> Result<Page, Api
     })
 }
 
-/// The démarche header (title, service, groupes, revisions).
+/// The démarche header (title, service, groupes, labels, revisions) and its
+/// descriptor (notice, délibération, logo, legal metadata; `Null` when DS
+/// gives none).
 ///
 /// # Errors
 /// [`ApiError::NotFound`] for an unknown or hidden démarche.
-pub async fn demarche(client: &ApiClient, number: u64) -> Result<Value, ApiError> {
+pub async fn demarche(client: &ApiClient, number: u64) -> Result<(Value, Value), ApiError> {
     let data = client
         .query(Operation::GetDemarche, json!({ "demarcheNumber": number }))
         .await?;
     match data.get("demarche") {
-        Some(d) if d.is_object() => Ok(d.clone()),
+        Some(d) if d.is_object() => Ok((
+            d.clone(),
+            data.get("descriptor").cloned().unwrap_or(Value::Null),
+        )),
         _ => Err(ApiError::NotFound {
             message: format!("Demarche {number} not found"),
         }),

@@ -11,6 +11,7 @@
 mod attachments;
 mod census;
 mod commit;
+pub mod demarche_docs;
 mod dossier;
 mod listing;
 mod report;
@@ -137,7 +138,7 @@ pub async fn archive(
     }
 
     // Check the token and the démarche before touching anything else.
-    let demarche = ds_list::demarche(&client, opts.demarche)
+    let (demarche, descriptor) = ds_list::demarche(&client, opts.demarche)
         .await
         .map_err(|e| run_error(e, opts.demarche))?;
 
@@ -158,6 +159,15 @@ pub async fn archive(
     let staging = state_dir.join("staging");
     report::clean_leftovers(&opts.out, &staging, journal.state())?;
     let commits = commit::Committer::new(&staging, listing::builders(&opts))?;
+    match demarche_docs::archive(client.http(), &opts.out, &demarche, &descriptor).await {
+        Ok(written) => {
+            for path in written {
+                tracing::info!(path, "démarche document archived");
+            }
+        }
+        // The dossiers matter more; the next run fetches the documents again.
+        Err(e) => tracing::warn!("démarche documents not archived: {e}"),
+    }
 
     // Signed URLs expire within the hour and change at every request: they
     // are kept out of every file we write.

@@ -14,6 +14,8 @@ mod archive;
 mod bag;
 #[path = "it/cli.rs"]
 mod cli;
+#[path = "it/demarche.rs"]
+mod demarche;
 #[path = "it/deposit.rs"]
 mod deposit;
 #[path = "it/ds_faults.rs"]

@@ -120,8 +120,14 @@ pub(crate) fn write_run_files(
     summary: &Summary,
 ) -> Result<()> {
     // No zip (--no-zip), no manifest: an empty one makes `sha256sum -c` fail.
-    let manifest = run_manifest(state);
     let manifest_path = out.join("manifest-sha256.txt");
+    let mut manifest = run_manifest(state);
+    // The démarche's documents (DIR/demarche/), with the SHA-256 recorded
+    // when they were first listed.
+    let previous = fs_err::read_to_string(&manifest_path).unwrap_or_default();
+    for (name, sum) in super::demarche_docs::manifest_lines(out, &previous) {
+        manifest.push_str(&format!("{sum}  {name}\n"));
+    }
     // A manifest with a token keeps it: the old pair moves aside first.
     crate::timestamp::set_aside(out, (!manifest.is_empty()).then_some(manifest.as_bytes()))?;
     if manifest.is_empty() {

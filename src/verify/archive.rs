@@ -76,6 +76,8 @@ pub fn plan(dir: &Path) -> io::Result<Option<Plan>> {
         if path.is_dir() {
             if name == STATE_DIR {
                 state = true;
+            } else if name == "demarche" {
+                // The démarche's documents: checked through the run manifest.
             } else if looks_like_bag(&path) || name.starts_with("dossier-") {
                 plan.folders.push(name);
             } else if !name.starts_with('.') {
@@ -139,7 +141,10 @@ pub fn parse_run_manifest(text: &str, out: &mut Vec<Finding>) -> Vec<(String, St
         } else {
             name.to_owned()
         };
-        if name.contains('/') || name.contains('\\') || name == ".." {
+        // A file of this folder, or of `demarche/` (the démarche's own
+        // documents, src/pipeline/demarche_docs.rs).
+        let file = name.strip_prefix("demarche/").unwrap_or(&name);
+        if file.contains('/') || file.contains('\\') || matches!(file, ".." | "." | "") {
             out.push(Finding::new(
                 Code::RunManifest,
                 "",

@@ -81,6 +81,26 @@ impl DatasetHandle {
         self.write().put_dossier(dossier)
     }
 
+    /// Replace one of the démarche's own documents (`notice`,
+    /// `deliberation`, `logo`) with a file `filename` holding `text`.
+    ///
+    /// # Errors
+    /// When the content cannot be registered.
+    pub fn set_demarche_document(
+        &self,
+        field: &str,
+        filename: &str,
+        text: &str,
+    ) -> Result<(), DatasetError> {
+        let mut data = self.write();
+        let mut file = json!({"__typename": "File", "filename": filename,
+            "contentType": "application/octet-stream", "createdAt": clock::paris_now(),
+            "content": format!("text:{text}")});
+        data.register_files(0, &mut file)?;
+        data.demarche[field] = file;
+        Ok(())
+    }
+
     /// Remove a dossier from the listed ones and record it as deleted now:
     /// in `pendingDeletedDossiers` when `pending`, else in `deletedDossiers`.
     /// `reason` should be one of [`DELETION_REASONS`]. Returns false when no
