@@ -42,10 +42,21 @@ pub async fn archive(
     fs_err::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let mut written = Vec::new();
     let mut documents = Map::new();
+    let previous = latest_json(&dir);
     for kind in ["notice", "deliberation", "logo"] {
         let Some(file) = descriptor.get(kind).filter(|f| f.is_object()) else {
             continue;
         };
+        // Unchanged at DS (same MD5 as the version kept): not fetched again.
+        let before = &previous["documents"][kind];
+        let same = |k: &str| before.get(k).is_some_and(|v| Some(v) == file.get(k));
+        let kept = before["path"]
+            .as_str()
+            .is_some_and(|p| dir.join(p).is_file());
+        if kept && same("checksum") && same("byteSizeBigInt") {
+            documents.insert(kind.into(), before.clone());
+            continue;
+        }
         let bytes = fetch(http, file)
             .await
             .map_err(|e| format!("the démarche's {kind}: {e}"))?;
@@ -129,6 +140,28 @@ async fn fetch(http: &reqwest::Client, file: &Value) -> Result<Vec<u8>, String> 
         return Err(format!("MD5 {got} differs from DS's {want}"));
     }
     Ok(bytes.to_vec())
+}
+
+/// The latest `demarche[.vN].json` kept, or `Null`.
+fn latest_json(dir: &Path) -> Value {
+    let mut latest = None;
+    let mut v = 1;
+    loop {
+        let name = if v == 1 {
+            "demarche.json".to_owned()
+        } else {
+            format!("demarche.v{v}.json")
+        };
+        if !dir.join(&name).is_file() {
+            break;
+        }
+        latest = Some(name);
+        v += 1;
+    }
+    latest
+        .and_then(|n| fs_err::read(dir.join(n)).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// A short, safe extension from DS's file name (`bin` when none).

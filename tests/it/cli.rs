@@ -143,9 +143,12 @@ fn no_zip_leaves_no_empty_run_manifest() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("a");
     small_archive(&fake, &out, &["--no-zip"]);
+    // No zip line; the démarche's own files (DIR/demarche/) are still
+    // listed, so the manifest is never empty.
+    let manifest = fs_err::read_to_string(out.join("manifest-sha256.txt")).unwrap_or_default();
     assert!(
-        !out.join("manifest-sha256.txt").exists(),
-        "an empty manifest-sha256.txt makes `sha256sum -c` fail"
+        manifest.lines().all(|l| l.contains("  demarche/")),
+        "an empty manifest-sha256.txt makes `sha256sum -c` fail: {manifest:?}"
     );
     let run = ds_archive().arg("verify").arg(&out).output().unwrap();
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
