@@ -85,9 +85,13 @@ fn from_command_line(args: &ArchiveArgs) -> Result<Plan, String> {
     if args.groupe.is_some() {
         return Err("--groupe archives a groupe of one démarche: give one --demarche".into());
     }
-    let mut numbers = args.demarche.clone();
-    numbers.sort_unstable();
-    numbers.dedup();
+    // In the order given, each once.
+    let mut numbers: Vec<u64> = Vec::with_capacity(args.demarche.len());
+    for n in &args.demarche {
+        if !numbers.contains(n) {
+            numbers.push(*n);
+        }
+    }
     let token = args.token_file.as_ref().map_or_else(
         || TokenSource::Env(config::DEFAULT_TOKEN_ENV.into()),
         |p| TokenSource::File(p.clone()),
