@@ -71,7 +71,26 @@ pub struct Client {
     pub retry_delay: Duration,
 }
 
-/// What became of one unit.
+/// What became of one unit: its archive run, then its SEDA packages.
+#[derive(Debug)]
+pub struct Done {
+    /// The archive run.
+    pub ran: Ran,
+    /// SEDA packaging, when asked for and the run finished: SIPs written
+    /// and dossiers skipped, or why it could not run.
+    pub seda: Option<Result<(usize, usize), String>>,
+}
+
+impl Done {
+    /// Every dossier archived, and packaged when asked.
+    #[must_use]
+    pub fn complete(&self) -> bool {
+        matches!(&self.ran, Ran::Archived(s) if s.complete())
+            && self.seda.as_ref().is_none_or(|r| matches!(r, Ok((_, 0))))
+    }
+}
+
+/// What became of one unit's archive run.
 #[derive(Debug)]
 pub enum Ran {
     /// The run finished (its summary says whether every dossier made it).
@@ -94,7 +113,7 @@ pub async fn run(
     mode: Mode,
     cancel: &CancellationToken,
     hint: fn(&Error, &str) -> Option<String>,
-) -> Vec<Ran> {
+) -> Vec<Done> {
     let clients = clients(units, client);
     let permits = Arc::new(Semaphore::new(parallel.max(1)));
     // Bars of several runs would overwrite each other: log lines instead.
@@ -109,46 +128,67 @@ pub async fn run(
             .clone()
             .unwrap_or_else(|| client.api_url.clone());
         tasks.push(tokio::spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return failed("the batch stopped before this démarche".into(), None);
-            };
-            if cancel.is_cancelled() {
-                return failed("stopped before it started".into(), None);
-            }
-            let api = match api {
-                Ok(api) => api,
-                Err(e) => return failed(e, None),
-            };
-            tracing::info!("{}: archiving into {}", unit.label(), unit.out);
-            let progress = Progress::new(mode);
-            let result = pipeline::archive(api, unit.opts.clone(), progress.clone(), cancel).await;
-            progress.finish();
-            match result {
-                Ok(summary) => {
-                    tracing::info!(
-                        "{}: {}",
-                        unit.label(),
-                        summary.render(&unit.opts.out).trim_end()
-                    );
-                    Ran::Archived(Box::new(summary))
+            let ran = archive_unit(&unit, api, permits, cancel, &url, hint, mode).await;
+            let seda = match (&ran, &unit.seda) {
+                (Ran::Archived(s), Some(step)) if !s.interrupted => {
+                    Some(package(&unit, step.clone()).await)
                 }
-                Err(e) => {
-                    tracing::error!("{}: {e}", unit.label());
-                    failed(e.to_string(), hint(&e, &url))
-                }
-            }
+                _ => None,
+            };
+            Done { ran, seda }
         }));
     }
-    let mut ran = Vec::with_capacity(tasks.len());
+    let mut done = Vec::with_capacity(tasks.len());
     for task in tasks {
-        ran.push(task.await.unwrap_or_else(|e| {
-            failed(
+        done.push(task.await.unwrap_or_else(|e| Done {
+            ran: failed(
                 format!("internal error: the démarche's task failed: {e}"),
                 None,
-            )
+            ),
+            seda: None,
         }));
     }
-    ran
+    done
+}
+
+/// Archive one unit once a permit is free.
+async fn archive_unit(
+    unit: &Unit,
+    api: Result<ApiClient, String>,
+    permits: Arc<Semaphore>,
+    cancel: CancellationToken,
+    url: &str,
+    hint: fn(&Error, &str) -> Option<String>,
+    mode: Mode,
+) -> Ran {
+    let Ok(_permit) = permits.acquire_owned().await else {
+        return failed("the batch stopped before this démarche".into(), None);
+    };
+    if cancel.is_cancelled() {
+        return failed("stopped before it started".into(), None);
+    }
+    let api = match api {
+        Ok(api) => api,
+        Err(e) => return failed(e, None),
+    };
+    tracing::info!("{}: archiving into {}", unit.label(), unit.out);
+    let progress = Progress::new(mode);
+    let result = pipeline::archive(api, unit.opts.clone(), progress.clone(), cancel).await;
+    progress.finish();
+    match result {
+        Ok(summary) => {
+            tracing::info!(
+                "{}: {}",
+                unit.label(),
+                summary.render(&unit.opts.out).trim_end()
+            );
+            Ran::Archived(Box::new(summary))
+        }
+        Err(e) => {
+            tracing::error!("{}: {e}", unit.label());
+            failed(e.to_string(), hint(&e, url))
+        }
+    }
 }
 
 fn failed(error: String, hint: Option<String>) -> Ran {
@@ -182,6 +222,42 @@ fn clients(units: &[Unit], client: &Client) -> Vec<Result<ApiClient, String>> {
             Ok(api)
         })
         .collect()
+}
+
+/// Build the unit's SEDA packages from its archive folder, off the async
+/// threads (packaging hashes and zips).
+async fn package(unit: &Unit, step: SedaStep) -> Result<(usize, usize), String> {
+    let args = crate::seda::SedaArgs {
+        from: unit.opts.out.clone(),
+        out: step.out,
+        config: step.config,
+        profile: step.profile,
+        per_dossier: false,
+        batch: false,
+        max_objects: None,
+        max_size: None,
+        dossiers: Vec::new(),
+        date: None,
+        no_xsd: false,
+    };
+    let label = unit.label();
+    let packaged = tokio::task::spawn_blocking(move || {
+        crate::seda::run_with(&args, &crate::progress::Task::hidden())
+    })
+    .await
+    .map_err(|e| format!("internal error: SEDA packaging failed: {e}"))?;
+    match packaged {
+        Ok(outcome) => {
+            for s in &outcome.skipped {
+                tracing::warn!("{label}: SEDA: dossier {} skipped: {}", s.dossier, s.reason);
+            }
+            Ok((outcome.sips.len(), outcome.skipped.len()))
+        }
+        Err(e) => {
+            tracing::error!("{label}: SEDA packages: {e}");
+            Err(e.to_string())
+        }
+    }
 }
 
 /// The token from its source; errors name the file or variable, never the

@@ -145,7 +145,7 @@ pub async fn archive(
         .await
         .map_err(|e| run_error(e, opts.demarche))?;
     if let Some(g) = opts.groupe {
-        check_groupe(&demarche, opts.demarche, g)?;
+        runs::check_groupe(&demarche, opts.demarche, g)?;
     }
 
     let (run_id, started_at, updated_since, resumed) = runs::choose_run(&journal, &opts);
@@ -263,7 +263,7 @@ async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summar
                 continue;
             }
         };
-        if moved_out(&node, ctx.opts.groupe) {
+        if runs::moved_out(&node, ctx.opts.groupe) {
             // Now another groupe's: that groupe's runs archive it.
             continue;
         }
@@ -311,40 +311,6 @@ async fn record_deletions(
         }
     }
     Ok(())
-}
-
-/// Whether a dossier is now in a groupe other than the one archived.
-fn moved_out(node: &Value, groupe: Option<u64>) -> bool {
-    groupe.is_some_and(|g| {
-        node.pointer("/groupeInstructeur/number")
-            .and_then(Value::as_u64)
-            .is_some_and(|n| n != g)
-    })
-}
-
-/// `--groupe N` must name one of the démarche's groupes instructeurs: DS's
-/// `groupeInstructeur(number)` would list another démarche's dossiers.
-fn check_groupe(demarche: &Value, number: u64, groupe: u64) -> Result<()> {
-    let groupes = demarche
-        .get("groupeInstructeurs")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let known: Vec<u64> = groupes
-        .iter()
-        .filter_map(|g| g.get("number").and_then(Value::as_u64))
-        .collect();
-    if known.contains(&groupe) {
-        return Ok(());
-    }
-    let listed: Vec<String> = known.iter().map(u64::to_string).collect();
-    Err(Error::UnknownDemarche {
-        number,
-        message: format!(
-            "groupe instructeur {groupe} is not one of this démarche's groupes ({})",
-            listed.join(", ")
-        ),
-    })
 }
 
 /// Count a handled dossier in the summary; a fatal error stops the run.

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::api::DEFAULT_ENDPOINT;
 use crate::model::DossierState;
+use crate::seda::Profile;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -62,7 +63,7 @@ struct RawDemarche {
 struct RawSeda {
     config: String,
     out: String,
-    profile: Option<String>,
+    profile: Option<Profile>,
 }
 
 /// Where a démarche's token comes from (never the token itself).
@@ -81,8 +82,8 @@ pub struct SedaStep {
     pub config: PathBuf,
     /// Where the SIPs go.
     pub out: PathBuf,
-    /// `vitam` or `asalae` (default: the config's).
-    pub profile: Option<String>,
+    /// `vitam` or `asalae` (default: the SEDA config's).
+    pub profile: Option<Profile>,
 }
 
 /// One démarche of the file, validated.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Ran, Unit};
+use super::{Done, Ran, Unit};
 use crate::error::{exit, Result};
 
 /// One démarche's line of the batch report.
@@ -43,15 +43,18 @@ pub struct UnitReport {
     pub requests: u64,
     /// 429 answers received.
     pub rate_limited: u64,
+    /// SEDA packaging, when the config asks for it: `{"sips": N,
+    /// "skipped": N}` or `{"error": "..."}`.
+    pub seda: Option<serde_json::Value>,
 }
 
 /// The report lines of a finished batch.
 #[must_use]
-pub fn lines(units: &[Unit], ran: &[Ran]) -> Vec<UnitReport> {
+pub fn lines(units: &[Unit], done: &[Done]) -> Vec<UnitReport> {
     units
         .iter()
-        .zip(ran)
-        .map(|(unit, ran)| {
+        .zip(done)
+        .map(|(unit, done)| {
             let mut line = UnitReport {
                 demarche: unit.opts.demarche,
                 groupe: unit.opts.groupe,
@@ -67,12 +70,16 @@ pub fn lines(units: &[Unit], ran: &[Ran]) -> Vec<UnitReport> {
                 deleted: 0,
                 requests: 0,
                 rate_limited: 0,
+                seda: done.seda.as_ref().map(|r| match r {
+                    Ok((sips, skipped)) => serde_json::json!({"sips": sips, "skipped": skipped}),
+                    Err(e) => serde_json::json!({ "error": e }),
+                }),
             };
-            match ran {
+            match &done.ran {
                 Ran::Archived(s) => {
                     line.status = if s.interrupted {
                         "interrupted"
-                    } else if s.complete() {
+                    } else if done.complete() {
                         "complete"
                     } else {
                         "failures"
@@ -98,13 +105,13 @@ pub fn lines(units: &[Unit], ran: &[Ran]) -> Vec<UnitReport> {
 
 /// 0 when every démarche is complete, 2 when none could run, else 1.
 #[must_use]
-pub fn exit_code(ran: &[Ran]) -> u8 {
-    let archived = ran.iter().filter(|r| matches!(r, Ran::Archived(_))).count();
-    let complete = ran
+pub fn exit_code(done: &[Done]) -> u8 {
+    let archived = done
         .iter()
-        .filter(|r| matches!(r, Ran::Archived(s) if s.complete()))
+        .filter(|d| matches!(d.ran, Ran::Archived(_)))
         .count();
-    if complete == ran.len() {
+    let complete = done.iter().filter(|d| d.complete()).count();
+    if complete == done.len() {
         exit::OK
     } else if archived == 0 {
         exit::FATAL
@@ -144,16 +151,24 @@ mod tests {
 
     #[test]
     fn exit_code_is_two_only_when_nothing_ran() {
-        let bad = || Ran::Failed {
-            error: "x".into(),
-            hint: None,
+        let done = |ran| Done { ran, seda: None };
+        let bad = || {
+            done(Ran::Failed {
+                error: "x".into(),
+                hint: None,
+            })
         };
-        let good = || Ran::Archived(Box::default());
+        let good = || done(Ran::Archived(Box::default()));
         let partial = || {
             let mut s = Summary::default();
             s.failed.push((1, "boom".into()));
-            Ran::Archived(Box::new(s))
+            done(Ran::Archived(Box::new(s)))
         };
+        let unpackaged = || Done {
+            ran: Ran::Archived(Box::default()),
+            seda: Some(Err("no config".into())),
+        };
+        assert_eq!(exit_code(&[good(), unpackaged()]), exit::FAILURES);
         assert_eq!(exit_code(&[good(), good()]), exit::OK);
         assert_eq!(exit_code(&[good(), bad()]), exit::FAILURES);
         assert_eq!(exit_code(&[partial()]), exit::FAILURES);

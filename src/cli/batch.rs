@@ -67,7 +67,7 @@ pub(super) fn run(args: &ArchiveArgs, progress: Progress) -> u8 {
     print_summary(&lines, &report);
     let interrupted = ran
         .iter()
-        .any(|r| matches!(r, Ran::Archived(s) if s.interrupted));
+        .any(|d| matches!(&d.ran, Ran::Archived(s) if s.interrupted));
     if interrupted || cancel.is_cancelled() {
         return stopped_by.map_or(exit::INTERRUPTED, StopSignal::exit_code);
     }

@@ -2,9 +2,12 @@
 //! `updatedSince` a new one lists from. A run vouches for what was not
 //! modified since it started only over what it listed: the states it asked
 //! for, and its groupe instructeur (a whole-démarche run covers every groupe;
-//! a groupe's run covers that groupe only).
+//! a groupe's run covers that groupe only), and what belongs to a groupe.
+
+use serde_json::Value;
 
 use super::{report, Options, OVERLAP_SECS};
+use crate::error::{Error, Result};
 use crate::journal::{Journal, RunInfo};
 use crate::model::DossierState;
 
@@ -72,6 +75,40 @@ pub(super) fn choose_run(
 /// Whether a run that listed `done` (empty: all states) covers `wanted`.
 fn covers(done: &[DossierState], wanted: &[DossierState]) -> bool {
     done.is_empty() || (!wanted.is_empty() && wanted.iter().all(|s| done.contains(s)))
+}
+
+/// Whether a dossier is now in a groupe other than the one archived.
+pub(super) fn moved_out(node: &Value, groupe: Option<u64>) -> bool {
+    groupe.is_some_and(|g| {
+        node.pointer("/groupeInstructeur/number")
+            .and_then(Value::as_u64)
+            .is_some_and(|n| n != g)
+    })
+}
+
+/// `--groupe N` must name one of the démarche's groupes instructeurs: DS's
+/// `groupeInstructeur(number)` would list another démarche's dossiers.
+pub(super) fn check_groupe(demarche: &Value, number: u64, groupe: u64) -> Result<()> {
+    let groupes = demarche
+        .get("groupeInstructeurs")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let known: Vec<u64> = groupes
+        .iter()
+        .filter_map(|g| g.get("number").and_then(Value::as_u64))
+        .collect();
+    if known.contains(&groupe) {
+        return Ok(());
+    }
+    let listed: Vec<String> = known.iter().map(u64::to_string).collect();
+    Err(Error::UnknownDemarche {
+        number,
+        message: format!(
+            "groupe instructeur {groupe} is not one of this démarche's groupes ({})",
+            listed.join(", ")
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -80,10 +80,12 @@ number = 4242
 out = "b"
 api_url = "{b_url}"
 token_env = "DS_TOKEN_B"
+seda = {{ config = "{seda}", out = "sips-b", profile = "asalae" }}
 "#,
         a_num = a.demarche(),
         a_url = a.url(),
         b_url = b.url(),
+        seda = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/seda-config.example.toml"),
     );
     std::fs::write(&config, text_config).unwrap();
     let run = run_config(&config, &[("DS_API_TOKEN", TOKEN), ("DS_TOKEN_B", TOKEN)]);
@@ -135,6 +137,17 @@ token_env = "DS_TOKEN_B"
     assert!(error.contains("999999"), "{error}");
     assert!(lines[1]["hint"].as_str().is_some());
     assert_eq!(lines[2]["new"], 5);
+    // Démarche b asked for SEDA packages: one SIP per dossier.
+    assert_eq!(
+        lines[2]["seda"],
+        serde_json::json!({"sips": 5, "skipped": 0}),
+        "{all}"
+    );
+    let sips = std::fs::read_dir(dir.path().join("sips-b"))
+        .unwrap()
+        .count();
+    assert_eq!(sips, 5);
+    assert!(lines[0]["seda"].is_null());
 }
 
 #[test]
