@@ -38,6 +38,10 @@ pub struct ArchiveArgs {
     #[arg(long, value_name = "FILE",
           conflicts_with_all = ["demarche", "out", "groupe", "token_file", "allow_other_demarche"])]
     pub(super) config: Option<PathBuf>,
+    /// Only the N-th [[demarche]] of --config (from 0): one per worker, e.g.
+    /// `--entry "$JOB_COMPLETION_INDEX"` in a Kubernetes Indexed Job.
+    #[arg(long, value_name = "N", requires = "config")]
+    pub(super) entry: Option<usize>,
     /// The full GraphQL endpoint (also works with www.demarches-simplifiees.fr and forks).
     #[arg(long, env = "DS_API_URL", default_value = DEFAULT_ENDPOINT)]
     pub(super) api_url: String,

@@ -122,7 +122,21 @@ fn from_command_line(args: &ArchiveArgs) -> Result<Plan, String> {
 /// `--config FILE`: the file's démarches, the command line's options as
 /// their defaults.
 fn from_config(args: &ArchiveArgs, path: &Path) -> Result<Plan, String> {
-    let config = config::load(path)?;
+    let mut config = config::load(path)?;
+    if let Some(i) = args.entry {
+        let total = config.demarches.len();
+        if i >= total {
+            return Err(format!(
+                "--entry {i}: `{}` has {total} [[demarche]] tables (0 to {})",
+                path.display(),
+                total - 1
+            ));
+        }
+        config.demarches = vec![config.demarches.swap_remove(i)];
+        // Each worker reports on its own entry.
+        let stem = config.report.with_extension("");
+        config.report = std::path::PathBuf::from(format!("{}-{i}.json", stem.display()));
+    }
     let mut units = Vec::with_capacity(config.demarches.len());
     for entry in &config.demarches {
         let mut common_out = std::path::PathBuf::from(&entry.out);

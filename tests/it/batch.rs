@@ -197,6 +197,29 @@ fn bad_config_errors_name_the_key_and_the_line() {
         assert!(stderr.contains("archive.toml"), "{stderr}");
         assert!(!dir.path().join("a").exists(), "nothing may run");
     }
+    // --entry N runs the N-th [[demarche]] only (one per worker).
+    let body = "[[demarche]]\nnumber = 999999\nout = \"a\"\napi_url = \"http://127.0.0.1:9/x\"\n\n[[demarche]]\nnumber = 999998\nout = \"b\"\ntoken_file = \"no-such-token\"\n";
+    std::fs::write(&config, body).unwrap();
+    let run = ds_archive()
+        .args(["archive", "--entry", "1", "--config"])
+        .arg(&config)
+        .env("DS_API_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    let batch = json(&dir.path().join("batch-report-1.json"));
+    let lines = batch["demarches"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{batch}");
+    assert_eq!(lines[0]["demarche"], 999_998);
+    assert_eq!(lines[0]["line"], 6);
+    let run = ds_archive()
+        .args(["archive", "--entry", "2", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--entry 2"));
+
     // --config and --demarche do not mix.
     let run = ds_archive()
         .args(["archive", "--demarche", "1", "--config"])
