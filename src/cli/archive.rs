@@ -311,6 +311,7 @@ pub(super) fn hint(e: &Error, url: &str) -> Option<String> {
     let text = match e {
         Error::Auth { .. } => "check the token, its expiry and its allowed networks (tokens made since July 2026 are bound to IP ranges)",
         Error::UnknownDemarche { .. } => "check the démarche number and that the token's administrator can see it",
+        Error::UnknownGroupe { .. } => "--groupe takes the number of one of the groupes listed",
         Error::Locked { .. } => "wait for the other run to finish, or point --out at another folder",
         Error::OtherDemarche { .. } => "point --out at another folder, or pass --allow-other-demarche to keep both démarches in this one",
         Error::Io { source, .. }

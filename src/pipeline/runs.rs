@@ -102,12 +102,10 @@ pub(super) fn check_groupe(demarche: &Value, number: u64, groupe: u64) -> Result
         return Ok(());
     }
     let listed: Vec<String> = known.iter().map(u64::to_string).collect();
-    Err(Error::UnknownDemarche {
-        number,
-        message: format!(
-            "groupe instructeur {groupe} is not one of this démarche's groupes ({})",
-            listed.join(", ")
-        ),
+    Err(Error::UnknownGroupe {
+        demarche: number,
+        groupe,
+        known: listed.join(", "),
     })
 }
 
