@@ -79,6 +79,8 @@ pub struct Done {
     /// SEDA packaging, when asked for and the run finished: SIPs written
     /// and dossiers skipped, or why it could not run.
     pub seda: Option<Result<(usize, usize), String>>,
+    /// With `--tsa-url`: whether the run manifest got its RFC 3161 token.
+    pub stamped: Option<bool>,
 }
 
 impl Done {
@@ -87,6 +89,7 @@ impl Done {
     pub fn complete(&self) -> bool {
         matches!(&self.ran, Ran::Archived(s) if s.complete())
             && self.seda.as_ref().is_none_or(|r| matches!(r, Ok((_, 0))))
+            && self.stamped != Some(false)
     }
 }
 
@@ -113,6 +116,7 @@ pub async fn run(
     mode: Mode,
     cancel: &CancellationToken,
     hint: fn(&Error, &str) -> Option<String>,
+    tsa: Option<&crate::timestamp::TsaClient>,
 ) -> Vec<Done> {
     let clients = clients(units, client);
     let permits = Arc::new(Semaphore::new(parallel.max(1)));
@@ -121,6 +125,7 @@ pub async fn run(
     let mut tasks = Vec::with_capacity(units.len());
     for (unit, api) in units.iter().zip(clients) {
         let unit = unit.clone();
+        let tsa = tsa.cloned();
         let permits = Arc::clone(&permits);
         let cancel = cancel.clone();
         let url = unit
@@ -129,13 +134,21 @@ pub async fn run(
             .unwrap_or_else(|| client.api_url.clone());
         tasks.push(tokio::spawn(async move {
             let ran = archive_unit(&unit, api, permits, cancel, &url, hint, mode).await;
+            // What was archived gets its token even when some dossiers failed.
+            let stamped = match (&ran, &tsa) {
+                (Ran::Archived(s), Some(tsa)) if !s.interrupted => Some(
+                    crate::timestamp::after_run(&unit.opts.out, tsa).await
+                        == crate::error::exit::OK,
+                ),
+                _ => None,
+            };
             let seda = match (&ran, &unit.seda) {
                 (Ran::Archived(s), Some(step)) if !s.interrupted => {
                     Some(package(&unit, step.clone()).await)
                 }
                 _ => None,
             };
-            Done { ran, seda }
+            Done { ran, seda, stamped }
         }));
     }
     let mut done = Vec::with_capacity(tasks.len());
@@ -146,6 +159,7 @@ pub async fn run(
                 None,
             ),
             seda: None,
+            stamped: None,
         }));
     }
     done

@@ -43,6 +43,8 @@ pub struct UnitReport {
     pub requests: u64,
     /// 429 answers received.
     pub rate_limited: u64,
+    /// With `--tsa-url`: whether the run manifest got its RFC 3161 token.
+    pub timestamped: Option<bool>,
     /// SEDA packaging, when the config asks for it: `{"sips": N,
     /// "skipped": N}` or `{"error": "..."}`.
     pub seda: Option<serde_json::Value>,
@@ -70,6 +72,7 @@ pub fn lines(units: &[Unit], done: &[Done]) -> Vec<UnitReport> {
                 deleted: 0,
                 requests: 0,
                 rate_limited: 0,
+                timestamped: done.stamped,
                 seda: done.seda.as_ref().map(|r| match r {
                     Ok((sips, skipped)) => serde_json::json!({"sips": sips, "skipped": skipped}),
                     Err(e) => serde_json::json!({ "error": e }),
@@ -151,7 +154,11 @@ mod tests {
 
     #[test]
     fn exit_code_is_two_only_when_nothing_ran() {
-        let done = |ran| Done { ran, seda: None };
+        let done = |ran| Done {
+            ran,
+            seda: None,
+            stamped: None,
+        };
         let bad = || {
             done(Ran::Failed {
                 error: "x".into(),
@@ -167,6 +174,7 @@ mod tests {
         let unpackaged = || Done {
             ran: Ran::Archived(Box::default()),
             seda: Some(Err("no config".into())),
+            stamped: None,
         };
         assert_eq!(exit_code(&[good(), unpackaged()]), exit::FAILURES);
         assert_eq!(exit_code(&[good(), good()]), exit::OK);

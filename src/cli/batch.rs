@@ -42,6 +42,11 @@ pub(super) fn run(args: &ArchiveArgs, progress: Progress) -> u8 {
             None,
         );
     }
+    let retry = crate::api::RetryPolicy::with_base_delay(client.retries, client.retry_delay);
+    let tsa = match args.tsa.client(retry) {
+        Ok(t) => t,
+        Err(e) => return fatal(&e, None),
+    };
     let Ok(rt) = runtime() else {
         return fatal("cannot start the async runtime", None);
     };
@@ -49,7 +54,7 @@ pub(super) fn run(args: &ArchiveArgs, progress: Progress) -> u8 {
     let cancel = CancellationToken::new();
     let result = rt.block_on(async {
         let watcher = Watcher::start(cancel.clone())?;
-        let ran = batch::run(&units, &client, parallel, mode, &cancel, hint).await;
+        let ran = batch::run(&units, &client, parallel, mode, &cancel, hint, tsa.as_ref()).await;
         Ok::<_, std::io::Error>((ran, watcher.stopped_by()))
     });
     let (ran, stopped_by) = match result {

@@ -3,7 +3,7 @@
 
 /// `archive --help`.
 pub const ARCHIVE: &str = "\
-Examples:
+Example:
   DS_API_TOKEN=... ds-archive archive --demarche 12345 --out archive-12345 --since 2024-01-01
   ds-archive archive --demarche 12345 --groupe 71 --out archive-12345-g71
   ds-archive archive --demarche 12345 --demarche 678 --out archives   # archives/demarche-N
