@@ -144,6 +144,17 @@ impl ApiClient {
         })
     }
 
+    /// A client on the same token, endpoint and pacer, counting its own
+    /// requests: two runs on one token share DS's per-token limit, and
+    /// each still reports what it sent.
+    #[must_use]
+    pub fn sharing_pacer(&self) -> Self {
+        Self {
+            stats: Arc::new(ApiStats::default()),
+            ..self.clone()
+        }
+    }
+
     /// The shared HTTP client (for file downloads, without the token).
     #[must_use]
     pub fn http(&self) -> &reqwest::Client {

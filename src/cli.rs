@@ -8,6 +8,7 @@
 //! stdout carries data only (paths, JSON); messages and logs go to stderr.
 
 mod archive;
+mod batch;
 mod help;
 mod status;
 mod stop;

@@ -34,17 +34,24 @@ pub struct Listing {
     pub state: Option<DossierState>,
     /// Only dossiers modified since (RFC 3339).
     pub updated_since: Option<String>,
+    /// Only this groupe instructeur's dossiers (`groupeInstructeur(number)`).
+    pub groupe: Option<u64>,
 }
 
 impl Listing {
     /// A key naming this listing in the journal.
     #[must_use]
     pub fn key(&self) -> String {
-        format!(
+        let key = format!(
             "{}|{}",
             self.state.map_or("all", DossierState::api_name),
             self.updated_since.as_deref().unwrap_or("-")
-        )
+        );
+        match self.groupe {
+            // A groupe's cursors are not the démarche's.
+            Some(g) => format!("groupe-{g}|{key}"),
+            None => key,
+        }
     }
 }
 
@@ -172,17 +179,24 @@ impl Pager {
         if self.done {
             return Ok(None);
         }
+        let (op, scope) = match self.listing.groupe {
+            Some(g) => (Operation::GetGroupeDossiers, json!({ "groupeNumber": g })),
+            None => (
+                Operation::GetDossiers,
+                json!({ "demarcheNumber": self.listing.demarche }),
+            ),
+        };
         loop {
-            let vars = json!({
-                "demarcheNumber": self.listing.demarche,
+            let mut vars = json!({
                 "first": self.size.size,
                 "after": self.after,
                 "state": self.listing.state.map(DossierState::api_name),
                 "updatedSince": self.listing.updated_since,
             });
-            match client.query_page(Operation::GetDossiers, vars).await {
+            merge(&mut vars, &scope);
+            match client.query_page(op, vars).await {
                 Ok(data) => {
-                    let page = parse_page(&data, Operation::GetDossiers, "dossiers")?;
+                    let page = parse_page(&data, op, "dossiers")?;
                     if let Some(c) = &page.end_cursor {
                         self.after = Some(c.clone());
                     }
@@ -191,11 +205,26 @@ impl Pager {
                     return Ok(Some(page));
                 }
                 Err(ApiError::Timeout { .. }) => {
-                    smaller_page(client, &mut self.size, Operation::GetDossiers).await?;
+                    smaller_page(client, &mut self.size, op).await?;
                 }
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+/// Add the fields of `extra` (an object) to `vars`.
+fn merge(vars: &mut Value, extra: &Value) {
+    if let (Some(vars), Some(extra)) = (vars.as_object_mut(), extra.as_object()) {
+        vars.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+}
+
+/// The root field an operation's connections hang from.
+fn root(op: Operation) -> &'static str {
+    match op {
+        Operation::GetGroupeDossiers | Operation::GetGroupeDeletedDossiers => "groupeInstructeur",
+        _ => "demarche",
     }
 }
 
@@ -205,9 +234,10 @@ fn parse_page(data: &Value, op: Operation, connection: &str) -> Result<Page, Api
         operation,
         message: e.to_string(),
     };
-    let at = format!("demarche.{connection}");
+    let root = root(op);
+    let at = format!("{root}.{connection}");
     let conn = data
-        .get("demarche")
+        .get(root)
         .and_then(|d| d.get(connection))
         .ok_or_else(|| ApiError::Malformed {
             operation,
@@ -287,15 +317,17 @@ pub struct DeletedDossier {
     pub pending: bool,
 }
 
-/// Every deleted and pending-deleted dossier of the démarche (deleted since
-/// `since`, when given), both lists paged together, the page halved when DS
-/// times out (DS sorts the trash on an unindexed expression: it is slow).
+/// Every deleted and pending-deleted dossier of the démarche, or of one of
+/// its groupes (deleted since `since`, when given), both lists paged
+/// together, the page halved when DS times out (DS sorts the trash on an
+/// unindexed expression: it is slow).
 ///
 /// # Errors
 /// As [`ApiClient::query`].
 pub async fn deleted(
     client: &ApiClient,
     demarche: u64,
+    groupe: Option<u64>,
     since: Option<&str>,
 ) -> Result<Vec<DeletedDossier>, ApiError> {
     let mut out = Vec::new();
@@ -306,10 +338,19 @@ pub async fn deleted(
     let mut cursors: [Option<String>; 2] = [None, None];
     let mut more = [true, true];
     let mut size = PageSize::new(MAX_PAGE);
-    let op = Operation::GetDeletedDossiers;
+    let (op, scope) = match groupe {
+        Some(g) => (
+            Operation::GetGroupeDeletedDossiers,
+            json!({ "groupeNumber": g }),
+        ),
+        None => (
+            Operation::GetDeletedDossiers,
+            json!({ "demarcheNumber": demarche }),
+        ),
+    };
     while more.iter().any(|m| *m) {
-        let mut vars =
-            json!({"demarcheNumber": demarche, "first": size.size, "deletedSince": since});
+        let mut vars = json!({"first": size.size, "deletedSince": since});
+        merge(&mut vars, &scope);
         for (i, (_, var, _)) in lists.iter().enumerate() {
             vars[*var] = json!(cursors[i]);
         }
@@ -328,7 +369,7 @@ pub async fn deleted(
             }
             let page = parse_page(&data, op, connection)?;
             for (i, listed) in page.nodes.iter().enumerate() {
-                let at = format!("demarche.{connection}.nodes[{i}]");
+                let at = format!("{}.{connection}.nodes[{i}]", root(op));
                 let node: DeletedNode =
                     ds::parse(&listed.node, &at).map_err(|e| ApiError::Malformed {
                         operation: op.name(),

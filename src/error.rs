@@ -42,6 +42,16 @@ pub enum Error {
         /// The API's message.
         message: String,
     },
+    /// `--groupe` names no groupe instructeur of the démarche.
+    #[error("groupe instructeur {groupe} is not one of démarche {demarche}'s groupes ({known})")]
+    UnknownGroupe {
+        /// The démarche.
+        demarche: u64,
+        /// The groupe asked for.
+        groupe: u64,
+        /// The démarche's groupes, listed.
+        known: String,
+    },
     /// A GraphQL request failed for good.
     #[error("the DS API did not answer `{operation}`: {message}")]
     Api {

@@ -32,6 +32,7 @@ pub mod api;
 pub mod bag;
 pub mod bag_zip;
 pub mod bagit;
+pub mod batch;
 pub mod cli;
 pub mod console;
 pub mod digest;

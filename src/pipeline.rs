@@ -15,6 +15,7 @@ pub mod demarche_docs;
 mod dossier;
 mod listing;
 mod report;
+mod runs;
 mod summary;
 mod whole_run;
 
@@ -33,10 +34,11 @@ use crate::digest::DigestAlg;
 use crate::ds_list::{self, Listing};
 use crate::error::{Error, Result};
 use crate::inventory::known::KnownRows;
-use crate::journal::{Event, Journal, RunInfo, STATE_DIR};
+use crate::journal::{Event, Journal, STATE_DIR};
 use crate::model::{self, DossierState};
 use crate::progress::Progress;
 
+pub use report::now_rfc3339;
 pub use summary::Summary;
 
 /// What `archive` was asked to do (validated by the CLI).
@@ -61,6 +63,8 @@ pub struct Options {
     pub page_size: u32,
     /// Accept an output folder whose journal records another démarche.
     pub allow_other_demarche: bool,
+    /// Only this groupe instructeur's dossiers (none: the whole démarche).
+    pub groupe: Option<u64>,
 }
 
 /// Overlap subtracted from the previous run's start when a rerun picks up
@@ -128,7 +132,7 @@ pub async fn archive(
         .map_err(|e| Error::io("create output folder", &opts.out, e))?;
     let mut journal = Journal::open(&opts.out)?;
     if !opts.allow_other_demarche {
-        if let Some(found) = other_demarche(journal.state(), opts.demarche) {
+        if let Some(found) = runs::other_demarche(journal.state(), opts.demarche) {
             return Err(Error::OtherDemarche {
                 path: opts.out.clone(),
                 found,
@@ -141,8 +145,11 @@ pub async fn archive(
     let (demarche, descriptor) = ds_list::demarche(&client, opts.demarche)
         .await
         .map_err(|e| run_error(e, opts.demarche))?;
+    if let Some(g) = opts.groupe {
+        runs::check_groupe(&demarche, opts.demarche, g)?;
+    }
 
-    let (run_id, started_at, updated_since, resumed) = choose_run(&journal, &opts);
+    let (run_id, started_at, updated_since, resumed) = runs::choose_run(&journal, &opts);
     if resumed {
         tracing::info!(run = %run_id, "resuming the unfinished run");
     }
@@ -154,6 +161,7 @@ pub async fn archive(
         updated_since: updated_since.clone(),
         clock_at: Some(part_started.clone()),
         states: opts.states.clone(),
+        groupe: opts.groupe,
     })?;
     let state_dir = opts.out.join(STATE_DIR);
     let staging = state_dir.join("staging");
@@ -200,6 +208,7 @@ pub async fn archive(
             demarche: ctx.opts.demarche,
             state,
             updated_since: updated_since.clone(),
+            groupe: ctx.opts.groupe,
         };
         listing::list_and_archive(&ctx, listing, &mut seen, &mut summary).await?;
         if ctx.cancel.is_cancelled() {
@@ -239,64 +248,6 @@ pub async fn archive(
     Ok(summary)
 }
 
-/// A démarche other than `asked` that a run recorded in this folder.
-fn other_demarche(state: &crate::journal::State, asked: u64) -> Option<u64> {
-    state
-        .finished_runs
-        .iter()
-        .chain(state.last_run.as_ref())
-        .map(|r| r.demarche)
-        .find(|d| *d != asked)
-}
-
-/// Continue the unfinished run of this démarche, or start a new one.
-fn choose_run(journal: &Journal, opts: &Options) -> (String, String, Option<String>, bool) {
-    let state = journal.state();
-    let same_states = |run: &RunInfo| {
-        let mut a = run.states.clone();
-        let mut b = opts.states.clone();
-        a.sort_by_key(|s| s.api_name());
-        b.sort_by_key(|s| s.api_name());
-        a.dedup();
-        b.dedup();
-        a == b
-    };
-    if let Some(run) = state.unfinished_run() {
-        let same_since = opts.since.is_none() || opts.since == run.updated_since;
-        if run.demarche == opts.demarche && same_since && same_states(run) {
-            return (
-                run.run_id.clone(),
-                run.started_at.clone(),
-                run.updated_since.clone(),
-                true,
-            );
-        }
-    }
-    let started_at = report::run_start_time();
-    // Unique even when SOURCE_DATE_EPOCH pins the start time.
-    let run_id = format!(
-        "run-{}-{}",
-        report::now_rfc3339().replace([':', '-'], ""),
-        std::process::id()
-    );
-    let since = opts.since.clone().or_else(|| {
-        state
-            .finished_runs
-            .iter()
-            .rev()
-            // Only a run that listed every state asked for now vouches for
-            // what was not modified since it started.
-            .find(|r| r.demarche == opts.demarche && covers(&r.states, &opts.states))
-            .and_then(|r| report::minus_secs(&r.high_water, OVERLAP_SECS))
-    });
-    (run_id, started_at, since, false)
-}
-
-/// Whether a run that listed `done` (empty: all states) covers `wanted`.
-fn covers(done: &[DossierState], wanted: &[DossierState]) -> bool {
-    done.is_empty() || (!wanted.is_empty() && wanted.iter().all(|s| done.contains(s)))
-}
-
 /// Dossiers that failed in an earlier run and were not listed in this one
 /// (an incremental listing only returns what changed): ask DS for each again.
 async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summary) -> Result<()> {
@@ -322,6 +273,10 @@ async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summar
                 continue;
             }
         };
+        if runs::moved_out(&node, ctx.opts.groupe) {
+            // Now another groupe's: that groupe's runs archive it.
+            continue;
+        }
         if !ctx.opts.states.is_empty() {
             let state = model::str_field(&node, "state").and_then(DossierState::from_api);
             if !state.is_some_and(|s| ctx.opts.states.contains(&s)) {
@@ -339,16 +294,17 @@ async fn record_deletions(
     since: Option<&str>,
     summary: &mut Summary,
 ) -> Result<()> {
-    let deleted = match ds_list::deleted(&ctx.client, ctx.opts.demarche, since).await {
-        Ok(d) => d,
-        Err(e) => {
-            // The dossiers themselves are archived; a deletion list we could
-            // not read fails the run (exit code 1), it does not stop it.
-            tracing::error!("could not list the dossiers deleted at DS: {e}");
-            summary.deletions_error = Some(e.to_string());
-            return Ok(());
-        }
-    };
+    let deleted =
+        match ds_list::deleted(&ctx.client, ctx.opts.demarche, ctx.opts.groupe, since).await {
+            Ok(d) => d,
+            Err(e) => {
+                // The dossiers themselves are archived; a deletion list we could
+                // not read fails the run (exit code 1), it does not stop it.
+                tracing::error!("could not list the dossiers deleted at DS: {e}");
+                summary.deletions_error = Some(e.to_string());
+                return Ok(());
+            }
+        };
     let mut journal = ctx.journal.lock().await;
     for d in deleted {
         let known = journal.state().deleted.get(&d.number);
@@ -423,23 +379,5 @@ fn run_error(e: ApiError, demarche: u64) -> Error {
             operation: operation.into(),
             message,
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_state_filtered_run_only_vouches_for_its_states() {
-        use DossierState::{Accepte, Refuse};
-        assert!(covers(&[], &[]));
-        assert!(covers(&[], &[Refuse]));
-        assert!(covers(&[Accepte, Refuse], &[Refuse]));
-        assert!(!covers(&[Accepte], &[Refuse]));
-        assert!(
-            !covers(&[Accepte], &[]),
-            "a run over accepte says nothing of the others"
-        );
     }
 }

@@ -84,6 +84,12 @@ impl Progress {
         }
     }
 
+    /// How progress is shown.
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
     /// The counters (read by the final report).
     #[must_use]
     pub fn counters(&self) -> &Counters {

@@ -12,6 +12,8 @@ mod common;
 mod archive;
 #[path = "it/bag.rs"]
 mod bag;
+#[path = "it/batch.rs"]
+mod batch;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/demarche.rs"]

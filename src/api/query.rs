@@ -22,15 +22,21 @@ pub enum Operation {
     GetDossier,
     /// One page of each deleted list: DS's trash and purged tombstones.
     GetDeletedDossiers,
+    /// One page of one groupe instructeur's dossiers.
+    GetGroupeDossiers,
+    /// One page of each deleted list of one groupe instructeur.
+    GetGroupeDeletedDossiers,
 }
 
 impl Operation {
     /// Every operation, for the tests that check each document.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 6] = [
         Self::GetDemarche,
         Self::GetDossiers,
         Self::GetDossier,
         Self::GetDeletedDossiers,
+        Self::GetGroupeDossiers,
+        Self::GetGroupeDeletedDossiers,
     ];
 
     /// The `operationName` sent with the request.
@@ -41,6 +47,8 @@ impl Operation {
             Self::GetDossiers => "getDossiers",
             Self::GetDossier => "getDossier",
             Self::GetDeletedDossiers => "getDeletedDossiers",
+            Self::GetGroupeDossiers => "getGroupeDossiers",
+            Self::GetGroupeDeletedDossiers => "getGroupeDeletedDossiers",
         }
     }
 
@@ -50,6 +58,8 @@ impl Operation {
             Self::GetDossiers => include_str!("queries/dossiers.graphql"),
             Self::GetDossier => include_str!("queries/dossier.graphql"),
             Self::GetDeletedDossiers => include_str!("queries/deleted.graphql"),
+            Self::GetGroupeDossiers => include_str!("queries/groupe_dossiers.graphql"),
+            Self::GetGroupeDeletedDossiers => include_str!("queries/groupe_deleted.graphql"),
         }
     }
 
@@ -154,9 +164,11 @@ mod tests {
     fn dossier_page_has_one_connection() {
         // DS's query complexity limit (60,000) fits one page of 100 dossiers
         // with everything included (about 37,600), never two.
-        let doc = Operation::GetDossiers.document();
-        assert_eq!(doc.matches(" dossiers(").count(), 1);
-        assert!(!doc.contains("deletedDossiers("));
-        assert!(!doc.contains("DeletedDossiers("));
+        for op in [Operation::GetDossiers, Operation::GetGroupeDossiers] {
+            let doc = op.document();
+            assert_eq!(doc.matches(" dossiers(").count(), 1);
+            assert!(!doc.contains("deletedDossiers("));
+            assert!(!doc.contains("DeletedDossiers("));
+        }
     }
 }

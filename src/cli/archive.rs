@@ -23,27 +23,40 @@ use crate::timestamp::{TsaArgs, TsaClient};
 /// Options of `archive`.
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
-    /// The démarche number.
-    #[arg(long)]
-    demarche: u64,
+    /// The démarche number (repeatable: each démarche then goes into
+    /// OUT/demarche-N).
+    #[arg(long, required_unless_present = "config")]
+    pub(super) demarche: Vec<u64>,
     /// Output folder (created if needed; rerun on the same folder to resume or update).
+    #[arg(long, required_unless_present = "config")]
+    pub(super) out: Option<PathBuf>,
+    /// Only this groupe instructeur's dossiers (one --demarche only).
     #[arg(long)]
-    out: PathBuf,
+    pub(super) groupe: Option<u64>,
+    /// A TOML list of démarches to archive, each with its own options
+    /// (docs/deploy.md); the command line's options are their defaults.
+    #[arg(long, value_name = "FILE",
+          conflicts_with_all = ["demarche", "out", "groupe", "token_file", "allow_other_demarche"])]
+    pub(super) config: Option<PathBuf>,
+    /// Only the N-th [[demarche]] of --config (from 0): one per worker, e.g.
+    /// `--entry "$JOB_COMPLETION_INDEX"` in a Kubernetes Indexed Job.
+    #[arg(long, value_name = "N", requires = "config")]
+    pub(super) entry: Option<usize>,
     /// The full GraphQL endpoint (also works with www.demarches-simplifiees.fr and forks).
     #[arg(long, env = "DS_API_URL", default_value = DEFAULT_ENDPOINT)]
-    api_url: String,
+    pub(super) api_url: String,
     /// A file holding the API token (else the DS_API_TOKEN environment variable).
     #[arg(long)]
-    token_file: Option<PathBuf>,
+    pub(super) token_file: Option<PathBuf>,
     /// Archive into an --out folder that already holds another démarche's
     /// archive (refused otherwise: one folder, one démarche, is what the run
     /// manifest, the inventory and `seda` expect).
     #[arg(long)]
     allow_other_demarche: bool,
     #[command(flatten)]
-    common: CommonArgs,
+    pub(super) common: CommonArgs,
     #[command(flatten)]
-    tsa: TsaArgs,
+    pub(super) tsa: TsaArgs,
 }
 
 /// Options shared by `archive` and `demo`.
@@ -52,39 +65,39 @@ pub struct CommonArgs {
     /// Only dossiers in this state (repeatable): en_construction, en_instruction,
     /// accepte, refuse, sans_suite.
     #[arg(long = "state", value_parser = parse_state)]
-    states: Vec<DossierState>,
+    pub(super) states: Vec<DossierState>,
     /// Only dossiers modified at DS since this date: 2024-01-31 (midnight,
     /// Paris time, as DS shows dates) or RFC 3339 (2024-01-31T08:00:00+01:00).
     /// Default on a rerun: the previous run's start, minus 10 minutes.
     #[arg(long, value_parser = crate::option_values::parse_since)]
-    since: Option<String>,
+    pub(super) since: Option<String>,
     /// Parallel downloads (dossiers built at once: twice as many).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    concurrency: u16,
+    pub(super) concurrency: u16,
     /// Manifest digest (repeatable): sha256, sha512. Default: both.
     #[arg(long = "digest", value_parser = parse_digest)]
-    digests: Vec<DigestAlg>,
+    pub(super) digests: Vec<DigestAlg>,
     /// Do not write one zip per dossier.
     #[arg(long)]
-    no_zip: bool,
+    pub(super) no_zip: bool,
     /// Dossiers per API page (DS caps it at 100; smaller pages time out less).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
-    page_size: u32,
+    pub(super) page_size: u32,
     /// GraphQL requests per --rate-window (DS allows 400 per token and minute).
     #[arg(long, default_value_t = 360, value_parser = clap::value_parser!(u32).range(1..=400))]
-    rate_limit: u32,
+    pub(super) rate_limit: u32,
     /// Seconds the server counts --rate-limit requests in (DS: 60; shorter for
     /// a server that counts otherwise, such as a test server).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    rate_window: u64,
+    pub(super) rate_window: u64,
     /// Tries per request or download before giving up.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=50))]
-    retries: u32,
+    pub(super) retries: u32,
     /// Milliseconds before the first retry (doubled at each next one, capped
     /// at 120 times this and at one minute). Tests set a few ms.
     #[arg(long, env = "DS_ARCHIVE_RETRY_DELAY_MS", default_value_t = 500,
           value_parser = clap::value_parser!(u64).range(0..=60_000))]
-    retry_delay_ms: u64,
+    pub(super) retry_delay_ms: u64,
 }
 
 /// Options of `demo`.
@@ -171,7 +184,7 @@ fn read_token(args: &ArchiveArgs) -> Result<String, (String, Option<&'static str
     Ok(token)
 }
 
-fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, String> {
+pub(super) fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, String> {
     if out.exists() && !out.is_dir() {
         return Err(format!(
             "--out `{}` is a file: it must name a folder (created if needed)",
@@ -194,10 +207,11 @@ fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, 
         zip: !common.no_zip,
         page_size: common.page_size,
         allow_other_demarche: false,
+        groupe: None,
     })
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -205,13 +219,17 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// `archive`.
 pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
+    let (Some(out), [demarche]) = (&args.out, &args.demarche[..]) else {
+        return super::batch::run(args, progress);
+    };
     let token = match read_token(args) {
         Ok(t) => t,
         Err((e, hint)) => return fatal(&e, hint),
     };
-    let opts = match options(&args.common, args.out.clone(), args.demarche) {
+    let opts = match options(&args.common, out.clone(), *demarche) {
         Ok(o) => Options {
             allow_other_demarche: args.allow_other_demarche,
+            groupe: args.groupe,
             ..o
         },
         Err(e) => return fatal(&e, None),
@@ -289,10 +307,11 @@ async fn run_pipeline(
 }
 
 /// What to do about a run-level error.
-fn hint(e: &Error, url: &str) -> Option<String> {
+pub(super) fn hint(e: &Error, url: &str) -> Option<String> {
     let text = match e {
         Error::Auth { .. } => "check the token, its expiry and its allowed networks (tokens made since July 2026 are bound to IP ranges)",
         Error::UnknownDemarche { .. } => "check the démarche number and that the token's administrator can see it",
+        Error::UnknownGroupe { .. } => "--groupe takes the number of one of the groupes listed",
         Error::Locked { .. } => "wait for the other run to finish, or point --out at another folder",
         Error::OtherDemarche { .. } => "point --out at another folder, or pass --allow-other-demarche to keep both démarches in this one",
         Error::Io { source, .. }
@@ -319,7 +338,7 @@ fn hint(e: &Error, url: &str) -> Option<String> {
 }
 
 /// The counts of the summary, for `--log-format json`.
-fn summary_fields(s: &pipeline::Summary, out: &std::path::Path) -> serde_json::Value {
+pub(super) fn summary_fields(s: &pipeline::Summary, out: &std::path::Path) -> serde_json::Value {
     serde_json::json!({
         "new": s.new.len(),
         "updated": s.updated.len(),

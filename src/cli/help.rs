@@ -5,13 +5,18 @@
 pub const ARCHIVE: &str = "\
 Example:
   DS_API_TOKEN=... ds-archive archive --demarche 12345 --out archive-12345 --since 2024-01-01
+  ds-archive archive --demarche 12345 --groupe 71 --out archive-12345-g71
+  ds-archive archive --demarche 12345 --demarche 678 --out archives   # archives/demarche-N
+  ds-archive archive --config archive.toml        # many démarches (docs/deploy.md)
 
 Exit codes:
   0    every dossier archived and verified
   1    the run finished but some dossiers failed, or the dossiers deleted at DS
        could not be listed (rerun to retry them), or no TSA gave a timestamp
-       (--tsa-url; `ds-archive timestamp` asks again)
-  2    fatal: bad arguments or token, unknown démarche, unusable --out, locked folder
+       (--tsa-url; `ds-archive timestamp` asks again); several démarches: some
+       dossiers or démarches failed
+  2    fatal: bad arguments or token, unknown démarche, unusable --out, locked folder;
+       several démarches: none could run, or a bad --config
   130  interrupted (Ctrl-C): rerun the same command to resume
   143  stopped by SIGTERM (systemd, timeout, Kubernetes): rerun to resume
   129  stopped by SIGHUP: rerun to resume";

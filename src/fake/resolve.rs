@@ -161,7 +161,8 @@ impl ObjectValue for Root<'_> {
                 obj.revision = data.demarche.get("activeRevision");
                 Ok(ResolvedValue::object(obj))
             }
-            "groupeInstructeur" => Err(not_found("GroupeInstructeurWithDossiers")),
+            "groupeInstructeur" => connection::groupe(ctx, number)
+                .ok_or_else(|| not_found("GroupeInstructeurWithDossiers")),
             _ => Err(self.unknown_field_error(info)),
         }
     }
@@ -227,8 +228,13 @@ impl ObjectValue for Obj<'_> {
         let name = info.field_name();
         let value: &'b Value = &self.value;
         match (&*self.ty, name) {
-            ("Demarche", "dossiers" | "pendingDeletedDossiers" | "deletedDossiers") => {
-                return connection::resolve(ctx, name, info.arguments());
+            (
+                "Demarche" | "GroupeInstructeurWithDossiers",
+                "dossiers" | "pendingDeletedDossiers" | "deletedDossiers",
+            ) => {
+                let groupe = (self.ty == "GroupeInstructeurWithDossiers")
+                    .then(|| value.get("number").and_then(Value::as_u64).unwrap_or(0));
+                return connection::resolve(ctx, name, info.arguments(), groupe);
             }
             ("Dossier", "pdf" | "geojson") => {
                 let number = value.get("number").and_then(Value::as_u64).unwrap_or(0);

@@ -33,6 +33,9 @@ pub enum Event {
         /// The states listed (empty: all of them).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         states: Vec<DossierState>,
+        /// The groupe instructeur listed (none: the whole démarche).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        groupe: Option<u64>,
     },
     /// Every dossier of the listing up to this cursor was handled.
     Cursor {
@@ -157,6 +160,8 @@ pub struct RunInfo {
     pub high_water: String,
     /// The states the run listed (empty: all).
     pub states: Vec<DossierState>,
+    /// The groupe instructeur the run listed (none: the whole démarche).
+    pub groupe: Option<u64>,
     /// Last cursor per listing.
     pub cursors: BTreeMap<String, String>,
     /// Finished?
@@ -177,6 +182,7 @@ impl State {
                 updated_since,
                 clock_at,
                 states,
+                groupe,
             } => {
                 if let Some(run) = self.last_run.as_mut().filter(|r| r.run_id == *run_id) {
                     // The same run resumed: one more part.
@@ -189,6 +195,7 @@ impl State {
                         updated_since: updated_since.clone(),
                         high_water: clock_at.clone().unwrap_or_else(|| started_at.clone()),
                         states: states.clone(),
+                        groupe: *groupe,
                         ..RunInfo::default()
                     });
                 }

@@ -56,6 +56,7 @@ mod tests {
             updated_since: None,
             clock_at: Some(clock.into()),
             states: Vec::new(),
+            groupe: None,
         }
     }
 

@@ -100,6 +100,7 @@ mod tests {
             updated_since: None,
             clock_at: Some("2025-03-01T10:00:00Z".into()),
             states: Vec::new(),
+            groupe: None,
         });
         for number in [3, 1] {
             state.apply(&Event::DossierDone {

@@ -39,7 +39,11 @@ pub(super) fn build(
         ],
         "annotationDescriptors": []
     });
-    let groupe = json!({"id": gid("GroupeInstructeur", 1), "number": 1, "label": "défaut", "closed": false, "instructeurs": []});
+    // Two groupes instructeurs, the dossiers alternating between them.
+    let groupes: Vec<Value> = [(1, "défaut"), (2, "second groupe")]
+        .iter()
+        .map(|(n, label)| json!({"id": gid("GroupeInstructeur", *n), "number": n, "label": label, "closed": false, "instructeurs": []}))
+        .collect();
     let header = json!({
         "__typename": "Demarche", "id": gid("Procedure", demarche), "number": demarche,
         "title": format!("Démarche de test n° {demarche}"), "description": "Démarche générée pour les mesures de performance.",
@@ -48,7 +52,7 @@ pub(super) fn build(
         "dateDepublication": null, "dateFermeture": null, "dateDerniereModification": "2024-01-03T09:00:00+01:00",
         "service": {"id": gid("Service", 1), "nom": "Service de test", "organisme": "Ministère des tests",
                     "typeOrganisme": "administration_centrale", "siret": null},
-        "groupeInstructeurs": [groupe.clone()], "labels": [], "administrateurs": [],
+        "groupeInstructeurs": groupes.clone(), "labels": [], "administrateurs": [],
         "activeRevision": revision.clone(), "publishedRevision": revision.clone(), "draftRevision": revision.clone(),
         "revisions": [revision.clone()],
         "champDescriptors": revision["champDescriptors"].clone(), "annotationDescriptors": [],
@@ -83,7 +87,7 @@ pub(super) fn build(
         });
         let more = json!({
             "usager": {"id": gid("User", number), "email": format!("usager{number}@exemple.fr")},
-            "groupeInstructeur": groupe, "revision": {"id": revision["id"].clone()},
+            "groupeInstructeur": groupes[i % groupes.len()], "revision": {"id": revision["id"].clone()},
             "traitements": [{"id": gid("Traitement", number), "event": "depose", "state": "en_construction",
                              "dateTraitement": depot, "emailAgentTraitant": null, "motivation": null,
                              "revision": {"id": revision["id"].clone()}}],

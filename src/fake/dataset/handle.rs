@@ -117,6 +117,8 @@ impl DatasetHandle {
             "state": value.get("state").cloned().unwrap_or(Value::Null),
             "reason": reason,
             "dateSupression": clock::paris_now(),
+            // Not served: which groupe's deleted lists show it.
+            "__groupe": value.pointer("/groupeInstructeur/number").cloned().unwrap_or(Value::Null),
         });
         if pending {
             data.pending_deleted.push(tombstone);

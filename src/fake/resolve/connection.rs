@@ -6,6 +6,10 @@
 //! it, only dossiers modified at or after it are listed, ordered by
 //! (dateDerniereModification, number). Deleted lists are ordered by
 //! (dateSupression, number) and filtered by `deletedSince`.
+//!
+//! `GroupeInstructeurWithDossiers` has the same three connections, over the
+//! dossiers whose `groupeInstructeur.number` is the groupe's (a deleted
+//! dossier keeps its last groupe in the unserved `__groupe`).
 
 use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::{JsonMap, JsonValue};
@@ -30,11 +34,29 @@ fn date_arg(args: &JsonMap, name: &str) -> Result<Option<i128>, FieldError> {
     }
 }
 
-/// Resolve one of the three connections of `Demarche`.
+/// `Query.groupeInstructeur(number)`: one of the démarche's groupes.
+pub(super) fn groupe<'b>(ctx: &'b Ctx<'b>, number: Option<u64>) -> Option<ResolvedValue<'b>> {
+    let found = ctx
+        .data
+        .demarche
+        .get("groupeInstructeurs")?
+        .as_array()?
+        .iter()
+        .find(|g| number.is_some() && g.get("number").and_then(Value::as_u64) == number)?;
+    Some(ResolvedValue::object(Obj::borrowed(
+        ctx,
+        "GroupeInstructeurWithDossiers",
+        found,
+    )))
+}
+
+/// Resolve one of the three connections of `Demarche`, or of one groupe
+/// instructeur's.
 pub(super) fn resolve<'b>(
     ctx: &'b Ctx<'b>,
     field: &str,
     args: &'b JsonMap,
+    groupe: Option<u64>,
 ) -> Result<ResolvedValue<'b>, FieldError> {
     if args.get("last").is_some_and(|v| !v.is_null())
         || args.get("before").is_some_and(|v| !v.is_null())
@@ -54,7 +76,7 @@ pub(super) fn resolve<'b>(
         Some(text) => Some(Cursor::decode(text).ok_or_else(|| bad_request("Invalid cursor"))?),
     };
     let (rows, node_ty) = if field == "dossiers" {
-        (dossier_rows(ctx, args)?, "Dossier")
+        (dossier_rows(ctx, args, groupe)?, "Dossier")
     } else {
         let list = if field == "deletedDossiers" {
             &ctx.data.deleted
@@ -62,7 +84,7 @@ pub(super) fn resolve<'b>(
             &ctx.data.pending_deleted
         };
         (
-            deleted_rows(list, date_arg(args, "deletedSince")?),
+            deleted_rows(list, date_arg(args, "deletedSince")?, groupe),
             "DeletedDossier",
         )
     };
@@ -85,6 +107,7 @@ pub(super) fn resolve<'b>(
 fn dossier_rows<'b>(
     ctx: &'b Ctx<'b>,
     args: &JsonMap,
+    groupe: Option<u64>,
 ) -> Result<Vec<(Cursor, &'b Value)>, FieldError> {
     let updated_since = date_arg(args, "updatedSince")?;
     // DS ignores createdSince when updatedSince is given.
@@ -106,7 +129,8 @@ fn dossier_rows<'b>(
             && revision
                 .is_none_or(|r| dossier.pointer("/revision/id").and_then(Value::as_str) == Some(r))
             && created_since.is_none_or(|t| keys.depose >= t)
-            && updated_since.is_none_or(|t| keys.updated >= t);
+            && updated_since.is_none_or(|t| keys.updated >= t)
+            && in_groupe(dossier.pointer("/groupeInstructeur/number"), groupe);
         if keep {
             let key = if updated_since.is_some() {
                 keys.updated
@@ -125,8 +149,14 @@ fn dossier_rows<'b>(
     Ok(rows)
 }
 
-fn deleted_rows(list: &[Value], since: Option<i128>) -> Vec<(Cursor, &Value)> {
+/// Whether a row of groupe `stored` belongs to the listing of `groupe`.
+fn in_groupe(stored: Option<&Value>, groupe: Option<u64>) -> bool {
+    groupe.is_none_or(|g| stored.and_then(Value::as_u64) == Some(g))
+}
+
+fn deleted_rows(list: &[Value], since: Option<i128>, groupe: Option<u64>) -> Vec<(Cursor, &Value)> {
     list.iter()
+        .filter(|d| in_groupe(d.get("__groupe"), groupe))
         .filter_map(|d| {
             let key = d
                 .get("dateSupression")
