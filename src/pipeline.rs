@@ -12,6 +12,7 @@ mod attachments;
 mod census;
 mod commit;
 mod dossier;
+mod keep;
 mod listing;
 mod report;
 mod summary;
@@ -36,6 +37,7 @@ use crate::journal::{Event, Journal, RunInfo, STATE_DIR};
 use crate::model::{self, DossierState};
 use crate::progress::Progress;
 
+pub use keep::Keep;
 pub use summary::Summary;
 
 /// What `archive` was asked to do (validated by the CLI).
@@ -54,8 +56,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Manifest algorithms.
     pub digests: Vec<DigestAlg>,
-    /// Write one zip per dossier.
-    pub zip: bool,
+    /// Bag folders, zips, or both.
+    pub keep: Keep,
     /// Dossiers per page (≤ 100).
     pub page_size: u32,
     /// Accept an output folder whose journal records another démarche.
