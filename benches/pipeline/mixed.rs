@@ -24,9 +24,12 @@ use crate::Bench;
 const MIB: u64 = 1 << 20;
 const DOSSIERS: u64 = 4;
 
+/// Makes `len` bytes of text from a seed.
+type TextGen = fn(usize, u64) -> String;
+
 /// The files of one dossier: name, size in units, text generator (None:
 /// random bytes).
-const FILES: &[(&str, u64, Option<fn(usize, u64) -> String>)] = &[
+const FILES: &[(&str, u64, Option<TextGen>)] = &[
     ("export.csv", 2, Some(csv)),
     ("donnees.json", 1, Some(json_lines)),
     ("notes.txt", 1, Some(prose)),
@@ -84,7 +87,7 @@ fn csv(len: usize, seed: u64) -> String {
             n % 100,
             1000 + n % 94_000,
             pick(&mut x, TOWNS),
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 "RAS"
             } else {
                 "pièces vérifiées"
