@@ -337,10 +337,10 @@ pub fn mixed(b: &mut Bench) -> Result<()> {
             String::new(),
             String::new(),
         );
-        for (name, other) in [("naive pipeline", &base), ("bagit-python", &py)] {
+        for (name, other) in [("the naive pipeline", &base), ("bagit-python", &py)] {
             if let Some(o) = other {
                 t.row(
-                    &format!("ds-archive {label} against the {name}"),
+                    &format!("ds-archive {label} against {name}"),
                     secs(m.secs()),
                     format!("{name} {}", secs(o.secs())),
                     ratio(m.secs() / o.secs(), None),
