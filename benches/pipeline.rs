@@ -9,14 +9,17 @@
 //! ds-archive exactly as DS's network would not, so the figures are a floor.
 //!
 //! Environment: `BENCH_SCALE` (default 1.0) shrinks sizes and counts for
-//! quick runs; `BENCH_ONLY=large,small,memory` picks scenarios (`large`
-//! includes verify, `small` the rerun). Prints a Markdown report and writes
+//! quick runs; `BENCH_ONLY=large,mixed,small,memory` picks scenarios (`large`
+//! includes verify and `--keep zips`, `mixed` compares with bagit-python,
+//! `small` the rerun). Prints a Markdown report and writes
 //! it to `<target dir>/bench-report.md`. docs/benchmarks.md explains it.
 
 #[path = "pipeline/baseline.rs"]
 mod baseline;
 #[path = "pipeline/limits.rs"]
 mod limits;
+#[path = "pipeline/mixed.rs"]
+mod mixed;
 #[path = "pipeline/report.rs"]
 mod report;
 #[path = "pipeline/run.rs"]
@@ -73,14 +76,14 @@ fn main() -> Result<()> {
             .filter(|r: &usize| *r >= 1)
             .with_context(|| format!("BENCH_REPEAT=`{s}`: expected a whole number above 0"))?,
     };
-    let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "large,small,memory".into());
+    let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "large,mixed,small,memory".into());
     // Checked before the minute spent measuring the machine's limits.
     if let Some(bad) = only
         .split(',')
         .map(str::trim)
-        .find(|n| !["large", "small", "memory"].contains(n))
+        .find(|n| !["large", "mixed", "small", "memory"].contains(n))
     {
-        anyhow::bail!("BENCH_ONLY: unknown scenario `{bad}` (large, small, memory)");
+        anyhow::bail!("BENCH_ONLY: unknown scenario `{bad}` (large, mixed, small, memory)");
     }
     let work = target.join("bench-work");
     run::clean(&work)?;
@@ -111,6 +114,7 @@ fn main() -> Result<()> {
         eprintln!("scenario `{name}`...");
         match name {
             "large" => scenarios::large(&mut bench)?,
+            "mixed" => mixed::mixed(&mut bench)?,
             "small" => scenarios::small(&mut bench)?,
             "memory" => scenarios::memory(&mut bench)?,
             _ => unreachable!("scenario names are checked above"),

@@ -42,6 +42,12 @@ pub(crate) fn remove(staging: &Path, name: &str) {
     let _ = std::fs::remove_file(zip_path(staging, name));
 }
 
+/// Remove a staged bag folder whose zip has been written and read back
+/// (`--keep zips`).
+pub(crate) fn remove_folder(bag: &Path) -> Result<()> {
+    fs_err::remove_dir_all(bag).map_err(|e| Error::io("remove the staged bag", bag, e))
+}
+
 /// Start the bag `name` afresh: leftovers removed, `data/` created. Returns
 /// the bag folder.
 pub(crate) fn create(staging: &Path, name: &str) -> Result<PathBuf> {

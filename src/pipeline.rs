@@ -13,6 +13,7 @@ mod census;
 mod commit;
 pub mod demarche_docs;
 mod dossier;
+mod keep;
 mod listing;
 mod report;
 mod runs;
@@ -38,6 +39,7 @@ use crate::journal::{Event, Journal, STATE_DIR};
 use crate::model::{self, DossierState};
 use crate::progress::Progress;
 
+pub use keep::Keep;
 pub use report::now_rfc3339;
 pub use summary::Summary;
 
@@ -57,8 +59,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Manifest algorithms.
     pub digests: Vec<DigestAlg>,
-    /// Write one zip per dossier.
-    pub zip: bool,
+    /// Bag folders, zips, or both.
+    pub keep: Keep,
     /// Dossiers per page (≤ 100).
     pub page_size: u32,
     /// Accept an output folder whose journal records another démarche.

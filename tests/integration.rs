@@ -30,6 +30,8 @@ mod fake;
 mod formats;
 #[path = "it/inventory.rs"]
 mod inventory;
+#[path = "it/keep.rs"]
+mod keep;
 #[path = "it/metadata.rs"]
 mod metadata;
 #[path = "it/modes.rs"]

@@ -295,6 +295,20 @@ pub fn large(b: &mut Bench) -> Result<()> {
         format!("with SHA-512 {}", secs(m.secs())),
         ratio(m.secs() / m256.secs(), None),
     );
+    // Only the zips kept: half the bytes written (issue #16: ≤ 0.3× baseline).
+    let outz = b.work.join("large-zips");
+    let mz = archive(b, &server, &outz, &["--keep", "zips"])?;
+    run::clean(&outz)?;
+    for (label, x, target) in [("", &m, 0.45), (", `--keep zips`", &mz, 0.3)] {
+        if let Some(base) = &base {
+            t.row(
+                &format!("ds-archive wall time{label} ÷ baseline's"),
+                secs(x.secs()),
+                format!("baseline {}", secs(base.secs())),
+                format!("{:.2}× (target ≤ {target})", x.secs() / base.secs()),
+            );
+        }
+    }
     b.report.tables.push(t);
     b.rt.block_on(server.shutdown());
 

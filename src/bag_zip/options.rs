@@ -1,10 +1,13 @@
 //! Per-entry zip options, decided from the entry's name, size and first
 //! bytes only, so that the same bag always produces the same bytes.
 //!
-//! Deflating bytes that do not compress costs about 25 ns a byte for nothing
-//! (three quarters of `archive`'s CPU on large incompressible files, see
-//! docs/benchmarks.md), so a file whose extension does not say it is
-//! compressed has its first [`SAMPLE_LEN`] bytes test-compressed first.
+//! Deflating bytes that do not compress costs CPU for nothing (three
+//! quarters of `archive`'s CPU on large incompressible files before the
+//! sample test, see docs/benchmarks.md), so the method is decided from the
+//! file's first [`SAMPLE_LEN`] bytes; the extension is only a hint that
+//! saves the test: a known compressed format is Stored unread, a text
+//! format is Deflated unless its bytes look random (a `.txt` of noise costs
+//! a histogram, not a deflate pass).
 
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
@@ -19,9 +22,12 @@ pub const FILE_MODE: u32 = 0o644;
 /// Permissions recorded for directories (`rwxr-xr-x`).
 pub const DIR_MODE: u32 = 0o755;
 
-/// Deflate level: flate2's default, fixed here so a crate update changing
-/// the default does not silently change our bytes.
-const DEFLATE_LEVEL: i64 = 6;
+/// Deflate level, chosen by measurement (docs/benchmarks.md, "Deflate"):
+/// with zlib-rs, level 2 leaves text at 23.6 % of its size against 20.4 % at
+/// the usual 6, for 2.5 times less CPU (260 MB/s a core against 103); level
+/// 1 is faster still but leaves 31 %. Fixed here so a crate update changing
+/// a default does not silently change our bytes.
+pub const DEFLATE_LEVEL: i64 = 2;
 
 /// Extensions of formats that are already compressed (deflating them costs
 /// CPU for nothing): images, audio/video, archives, and the zip-based office
@@ -34,10 +40,11 @@ const STORED_EXTENSIONS: &[&str] = &[
     "xlsx", "xltx", "xz", "zip", "zst",
 ];
 
-/// Extensions of text formats: they always compress (JSON, XML, CSV and
-/// plain text shrink by half or more), so they are Deflated without the test
-/// compression of [`method_for_content`]; among them the `dossier.json`,
-/// `metadata.json`, `metadata.xml` and manifests of every bag.
+/// Extensions of text formats: text compresses (JSON, XML, CSV and plain
+/// text shrink by half or more), so unless their bytes look random they are
+/// Deflated without the test compression of [`method_for_content`]; among
+/// them the `dossier.json`, `metadata.json`, `metadata.xml` and manifests of
+/// every bag.
 const TEXT_EXTENSIONS: &[&str] = &[
     "csv", "htm", "html", "json", "log", "md", "svg", "tsv", "txt", "xml",
 ];
@@ -79,13 +86,14 @@ const MIN_DEFLATE: usize = 1024;
 /// for the file to be deflated.
 const MAX_DEFLATED_PERCENT: usize = 90;
 
-/// [`method_for`], then Stored when the file is under `MIN_DEFLATE`; text
-/// formats (`TEXT_EXTENSIONS`) are then Deflated; any other file is Stored
-/// when `sample` (its first bytes, up to [`SAMPLE_LEN`]) does not shrink by
-/// at least 10 % when deflated at the fastest level: random-looking data
-/// (already compressed or encrypted formats with unlisted extensions) is not
-/// worth the CPU. Samples whose bytes are spread as evenly as random data's
-/// ([`looks_random`]) are Stored without the test compression.
+/// [`method_for`], then Stored when the file is under `MIN_DEFLATE`; then
+/// Stored when the bytes of `sample` (the file's first bytes, up to
+/// [`SAMPLE_LEN`]) are spread as evenly as random data's ([`looks_random`]),
+/// whatever the name; then text formats (`TEXT_EXTENSIONS`) are Deflated;
+/// any other file is Stored when `sample` does not shrink by at least 10 %
+/// when deflated at the fastest level: random-looking data (already
+/// compressed or encrypted formats with unlisted extensions) is not worth
+/// the CPU.
 #[must_use]
 pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     let ext = extension(name);
@@ -93,12 +101,12 @@ pub fn method_for_content(name: &str, sample: &[u8]) -> CompressionMethod {
     if method_for_extension(ext) == CompressionMethod::Stored || sample.len() < MIN_DEFLATE {
         return CompressionMethod::Stored;
     }
-    if ext.is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext)) {
-        return CompressionMethod::Deflated;
-    }
     let sample = &sample[..sample.len().min(SAMPLE_LEN)];
     if looks_random(sample) {
         return CompressionMethod::Stored;
+    }
+    if ext.is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext)) {
+        return CompressionMethod::Deflated;
     }
     let mut enc = flate2::write::DeflateEncoder::new(
         Vec::with_capacity(sample.len()),
@@ -228,10 +236,10 @@ mod tests {
             method_for_content("r.bin", &repeated),
             CompressionMethod::Stored
         );
-        // Text formats are deflated without a test, whatever they hold.
+        // A text name is only a hint: noise under it is Stored.
         assert_eq!(
             method_for_content("n.json", &noise),
-            CompressionMethod::Deflated
+            CompressionMethod::Stored
         );
         // Tiny files are Stored whatever they hold.
         let small = "a".repeat(MIN_DEFLATE - 1);
@@ -252,6 +260,101 @@ mod tests {
         // Too short to be worth deflating, whatever the name.
         assert_eq!(
             method_for_content("d.bin", &noise[..100]),
+            CompressionMethod::Stored
+        );
+    }
+
+    /// `len` bytes of xorshift noise: what encrypted or compressed data
+    /// looks like to a compressor.
+    fn noise(len: usize) -> Vec<u8> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()[5]
+            })
+            .collect()
+    }
+
+    /// Lines of a DS export: numbers, names, dates, states.
+    fn csv(len: usize) -> Vec<u8> {
+        let names = ["Dupont", "Martin", "Bernard", "Lefèvre", "Moreau"];
+        let states = ["accepte", "refuse", "en_instruction", "sans_suite"];
+        let mut out = b"numero;nom;date_depot;etat;montant\n".to_vec();
+        let mut i = 0usize;
+        while out.len() < len {
+            let line = format!(
+                "{};{};2024-{:02}-{:02}T10:{:02}:00+01:00;{};{}.{:02}\n",
+                100_000 + i * 7,
+                names[i % 5],
+                i % 12 + 1,
+                i % 28 + 1,
+                i % 60,
+                states[i % 4],
+                i * 37 % 10_000,
+                i % 100
+            );
+            out.extend_from_slice(line.as_bytes());
+            i += 1;
+        }
+        out.truncate(len);
+        out
+    }
+
+    #[test]
+    fn random_bytes_under_a_text_name_are_stored() {
+        let bytes = noise(SAMPLE_LEN);
+        for name in [
+            "releve.txt",
+            "export.csv",
+            "data.json",
+            "page.xml",
+            "notes.md",
+        ] {
+            assert_eq!(
+                method_for_content(name, &bytes),
+                CompressionMethod::Stored,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn csv_text_is_deflated_whatever_its_name() {
+        let bytes = csv(SAMPLE_LEN);
+        for name in [
+            "export.csv",
+            "export.txt",
+            "export",
+            "export.bin",
+            "export.dat",
+        ] {
+            assert_eq!(
+                method_for_content(name, &bytes),
+                CompressionMethod::Deflated,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_pdf_is_stored_unread_even_when_its_bytes_would_compress() {
+        // A PDF's streams are compressed already; its name alone decides,
+        // so no sample is test-compressed.
+        assert_eq!(
+            method_for_content("piece.pdf", &noise(SAMPLE_LEN)),
+            CompressionMethod::Stored
+        );
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        pdf.extend(csv(SAMPLE_LEN));
+        assert_eq!(
+            method_for_content("piece.PDF", &pdf),
+            CompressionMethod::Stored
+        );
+        assert_eq!(
+            method_for_content("photo.jpeg", &pdf),
             CompressionMethod::Stored
         );
     }

@@ -16,7 +16,7 @@ use crate::console;
 use crate::digest::DigestAlg;
 use crate::error::{exit, Error};
 use crate::model::DossierState;
-use crate::pipeline::{self, Options};
+use crate::pipeline::{self, Keep, Options};
 use crate::progress::Progress;
 use crate::timestamp::{TsaArgs, TsaClient};
 
@@ -77,8 +77,14 @@ pub struct CommonArgs {
     /// Manifest digest (repeatable): sha256, sha512. Default: both.
     #[arg(long = "digest", value_parser = parse_digest)]
     pub(super) digests: Vec<DigestAlg>,
-    /// Do not write one zip per dossier.
-    #[arg(long)]
+    /// What the output folder keeps of each dossier's bag: both (the bag
+    /// folder and its zip), zips (the folder is removed once its zip is
+    /// checked: half the bytes), or folders (no zip). Every command reads
+    /// either form.
+    #[arg(long, value_enum, default_value_t = Keep::Both)]
+    pub(super) keep: Keep,
+    /// The same as --keep folders.
+    #[arg(long, conflicts_with = "keep")]
     pub(super) no_zip: bool,
     /// Dossiers per API page (DS caps it at 100; smaller pages time out less).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -204,7 +210,11 @@ pub(super) fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Resul
         since: common.since.clone(),
         concurrency: usize::from(common.concurrency),
         digests,
-        zip: !common.no_zip,
+        keep: if common.no_zip {
+            Keep::Folders
+        } else {
+            common.keep
+        },
         page_size: common.page_size,
         allow_other_demarche: false,
         groupe: None,
@@ -383,6 +393,7 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             since: None,
             concurrency: 4,
             digests: Vec::new(),
+            keep: Keep::Both,
             no_zip: false,
             page_size: 10,
             rate_limit: 400,

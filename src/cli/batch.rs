@@ -164,7 +164,9 @@ fn from_config(args: &ArchiveArgs, path: &Path) -> Result<Plan, String> {
         if let Some(p) = entry.page_size {
             opts.page_size = p;
         }
-        opts.zip = opts.zip && !entry.no_zip;
+        if entry.no_zip {
+            opts.keep = crate::pipeline::Keep::Folders;
+        }
         units.push(Unit {
             line: Some(entry.line),
             out: entry.out.clone(),

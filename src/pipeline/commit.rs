@@ -47,8 +47,8 @@ use crate::journal::Event;
 pub(crate) struct Staged {
     /// Bundle name (`dossier-N`, `dossier-N.vK`).
     pub name: String,
-    /// The staged bag folder.
-    pub bag: PathBuf,
+    /// The staged bag folder, unless only the zip is kept.
+    pub bag: Option<PathBuf>,
     /// The staged zip, when zips are written.
     pub zip: Option<PathBuf>,
     /// The `dossier_done` event that makes it count.
@@ -65,12 +65,12 @@ impl Staged {
     }
 
     /// Where its bag and zip go in the output folder `out`.
-    fn destinations(&self, out: &Path) -> (PathBuf, Option<PathBuf>) {
+    fn destinations(&self, out: &Path) -> (Option<PathBuf>, Option<PathBuf>) {
         let zip = self
             .zip
             .as_ref()
             .map(|_| out.join(format!("{}.zip", self.name)));
-        (out.join(&self.name), zip)
+        (self.bag.as_ref().map(|_| out.join(&self.name)), zip)
     }
 }
 
@@ -200,9 +200,11 @@ impl Committer {
         let out = &ctx.opts.out;
         // Never replace what this archive's journal does not know about, and
         // never announce a name that is taken (the next run would remove it).
+        // Both names, whichever this run keeps (`--keep`): a crash after the
+        // `publishing` line makes the next run remove both.
         for s in items {
-            let (dir, zip) = s.destinations(out);
-            if let Some(existing) = [Some(dir), zip].into_iter().flatten().find(|p| p.exists()) {
+            let names = [out.join(&s.name), out.join(format!("{}.zip", s.name))];
+            if let Some(existing) = names.into_iter().find(|p| p.exists()) {
                 return Err(Error::Unrecorded { path: existing });
             }
         }
@@ -218,7 +220,7 @@ impl Committer {
             .collect();
         ctx.journal.lock().await.append_unsynced(publishing)?;
         let (handle, staging) = (Arc::clone(&self.handle), self.staging.clone());
-        let staged: Vec<(PathBuf, Option<PathBuf>)> = items
+        let staged: Vec<(Option<PathBuf>, Option<PathBuf>)> = items
             .iter()
             .map(|s| (s.bag.clone(), s.zip.clone()))
             .collect();
@@ -243,7 +245,7 @@ async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<()> {
     let (mut dirs, mut zips) = (Vec::new(), Vec::new());
     for s in items {
         let (dir, zip_dest) = s.destinations(&out);
-        dirs.push((s.bag.clone(), dir));
+        dirs.extend(s.bag.clone().zip(dir));
         zips.extend(s.zip.clone().zip(zip_dest));
     }
     blocking(move || {
@@ -299,13 +301,15 @@ fn reply(batch: Vec<Waiting>, result: &Result<()>) {
 fn flush_staged(
     handle: &std::fs::File,
     staging: &Path,
-    staged: &[(PathBuf, Option<PathBuf>)],
+    staged: &[(Option<PathBuf>, Option<PathBuf>)],
 ) -> Result<bool> {
     if fsx::sync_filesystem(handle, staging)? {
         return Ok(true);
     }
     for (bag, zip) in staged {
-        fsx::sync_tree(bag)?;
+        if let Some(bag) = bag {
+            fsx::sync_tree(bag)?;
+        }
         if let Some(zip) = zip {
             fs_err::File::open(zip)
                 .and_then(|f| f.sync_all())

@@ -212,7 +212,7 @@ async fn build(
     bag::check(&staging).map_err(Stop::Failed)?;
 
     let staged_zip = bag::zip_path(&ctx.staging, name);
-    let zip_sha256 = if ctx.opts.zip {
+    let zip_sha256 = if ctx.opts.keep.zip() {
         let updated_at = dossier.updated_at.clone();
         let (dir, top, zip_path) = (staging.clone(), name.to_owned(), staged_zip.clone());
         tokio::task::spawn_blocking(move || bag::zip(&dir, &top, &zip_path, &updated_at))
@@ -224,7 +224,8 @@ async fn build(
     };
     let zip = ctx
         .opts
-        .zip
+        .keep
+        .zip()
         .then(|| (format!("{name}.zip"), zip_sha256.clone()));
     // The values just written as `metadata.json` and `dossier.json`.
     let meta_json = serde_json::to_value(&meta)
@@ -232,10 +233,20 @@ async fn build(
     let row = inventory::row_of_bundle(number, &meta_json, &dossier_json, zip);
     // Attachments were only handed to the kernel as they arrived: the commit
     // makes bag and zip durable, with those of other dossiers, then publishes.
+    // --keep zips: the folder was staging only; its zip is read back.
+    let bag = if ctx.opts.keep.folder() {
+        Some(staging)
+    } else {
+        let dir = staging.clone();
+        tokio::task::spawn_blocking(move || bag::remove_folder(&dir))
+            .await
+            .map_err(|e| Stop::Failed(format!("remove task failed: {e}")))??;
+        None
+    };
     let staged = Staged {
         name: name.to_owned(),
-        bag: staging,
-        zip: ctx.opts.zip.then_some(staged_zip),
+        bag,
+        zip: ctx.opts.keep.zip().then_some(staged_zip),
         done: Event::DossierDone {
             number,
             version,

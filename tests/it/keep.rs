@@ -1,0 +1,132 @@
+//! `--keep zips|folders|both`: what the output folder keeps of each bag, and
+//! every command working on an archive that has only zips. Through the real
+//! binary against the fake DS API.
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::common::{ds_archive, text, Fake};
+use crate::seda::fixture::write_config;
+
+/// Names in `dir` (no state folder), sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".ds-archive")
+        .collect();
+    names.sort();
+    names
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    ds_archive().args(args).arg(dir).output().unwrap()
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
+#[test]
+fn a_zips_only_archive_is_written_verified_packaged_and_updated() {
+    let fake = Fake::start_light();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a");
+    let first = fake.archive(&out, &["--keep", "zips"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let numbers = fake.server.dataset().dossier_numbers();
+
+    // One zip a dossier, no bag folder, nothing left in staging.
+    let listed = names(&out);
+    for n in &numbers {
+        assert!(listed.contains(&format!("dossier-{n}.zip")), "{listed:?}");
+        assert!(!out.join(format!("dossier-{n}")).exists(), "{listed:?}");
+    }
+    let staging: Vec<_> = std::fs::read_dir(out.join(".ds-archive/staging"))
+        .map(|d| d.collect())
+        .unwrap_or_default();
+    assert!(staging.is_empty(), "staging left: {staging:?}");
+    let manifest = std::fs::read_to_string(out.join("manifest-sha256.txt")).unwrap();
+    // One line a zip, beside the démarche's own documents.
+    let zips = manifest.lines().filter(|l| l.ends_with(".zip")).count();
+    assert_eq!(zips, numbers.len(), "{manifest}");
+
+    // status, verify, inventory and seda read the zips.
+    let status = run(&["status", "--json"], &out);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    assert_eq!(json_of(&status)["archived"], numbers.len());
+    let verify = run(&["verify"], &out);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+    let inventory = run(&["inventory"], &out);
+    assert_eq!(inventory.status.code(), Some(0), "{}", text(&inventory));
+    let csv = std::fs::read_to_string(out.join("dossiers.csv")).unwrap();
+    let rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
+    assert_eq!(rows, numbers.len(), "{csv}");
+    for n in &numbers {
+        assert!(csv.contains(&format!("dossier-{n}.zip")), "{csv}");
+    }
+    let config = write_config(tmp.path(), "");
+    let sip = tmp.path().join("sip");
+    let seda = ds_archive()
+        .args(["seda", "--from"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&sip)
+        .arg("--config")
+        .arg(&config)
+        .arg("--no-xsd")
+        .output()
+        .unwrap();
+    assert_eq!(seda.status.code(), Some(0), "{}", text(&seda));
+    assert!(sip.exists(), "no SIP written: {}", text(&seda));
+
+    // An incremental run adds the new version as a zip, and only that.
+    let number = numbers[2];
+    let changed = fake
+        .server
+        .dataset()
+        .update_dossier(number, |d| d["motivation"] = "Revu après recours".into())
+        .unwrap();
+    assert!(changed);
+    let rerun = fake.archive(&out, &["--keep", "zips"]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    assert!(out.join(format!("dossier-{number}.v2.zip")).is_file());
+    assert!(!out.join(format!("dossier-{number}.v2")).exists());
+    assert!(!names(&out)
+        .iter()
+        .any(|n| !n.ends_with(".zip") && n.starts_with("dossier-")));
+    let verify = run(&["verify"], &out);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+
+    // verify reads the zips' bytes: one flipped byte in a stored payload is
+    // found.
+    let zip = out.join(format!("dossier-{}.zip", numbers[0]));
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&zip, bytes).unwrap();
+    let verify = run(&["verify"], &out);
+    assert_ne!(verify.status.code(), Some(0), "{}", text(&verify));
+}
+
+#[test]
+fn keep_folders_is_no_zip_and_both_cannot_be_given() {
+    let fake = Fake::start_light();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a");
+    let first = fake.archive(&out, &["--keep", "folders"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let listed = names(&out);
+    assert!(!listed.iter().any(|n| n.ends_with(".zip")), "{listed:?}");
+    for n in fake.server.dataset().dossier_numbers() {
+        assert!(out.join(format!("dossier-{n}/bagit.txt")).is_file());
+    }
+    let verify = run(&["verify"], &out);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+
+    let both = fake.archive(&tmp.path().join("b"), &["--keep", "zips", "--no-zip"]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+    assert!(!tmp.path().join("b").exists());
+}
