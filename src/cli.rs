@@ -11,6 +11,7 @@ mod archive;
 mod help;
 mod status;
 mod stop;
+pub mod storage_args;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
