@@ -30,6 +30,10 @@ mod metadata;
 mod modes;
 #[path = "it/runs.rs"]
 mod runs;
+#[path = "it/s3.rs"]
+mod s3;
+#[path = "it/s3common.rs"]
+mod s3common;
 #[path = "it/seda.rs"]
 mod seda;
 #[path = "it/seda_units.rs"]

@@ -11,9 +11,9 @@ use crate::store::config::{Given, S3Config};
 use crate::store::s3::{Retention, S3Client};
 use crate::store::{Local, S3Options, S3Target, Target};
 
-/// Object storage options (used when --out is s3://BUCKET/PREFIX).
+/// How to reach a bucket (any command that reads or writes s3://).
 #[derive(Debug, Args, Clone, Default)]
-pub struct StorageArgs {
+pub struct S3Args {
     /// S3 endpoint URL (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, then AWS's for AWS_REGION).
     #[arg(long, value_name = "URL")]
     s3_endpoint: Option<String>,
@@ -21,6 +21,13 @@ pub struct StorageArgs {
     /// automatic for an endpoint given as an IP address or localhost.
     #[arg(long)]
     s3_force_path_style: bool,
+}
+
+/// Object storage options (used when --out is s3://BUCKET/PREFIX).
+#[derive(Debug, Args, Clone, Default)]
+pub struct StorageArgs {
+    #[command(flatten)]
+    s3: S3Args,
     /// Local folder for the journal and staging of an s3:// run (default: a
     /// folder per bucket and prefix under the system temp dir).
     #[arg(long, value_name = "DIR")]
@@ -58,7 +65,7 @@ pub fn is_s3(out: &Path) -> bool {
 ///
 /// # Errors
 /// A message saying what is missing (never a secret).
-pub fn s3_client(url: &str, args: &StorageArgs) -> Result<S3Client, String> {
+pub fn s3_client(url: &str, args: &S3Args) -> Result<S3Client, String> {
     let given = Given {
         endpoint: args.s3_endpoint.clone(),
         force_path_style: args.s3_force_path_style,
@@ -90,7 +97,7 @@ pub fn target(
             "--no-zip cannot be used with an s3:// --out: the zip is the bundle there".into(),
         );
     }
-    let client = s3_client(&url, args)?;
+    let client = s3_client(&url, &args.s3)?;
     let cfg = client.config().clone();
     let work = args.work_dir.clone().unwrap_or_else(|| {
         let place = format!("{}/{}", cfg.bucket, cfg.prefix)

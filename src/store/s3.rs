@@ -45,6 +45,10 @@ pub struct NewObject<'a> {
     /// User metadata (`x-amz-meta-*`), names lowercase.
     pub meta: &'a BTreeMap<String, String>,
     pub content_type: &'a str,
+    /// Sign the body's SHA-256 (`x-amz-content-sha256`); `false` sends
+    /// `UNSIGNED-PAYLOAD`, so that only the checksum headers vouch for the
+    /// body (the probe tests exactly those).
+    pub sign_payload: bool,
 }
 
 /// Whether a create-only write created the object.
@@ -189,8 +193,13 @@ impl S3Client {
         ];
         headers.extend(meta_headers(obj.meta));
         headers.extend(lock_headers(retention));
+        let payload = if obj.sign_payload {
+            obj.sha256
+        } else {
+            "UNSIGNED-PAYLOAD"
+        };
         let resp = self
-            .send(Method::PUT, obj.key, &[], headers, obj.sha256, Some(body))
+            .send(Method::PUT, obj.key, &[], headers, payload, Some(body))
             .await
             .map_err(|e| net_error("PUT", obj.key, &e))?;
         created(resp, "PUT", obj.key).await
@@ -472,8 +481,11 @@ async fn status_error(action: &'static str, key: &str, resp: reqwest::Response) 
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
     let code = super::xml::error_code(&text);
+    let detail = super::xml::element(&text, "Message")
+        .map(|m| format!(" ({})", m.chars().take(200).collect::<String>()))
+        .unwrap_or_default();
     let message = match code {
-        Some(code) => format!("HTTP {} {code}", status.as_u16()),
+        Some(code) => format!("HTTP {} {code}{detail}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),
     };
     S3Error {
