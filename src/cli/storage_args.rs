@@ -49,9 +49,9 @@ pub struct StorageArgs {
     /// Zips larger than this many bytes are uploaded in parts.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     s3_multipart_threshold: u64,
-    /// Part size of multipart uploads, in bytes (S3 wants at least 5 MiB but for the last).
+    /// Part size of multipart uploads, in bytes (S3: 5 MiB to 5 GiB).
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20,
-          value_parser = clap::value_parser!(u64).range(1024..=(5u64 << 30)))]
+          value_parser = clap::value_parser!(u64).range((5u64 << 20)..=(5u64 << 30)))]
     s3_part_size: u64,
 }
 

@@ -90,3 +90,144 @@ fn the_sample_goes_to_the_bucket_as_the_local_zips_and_verifies() {
     let checked = verify(&s3.endpoint, &format!("s3://{BUCKET}/ds/sample"));
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
 }
+
+/// Every object under `prefix` of the s3s bucket, key → bytes.
+fn objects(s3: &S3s, prefix: &str) -> std::collections::BTreeMap<String, Vec<u8>> {
+    tree(&s3.object(prefix), false)
+}
+
+#[test]
+fn verify_s3_finds_a_corrupted_object_and_a_missing_one() {
+    let fake = Fake::start_light();
+    let s3 = S3s::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = archive_s3(&fake, &s3, "v", &dir.path().join("w"), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let numbers = fake.server.dataset().dossier_numbers();
+    let (damaged, gone) = (numbers[2], numbers[5]);
+
+    // Behind the server's back: one byte changed, one object removed.
+    let path = s3.object(&format!("v/dossier-{damaged}.zip"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    std::fs::write(&path, bytes).unwrap();
+    std::fs::remove_file(s3.object(&format!("v/dossier-{gone}.zip"))).unwrap();
+
+    let checked = verify(&s3.endpoint, &format!("s3://{BUCKET}/v"));
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+    let out = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        out.lines().any(|l| l.starts_with("E_RUN_MANIFEST")
+            && l.contains(&format!("dossier-{damaged}.zip"))
+            && l.contains("expected")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains(&format!("dossier-{gone}.zip")) && l.contains("missing")),
+        "{out}"
+    );
+    // Only those two are named.
+    assert!(
+        out.lines()
+            .all(|l| l.contains(&format!("dossier-{damaged}"))
+                || l.contains(&format!("dossier-{gone}"))),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_changed_dossier_adds_a_version_and_leaves_every_object_as_it_was() {
+    let fake = Fake::start_light();
+    let s3 = S3s::start();
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("w");
+    assert_eq!(
+        archive_s3(&fake, &s3, "c", &work, &[]).status.code(),
+        Some(0)
+    );
+    let before = objects(&s3, "c");
+    let number = fake.server.dataset().dossier_numbers()[4];
+    assert!(fake
+        .server
+        .dataset()
+        .update_dossier(number, |d| d["motivation"] = "Motivation revue".into())
+        .unwrap());
+
+    let rerun = archive_s3(&fake, &s3, "c", &work, &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    let after = objects(&s3, "c");
+    for (key, bytes) in &before {
+        assert_eq!(after.get(key), Some(bytes), "{key} changed");
+    }
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    let v2 = format!("dossier-{number}.v2.zip");
+    assert!(added.iter().any(|k| **k == v2), "{added:?}");
+    assert!(
+        added.iter().all(|k| **k == v2 || k.starts_with("runs/")),
+        "only the new version and run files: {added:?}"
+    );
+    let checked = verify(&s3.endpoint, &format!("s3://{BUCKET}/c"));
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+}
+
+#[test]
+fn a_key_taken_by_other_content_is_reported_and_never_overwritten() {
+    let fake = Fake::start_light();
+    let s3 = S3s::start();
+    let dir = tempfile::tempdir().unwrap();
+    let number = fake.server.dataset().dossier_numbers()[1];
+    let squatter = s3.object(&format!("t/dossier-{number}.zip"));
+    std::fs::create_dir_all(squatter.parent().unwrap()).unwrap();
+    std::fs::write(&squatter, b"not ours").unwrap();
+
+    let run = archive_s3(&fake, &s3, "t", &dir.path().join("w"), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let shown = text(&run);
+    assert!(
+        shown.contains(&format!("dossier-{number}.zip")) && shown.contains("not overwritten"),
+        "{shown}"
+    );
+    assert_eq!(std::fs::read(&squatter).unwrap(), b"not ours");
+    // The others are archived.
+    let zips = objects(&s3, "t")
+        .keys()
+        .filter(|k| k.ends_with(".zip"))
+        .count();
+    assert_eq!(zips, fake.server.dataset().dossier_numbers().len());
+}
+
+#[test]
+fn large_zips_go_up_in_parts_and_read_back_the_same() {
+    ds_archive::fake::freeze_render_time(1_735_689_600);
+    // The full sample: its large files make zips of several 5 MiB parts
+    // (S3's smallest part but for the last; s3s-fs enforces it).
+    let fake = Fake::start();
+    let s3 = S3s::start();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    assert_eq!(fake.archive(&local, &[]).status.code(), Some(0));
+    let run = archive_s3(
+        &fake,
+        &s3,
+        "m",
+        &dir.path().join("w"),
+        &[
+            "--s3-multipart-threshold",
+            "6000000",
+            "--s3-part-size",
+            "5242880",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let zips = local_zips(&local);
+    assert!(
+        zips.iter().any(|(_, b)| b.len() > 200_000),
+        "some zips take several parts"
+    );
+    for (name, bytes) in &zips {
+        let got = std::fs::read(s3.object(&format!("m/{name}"))).unwrap_or_default();
+        assert!(got == *bytes, "{name} differs or is missing in the bucket");
+    }
+}
