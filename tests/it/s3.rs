@@ -231,3 +231,79 @@ fn large_zips_go_up_in_parts_and_read_back_the_same() {
         assert!(got == *bytes, "{name} differs or is missing in the bucket");
     }
 }
+
+#[test]
+fn killed_mid_run_then_resumed_from_a_fresh_work_dir_gives_a_clean_runs_bucket() {
+    use ds_archive::fake::{Dataset, FakeConfig};
+    use std::process::Stdio;
+    // Generated PDFs embed their render time: frozen, two runs compare byte
+    // for byte.
+    ds_archive::fake::freeze_render_time(1_735_689_600);
+    let fake = Fake::with(FakeConfig {
+        token: TOKEN.into(),
+        rate_limit_window_secs: crate::common::RATE_WINDOW_SECS,
+        dataset: Dataset::generated(4243, 40, 2, 4096),
+        ..FakeConfig::default()
+    });
+    let s3 = S3s::start();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("clean");
+    assert_eq!(fake.archive(&local, &[]).status.code(), Some(0));
+    let expected = local_zips(&local);
+
+    // Machine A: one dossier's PDF is held, so the run cannot finish before
+    // the kill; killed once some zips are in the bucket.
+    let held = *fake.server.dataset().dossier_numbers().last().unwrap();
+    fake.server.faults().hold_dossier_pdf(Some(held));
+    let url = format!("s3://{BUCKET}/k");
+    let mut cmd = fake.archive_with(Path::new(&url), &["--concurrency", "2", "--work-dir"]);
+    cmd.arg(dir.path().join("machine-a"));
+    s3_env(&mut cmd, &s3.endpoint);
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let zips_in_bucket = || {
+        std::fs::read_dir(s3.object("k")).map_or(0, |d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".zip"))
+                .count()
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while zips_in_bucket() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no zip uploaded");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    fake.server.faults().hold_dossier_pdf(None);
+    let uploaded = zips_in_bucket();
+    assert!(uploaded < expected.len(), "the run finished before the kill");
+
+    // Machine B: nothing of A's work dir.
+    let run = archive_s3(&fake, &s3, "k", &dir.path().join("machine-b"), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    // B learnt from the bucket what A uploaded: it built only the rest.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("machine-b/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        report["new"].as_array().map(Vec::len),
+        Some(expected.len() - uploaded),
+        "{report}"
+    );
+    let got: Vec<(String, Vec<u8>)> = objects(&s3, "k")
+        .into_iter()
+        .filter(|(k, _)| k.ends_with(".zip"))
+        .collect();
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&got), names(&expected));
+    for ((name, a), (_, b)) in got.iter().zip(&expected) {
+        assert!(a == b, "{name} differs from the clean run's");
+    }
+    let checked = verify(&s3.endpoint, &url);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    fake.server.faults().clear();
+}
