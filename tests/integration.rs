@@ -32,6 +32,8 @@ mod modes;
 mod runs;
 #[path = "it/s3.rs"]
 mod s3;
+#[path = "it/s3_moto.rs"]
+mod s3_moto;
 #[path = "it/s3common.rs"]
 mod s3common;
 #[path = "it/seda.rs"]

@@ -280,7 +280,10 @@ fn killed_mid_run_then_resumed_from_a_fresh_work_dir_gives_a_clean_runs_bucket()
     child.wait().unwrap();
     fake.server.faults().hold_dossier_pdf(None);
     let uploaded = zips_in_bucket();
-    assert!(uploaded < expected.len(), "the run finished before the kill");
+    assert!(
+        uploaded < expected.len(),
+        "the run finished before the kill"
+    );
 
     // Machine B: nothing of A's work dir.
     let run = archive_s3(&fake, &s3, "k", &dir.path().join("machine-b"), &[]);
