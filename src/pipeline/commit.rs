@@ -15,8 +15,10 @@
 //!    (`syncfs(2)` on Linux, see [`fsx::sync_filesystem`], which covers the
 //!    staged bags, zips and those journal lines; elsewhere every bag and zip
 //!    and the journal are fsynced);
-//! 2. *publish*: rename each bag and zip into the output folder, one fsync of
-//!    that folder, their `dossier_done` lines with one journal write and sync.
+//! 2. *publish*: the target ([`crate::store::Target`]) publishes them (a
+//!    folder: rename each bag and zip into it, one fsync of it; a bucket:
+//!    upload each zip create-only and read it back), then their
+//!    `dossier_done` lines with one journal write and sync.
 //!
 //! When a batch is flushed: once [`BATCH`] bundles or [`BATCH_BYTES`] of
 //! attachments wait, or as soon as no dossier is being built (nothing more

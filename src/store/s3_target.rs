@@ -95,8 +95,17 @@ impl S3Target {
         let len = fs_err::metadata(zip)
             .map_err(|e| Error::io("read staged zip", zip, e))?
             .len();
+        // The server's checksum of the object, as HEAD must show it: the
+        // whole SHA-256, or for a multipart object the composite
+        // `base64(sha256(part digests))-N` (S3 has no whole-object SHA-256 there).
+        let mut expected_checksum = super::s3::hex_to_b64(zip_sha256);
         let created = if len > self.opts.multipart_threshold {
-            self.multipart(&key, zip, zip_sha256, &meta).await
+            self.multipart(&key, zip, zip_sha256, &meta)
+                .await
+                .map(|(created, composite)| {
+                    expected_checksum = composite;
+                    created
+                })
         } else {
             let path = zip.clone();
             let md5 = blocking(move || md5_of(&path)).await?;
@@ -132,11 +141,21 @@ impl S3Target {
             })?;
         let outcome = match created {
             Created::Yes => {
-                if head.len != len || head.meta.get(META_SHA256) != Some(zip_sha256) {
+                // A server that keeps no checksum shows none; one that does
+                // must show ours.
+                let checksum_differs = head
+                    .checksum_sha256
+                    .as_ref()
+                    .is_some_and(|c| *c != expected_checksum);
+                if head.len != len
+                    || head.meta.get(META_SHA256) != Some(zip_sha256)
+                    || checksum_differs
+                {
                     return Err(Error::Storage(format!(
-                        "dossier {number}: `{key}` reads back as {} bytes, sha256 {:?}; uploaded {len} bytes, sha256 {zip_sha256}",
+                        "dossier {number}: `{key}` reads back as {} bytes, sha256 {:?}, checksum {:?}; uploaded {len} bytes, sha256 {zip_sha256}, checksum {expected_checksum}",
                         head.len,
-                        head.meta.get(META_SHA256)
+                        head.meta.get(META_SHA256),
+                        head.checksum_sha256
                     )));
                 }
                 Outcome::Done(b.done.clone())
@@ -164,7 +183,7 @@ impl S3Target {
         zip: &Path,
         sha256: &str,
         meta: &BTreeMap<String, String>,
-    ) -> Result<Created, S3Error> {
+    ) -> Result<(Created, String), S3Error> {
         let obj = NewObject {
             key,
             sha256,
@@ -183,7 +202,7 @@ impl S3Target {
                 if done.is_err() || matches!(done, Ok(Created::AlreadyThere)) {
                     self.client.abort_multipart(key, &id).await;
                 }
-                done
+                done.map(|created| (created, composite_sha256(&parts)))
             }
             Err(e) => {
                 self.client.abort_multipart(key, &id).await;
@@ -494,6 +513,22 @@ fn done_event(name: &str, meta: &BTreeMap<String, String>) -> Option<Event> {
         bytes: get(META_BYTES)?.parse().ok()?,
         run_id: get(META_RUN).unwrap_or_default(),
     })
+}
+
+/// S3's checksum of a multipart object: the SHA-256 of the parts' binary
+/// SHA-256s, in base64, then `-` and the number of parts.
+fn composite_sha256(parts: &[(u32, String, String)]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for (_, _, b64) in parts {
+        h.update(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default(),
+        );
+    }
+    format!("{}-{}", super::s3::b64(&h.finalize()), parts.len())
 }
 
 fn storage(number: u64, e: &S3Error) -> Error {

@@ -97,7 +97,7 @@ async fn verify_bucket(
         match fetch(client, &cfg.key(name), &file).await {
             Ok(sha) => {
                 digests.insert(name.clone(), Ok(sha));
-                let (file2, opts2) = (file.clone(), opts.clone());
+                let (file2, opts2) = (file.clone(), *opts);
                 let checked = tokio::task::spawn_blocking(move || verify_zip(&file2, &opts2))
                     .await
                     .map_err(|e| Error::Remote(format!("a verify task failed: {e}")))?;
