@@ -139,3 +139,35 @@ fn retention(args: &StorageArgs) -> Result<Option<Retention>, String> {
         until,
     }))
 }
+
+/// What a bucket archive holds, read back from its objects' metadata (the
+/// archived bundles and their versions; failures, deletions and runs are in
+/// the work dir's journal).
+///
+/// # Errors
+/// A message naming the bucket and the failure.
+pub fn bucket_state(url: &str, args: &S3Args) -> Result<crate::journal::State, String> {
+    let client = s3_client(url, args)?;
+    let target = S3Target::new(
+        client,
+        S3Options {
+            retention: None,
+            multipart_threshold: u64::MAX,
+            part_size: 5 << 20,
+            trust_target: false,
+            concurrency: 8,
+        },
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let events = rt
+        .block_on(target.recorded(&[]))
+        .map_err(|e| e.to_string())?;
+    let mut state = crate::journal::State::default();
+    for e in &events {
+        state.apply(e);
+    }
+    Ok(state)
+}

@@ -170,6 +170,17 @@ fn a_changed_dossier_adds_a_version_and_leaves_every_object_as_it_was() {
     );
     let checked = verify(&s3.endpoint, &format!("s3://{BUCKET}/c"));
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+
+    // `status` reads the same back from the bucket alone.
+    let mut cmd = crate::common::ds_archive();
+    cmd.args(["status", &format!("s3://{BUCKET}/c"), "--json"]);
+    s3_env(&mut cmd, &s3.endpoint);
+    let status = cmd.output().unwrap();
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let total = fake.server.dataset().dossier_numbers().len();
+    assert_eq!(status["archived"], total);
+    assert_eq!(status["versions"], total + 1);
 }
 
 #[test]
