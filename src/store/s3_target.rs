@@ -17,10 +17,15 @@ use std::path::Path;
 use futures_util::future::BoxFuture;
 use futures_util::{StreamExt as _, TryStreamExt as _};
 
-use super::s3::{Body, Created, Head, NewObject, Retention, S3Client, S3Error};
+use super::s3::{Body, Created, NewObject, Retention, S3Client, S3Error};
 use super::{blocking, Bundle, Outcome, Target};
 use crate::error::{Error, Result};
 use crate::journal::Event;
+
+mod probe;
+mod record;
+
+use record::{already_there, done_event, done_meta, META_SHA256};
 
 /// How to write to the bucket.
 #[derive(Debug, Clone)]
@@ -49,14 +54,6 @@ impl std::fmt::Debug for S3Target {
             .finish_non_exhaustive()
     }
 }
-
-const META_SHA256: &str = "sha256";
-const META_DOSSIER: &str = "ds-dossier";
-const META_VERSION: &str = "ds-version";
-const META_UPDATED: &str = "ds-updated-at";
-const META_FILES: &str = "ds-files";
-const META_BYTES: &str = "ds-bytes";
-const META_RUN: &str = "ds-run";
 
 impl S3Target {
     #[must_use]
@@ -248,79 +245,6 @@ impl S3Target {
         }
         Ok(parts)
     }
-
-    /// Create-only PUT twice (the second must be refused) and a body with a
-    /// wrong SHA-256 (must be refused).
-    async fn probe_checks(&self) -> std::result::Result<(), String> {
-        let stamp = format!(
-            "{}-{}",
-            std::process::id(),
-            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
-        );
-        let key = self.key(&format!(".ds-archive-probe/{stamp}"));
-        let body = b"ds-archive probe\n".to_vec();
-        let (sha, md5) = digests(&body);
-        let meta = BTreeMap::new();
-        let obj = NewObject {
-            key: &key,
-            sha256: &sha,
-            meta: &meta,
-            content_type: "text/plain",
-            sign_payload: true,
-        };
-        let put = |b: Vec<u8>| {
-            self.client
-                .put_new(&obj, &md5, Body::Bytes(b), self.opts.retention.as_ref())
-        };
-        match put(body.clone()).await {
-            Ok(Created::Yes) => {}
-            Ok(Created::AlreadyThere) => {
-                return Err(format!("`{key}` existed before the probe wrote it"))
-            }
-            Err(e) => return Err(format!("cannot write a probe object: {e}")),
-        }
-        let second = put(body.clone()).await;
-        let _ = self.client.delete(&key, None).await;
-        match second {
-            Ok(Created::AlreadyThere) => {}
-            Ok(Created::Yes) => {
-                return Err(
-                    "a second create-only PUT (If-None-Match: *) replaced the object instead of answering 412".into(),
-                )
-            }
-            Err(e) => return Err(format!("a second create-only PUT failed instead of answering 412: {e}")),
-        }
-        let bad_key = self.key(&format!(".ds-archive-probe/{stamp}-bad"));
-        let bad = NewObject {
-            key: &bad_key,
-            ..obj
-        };
-        let mut tampered = body;
-        tampered.push(b'!');
-        // Same MD5 and SHA-256 as the untampered body: both must be checked.
-        let answer = self
-            .client
-            .put_new(
-                &bad,
-                &md5,
-                Body::Bytes(tampered),
-                self.opts.retention.as_ref(),
-            )
-            .await;
-        // Refused with an error status (AWS: 400 BadDigest; some servers
-        // fail the body stream with a 5xx) and nothing stored: checked.
-        let stored = self.client.head(&bad_key).await.ok().flatten().is_some();
-        match answer {
-            Err(e) if e.status.is_some_and(|s| s >= 400) && !stored => Ok(()),
-            Err(e) if e.status.is_none() => {
-                Err(format!("a body with a wrong checksum got no answer: {e}"))
-            }
-            _ => {
-                let _ = self.client.delete(&bad_key, None).await;
-                Err("a body whose SHA-256 and MD5 did not match was stored (x-amz-checksum-sha256 and Content-MD5 not checked)".into())
-            }
-        }
-    }
 }
 
 impl Target for S3Target {
@@ -439,80 +363,6 @@ impl Target for S3Target {
             Ok(())
         })
     }
-}
-
-/// A 412 on our key: archived already, or a conflict.
-fn already_there(
-    key: &str,
-    ours: &Event,
-    number: u64,
-    updated_at: &str,
-    sha256: &str,
-    head: &Head,
-) -> Outcome {
-    if head.meta.get(META_SHA256).map(String::as_str) == Some(sha256) {
-        return Outcome::Done(ours.clone());
-    }
-    let name = key
-        .rsplit('/')
-        .next()
-        .unwrap_or(key)
-        .trim_end_matches(".zip");
-    let same_dossier = head.meta.get(META_DOSSIER) == Some(&number.to_string())
-        && head.meta.get(META_UPDATED).map(String::as_str) == Some(updated_at);
-    if same_dossier {
-        if let Some(theirs) = done_event(name, &head.meta) {
-            tracing::info!(
-                dossier = number,
-                "`{key}` already holds this version of the dossier: kept"
-            );
-            return Outcome::Done(theirs);
-        }
-    }
-    Outcome::Conflict(format!(
-        "`{key}` already exists with other content (sha256 {}, DS modification date {}); ours: sha256 {sha256}, {updated_at}; not overwritten",
-        head.meta.get(META_SHA256).map_or("unknown", String::as_str),
-        head.meta.get(META_UPDATED).map_or("unknown", String::as_str),
-    ))
-}
-
-fn done_meta(done: &Event) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::new();
-    if let Event::DossierDone {
-        number,
-        version,
-        updated_at,
-        zip_sha256,
-        files,
-        bytes,
-        run_id,
-        ..
-    } = done
-    {
-        m.insert(META_SHA256.into(), zip_sha256.clone());
-        m.insert(META_DOSSIER.into(), number.to_string());
-        m.insert(META_VERSION.into(), version.to_string());
-        m.insert(META_UPDATED.into(), updated_at.clone());
-        m.insert(META_FILES.into(), files.to_string());
-        m.insert(META_BYTES.into(), bytes.to_string());
-        m.insert(META_RUN.into(), run_id.clone());
-    }
-    m
-}
-
-/// The `dossier_done` event an object's metadata records.
-fn done_event(name: &str, meta: &BTreeMap<String, String>) -> Option<Event> {
-    let get = |k: &str| meta.get(k).cloned();
-    Some(Event::DossierDone {
-        number: get(META_DOSSIER)?.parse().ok()?,
-        version: get(META_VERSION)?.parse().ok()?,
-        updated_at: get(META_UPDATED)?,
-        name: name.to_owned(),
-        zip_sha256: get(META_SHA256)?,
-        files: get(META_FILES)?.parse().ok()?,
-        bytes: get(META_BYTES)?.parse().ok()?,
-        run_id: get(META_RUN).unwrap_or_default(),
-    })
 }
 
 /// S3's checksum of a multipart object: the SHA-256 of the parts' binary
