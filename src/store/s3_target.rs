@@ -336,7 +336,15 @@ impl Target for S3Target {
                     "[year][month][day]T[hour][minute][second].[subsecond digits:6]Z"
                 ))
                 .unwrap_or_default();
-            for file in ["manifest-sha256.txt", "report.json"] {
+            // The timestamp token of the manifest travels with it, when
+            // the run asked a TSA for one.
+            let files = [
+                crate::timestamp::MANIFEST,
+                crate::timestamp::TSQ,
+                crate::timestamp::TSR,
+                "report.json",
+            ];
+            for file in files {
                 let path = out.join(file);
                 let Ok(bytes) = fs_err::read(&path) else {
                     continue;
@@ -350,8 +358,10 @@ impl Target for S3Target {
                     meta: &meta,
                     content_type: if file.ends_with(".json") {
                         "application/json"
-                    } else {
+                    } else if file.ends_with(".txt") {
                         "text/plain"
+                    } else {
+                        "application/octet-stream"
                     },
                     sign_payload: true,
                 };
