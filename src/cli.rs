@@ -48,7 +48,7 @@ pub use crate::console::LogFormat;
 enum Command {
     /// Archive a démarche: one BagIt bundle and one zip per dossier.
     #[command(after_help = help::ARCHIVE)]
-    Archive(archive::ArchiveArgs),
+    Archive(Box<archive::ArchiveArgs>),
     /// Archive the bundled sample démarche from a fake DS API started on 127.0.0.1.
     #[command(after_help = help::DEMO)]
     Demo(archive::DemoArgs),
