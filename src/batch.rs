@@ -217,9 +217,9 @@ fn clients(units: &[Unit], client: &Client) -> Vec<Result<ApiClient, String>> {
     units
         .iter()
         .map(|unit| {
-            if config::is_url(&unit.out) {
+            if config::is_url(&unit.out) && !unit.out.starts_with("s3://") {
                 return Err(format!(
-                    "out `{}`: this build archives into folders only",
+                    "out `{}`: only folders and s3:// URLs can be archived into",
                     unit.out
                 ));
             }

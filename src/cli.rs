@@ -12,6 +12,7 @@ mod batch;
 mod help;
 mod status;
 mod stop;
+pub mod storage_args;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -48,7 +49,7 @@ pub use crate::console::LogFormat;
 enum Command {
     /// Archive a démarche: one BagIt bundle and one zip per dossier.
     #[command(after_help = help::ARCHIVE)]
-    Archive(archive::ArchiveArgs),
+    Archive(Box<archive::ArchiveArgs>),
     /// Archive the bundled sample démarche from a fake DS API started on 127.0.0.1.
     #[command(after_help = help::DEMO)]
     Demo(archive::DemoArgs),

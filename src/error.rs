@@ -127,6 +127,14 @@ pub enum Error {
     },
     /// A failure of ds-archive itself, not of the user's input, DS or the
     /// disk: a worker task that panicked or was cancelled mid-commit.
+    /// The object storage refused or failed a call (the message names the
+    /// key and the server's answer, never a credential).
+    #[error("object storage: {0}")]
+    Storage(String),
+    /// A bundle's key is taken by other content: nothing was replaced, the
+    /// dossier fails.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Internal(String),
 }

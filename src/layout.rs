@@ -22,6 +22,10 @@ pub use sanitize::{is_windows_reserved, sanitize_component, split_ext, FALLBACK}
 
 use crate::model::{Attachment, ChampRef, Origin};
 
+/// The run-level folder of the démarche's own documents (notice,
+/// délibération, logo, `demarche.json`), beside the dossier bundles.
+pub const DEMARCHE_DIR: &str = "demarche";
+
 /// Budget for a planned path (`data/...`), in UTF-8 bytes. With the bag
 /// folder `dossier-<N>/` (at most 29 bytes) a path inside an extracted zip
 /// stays under 210 bytes, leaving 50 for the folder it is extracted into

@@ -67,6 +67,9 @@ pub struct Options {
     pub allow_other_demarche: bool,
     /// Only this groupe instructeur's dossiers (none: the whole démarche).
     pub groupe: Option<u64>,
+    /// Where finished bundles are published: `out` itself, or a bucket
+    /// (then `out` is the local work dir: journal, staging, run files).
+    pub target: Arc<dyn crate::store::Target>,
 }
 
 /// Overlap subtracted from the previous run's start when a rerun picks up
@@ -143,12 +146,32 @@ pub async fn archive(
         }
     }
 
-    // Check the token and the démarche before touching anything else.
+    // Check the token, the démarche and the storage before touching
+    // anything else.
     let (demarche, descriptor) = ds_list::demarche(&client, opts.demarche)
         .await
         .map_err(|e| run_error(e, opts.demarche))?;
     if let Some(g) = opts.groupe {
         runs::check_groupe(&demarche, opts.demarche, g)?;
+    }
+    let target_warnings = opts.target.probe().await?;
+    // What the target holds that this journal does not know (a run on
+    // another machine, or killed between upload and journal line).
+    let known: Vec<String> = journal
+        .state()
+        .done
+        .values()
+        .flatten()
+        .map(|v| v.name.clone())
+        .collect();
+    let found = opts.target.recorded(&known).await?;
+    if !found.is_empty() {
+        tracing::info!(
+            bundles = found.len(),
+            "{} holds bundles this journal did not know: recorded",
+            opts.target.describe()
+        );
+        journal.append_all(found)?;
     }
 
     let (run_id, started_at, updated_since, resumed) = runs::choose_run(&journal, &opts);
@@ -198,7 +221,10 @@ pub async fn archive(
         known_rows: std::sync::Mutex::new(KnownRows::in_dir(&state_dir)),
     });
 
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        warnings: target_warnings,
+        ..Summary::default()
+    };
     let listings: Vec<Option<DossierState>> = if ctx.opts.states.is_empty() {
         vec![None]
     } else {
@@ -247,6 +273,10 @@ pub async fn archive(
         })?;
     }
     report::write_run_files(&ctx.opts.out, &ctx, journal.state(), &summary)?;
+    ctx.opts
+        .target
+        .publish_run_files(&ctx.opts.out, &ctx.run_id)
+        .await?;
     Ok(summary)
 }
 

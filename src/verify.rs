@@ -21,6 +21,7 @@ mod command;
 mod ours;
 pub mod paths;
 mod problems;
+mod remote;
 mod report;
 pub mod tagfile;
 mod timestamp;
@@ -75,6 +76,9 @@ pub enum Error {
     /// No path given.
     #[error("no path to verify")]
     NoPath,
+    /// A bucket cannot be listed or read (the message names it).
+    #[error("{0}")]
+    Remote(String),
 }
 
 /// Verify bag folders, zips and archive folders. Every bundle is checked and

@@ -38,6 +38,12 @@ mod metadata;
 mod modes;
 #[path = "it/runs.rs"]
 mod runs;
+#[path = "it/s3.rs"]
+mod s3;
+#[path = "it/s3_moto.rs"]
+mod s3_moto;
+#[path = "it/s3common.rs"]
+mod s3common;
 #[path = "it/seda.rs"]
 mod seda;
 #[path = "it/seda_units.rs"]

@@ -57,6 +57,8 @@ pub struct ArchiveArgs {
     pub(super) common: CommonArgs,
     #[command(flatten)]
     pub(super) tsa: TsaArgs,
+    #[command(flatten)]
+    pub(super) storage: super::storage_args::StorageArgs,
 }
 
 /// Options shared by `archive` and `demo`.
@@ -190,7 +192,12 @@ fn read_token(args: &ArchiveArgs) -> Result<String, (String, Option<&'static str
     Ok(token)
 }
 
-pub(super) fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Result<Options, String> {
+pub(super) fn options(
+    common: &CommonArgs,
+    storage: &super::storage_args::StorageArgs,
+    out: PathBuf,
+    demarche: u64,
+) -> Result<Options, String> {
     if out.exists() && !out.is_dir() {
         return Err(format!(
             "--out `{}` is a file: it must name a folder (created if needed)",
@@ -203,8 +210,15 @@ pub(super) fn options(common: &CommonArgs, out: PathBuf, demarche: u64) -> Resul
     }
     digests.sort();
     digests.dedup();
+    let (out, target) = super::storage_args::target(
+        &out,
+        storage,
+        usize::from(common.concurrency),
+        !common.no_zip,
+    )?;
     Ok(Options {
         out,
+        target,
         demarche,
         states: common.states.clone(),
         since: common.since.clone(),
@@ -236,7 +250,7 @@ pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
         Ok(t) => t,
         Err((e, hint)) => return fatal(&e, hint),
     };
-    let opts = match options(&args.common, out.clone(), *demarche) {
+    let opts = match options(&args.common, &args.storage, out.clone(), *demarche) {
         Ok(o) => Options {
             allow_other_demarche: args.allow_other_demarche,
             groupe: args.groupe,
@@ -340,8 +354,9 @@ pub(super) fn hint(e: &Error, url: &str) -> Option<String> {
         }
         Error::Api { .. } => "check --api-url and the network, then run the same command again: it resumes",
         Error::Malformed { .. } => "check that --api-url is DS's GraphQL endpoint and not a proxy that rewrites answers, then run the same command again: it resumes",
+        Error::Storage(_) => "check the endpoint, the bucket and the credentials, then run the same command again: it resumes",
         // Their messages say what to do already.
-        Error::Journal { .. } | Error::Unrecorded { .. } => return None,
+        Error::Journal { .. } | Error::Unrecorded { .. } | Error::Conflict(_) => return None,
         Error::Internal(_) => return None,
     };
     Some(text.to_owned())
@@ -401,7 +416,12 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             retries: 6,
             retry_delay_ms: 500,
         };
-        let opts = match options(&common, args.out.clone(), demarche) {
+        let opts = match options(
+            &common,
+            &super::storage_args::StorageArgs::default(),
+            args.out.clone(),
+            demarche,
+        ) {
             Ok(o) => o,
             Err(e) => return fatal(&e, None),
         };

@@ -105,7 +105,7 @@ fn from_command_line(args: &ArchiveArgs) -> Result<Plan, String> {
         .into_iter()
         .map(|n| {
             let dir = batch::subfolder(out, n);
-            let opts = options(&args.common, dir.clone(), n)?;
+            let opts = options(&args.common, &args.storage, dir.clone(), n)?;
             Ok(Unit {
                 line: None,
                 out: dir.display().to_string(),
@@ -145,11 +145,11 @@ fn from_config(args: &ArchiveArgs, path: &Path) -> Result<Plan, String> {
     let mut units = Vec::with_capacity(config.demarches.len());
     for entry in &config.demarches {
         let mut common_out = std::path::PathBuf::from(&entry.out);
-        if config::is_url(&entry.out) {
-            // Checked per unit when the batch runs: a URL fails that unit only.
+        if config::is_url(&entry.out) && !super::storage_args::is_s3(&common_out) {
+            // Checked per unit when the batch runs: such a URL fails that unit only.
             common_out = std::path::PathBuf::new();
         }
-        let mut opts = options(&args.common, common_out, entry.number)
+        let mut opts = options(&args.common, &args.storage, common_out, entry.number)
             .map_err(|e| format!("config line {}: {e}", entry.line))?;
         opts.groupe = entry.groupe;
         if !entry.states.is_empty() {

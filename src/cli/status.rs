@@ -14,16 +14,27 @@ use crate::journal;
 /// Options of `status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// The archive folder (`--out` of `archive`).
+    /// The archive folder or s3://BUCKET/PREFIX (`--out` of `archive`).
     dir: PathBuf,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    s3: super::storage_args::S3Args,
 }
 
 /// `status`.
 pub fn run(args: &StatusArgs) -> u8 {
-    let state = match journal::read_state(&args.dir) {
+    let state = if super::storage_args::is_s3(&args.dir) {
+        // The bucket records the bundles; the rest is in the work dir.
+        match super::storage_args::bucket_state(&args.dir.to_string_lossy(), &args.s3) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => return fatal(&e, None),
+        }
+    } else {
+        journal::read_state(&args.dir)
+    };
+    let state = match state {
         Ok(Some(s)) => s,
         Ok(None) => {
             return fatal(

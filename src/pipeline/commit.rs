@@ -15,8 +15,10 @@
 //!    (`syncfs(2)` on Linux, see [`fsx::sync_filesystem`], which covers the
 //!    staged bags, zips and those journal lines; elsewhere every bag and zip
 //!    and the journal are fsynced);
-//! 2. *publish*: rename each bag and zip into the output folder, one fsync of
-//!    that folder, their `dossier_done` lines with one journal write and sync.
+//! 2. *publish*: the target ([`crate::store::Target`]) publishes them (a
+//!    folder: rename each bag and zip into it, one fsync of it; a bucket:
+//!    upload each zip create-only and read it back), then their
+//!    `dossier_done` lines with one journal write and sync.
 //!
 //! When a batch is flushed: once [`BATCH`] bundles or [`BATCH_BYTES`] of
 //! attachments wait, or as soon as no dossier is being built (nothing more
@@ -42,35 +44,16 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::fsx;
 use crate::journal::Event;
+use crate::store::Outcome;
 
 /// A bundle staged, zipped and checked, ready to be published.
-pub(crate) struct Staged {
-    /// Bundle name (`dossier-N`, `dossier-N.vK`).
-    pub name: String,
-    /// The staged bag folder, unless only the zip is kept.
-    pub bag: Option<PathBuf>,
-    /// The staged zip, when zips are written.
-    pub zip: Option<PathBuf>,
-    /// The `dossier_done` event that makes it count.
-    pub done: Event,
-}
+pub(crate) use crate::store::Bundle as Staged;
 
-impl Staged {
-    /// Attachment and payload bytes of the bundle.
-    fn bytes(&self) -> u64 {
-        match &self.done {
-            Event::DossierDone { bytes, .. } => *bytes,
-            _ => 0,
-        }
-    }
-
-    /// Where its bag and zip go in the output folder `out`.
-    fn destinations(&self, out: &Path) -> (Option<PathBuf>, Option<PathBuf>) {
-        let zip = self
-            .zip
-            .as_ref()
-            .map(|_| out.join(format!("{}.zip", self.name)));
-        (self.bag.as_ref().map(|_| out.join(&self.name)), zip)
+/// Attachment and payload bytes of a bundle.
+fn bytes(s: &Staged) -> u64 {
+    match &s.done {
+        Event::DossierDone { bytes, .. } => *bytes,
+        _ => 0,
     }
 }
 
@@ -175,8 +158,14 @@ impl Committer {
             let batch = std::mem::take(&mut *lock(&self.to_publish));
             if !batch.is_empty() {
                 let items: Vec<&Staged> = batch.iter().map(|(s, _)| s).collect();
-                let result = publish_all(ctx, &items).await;
-                reply(batch, &result);
+                match publish_all(ctx, &items).await {
+                    Ok(results) => {
+                        for ((_, tx), result) in batch.into_iter().zip(results) {
+                            let _ = tx.send(result);
+                        }
+                    }
+                    Err(e) => reply(batch, &Err(e)),
+                }
             }
         }
         rx.await.unwrap_or_else(|_| Err(interrupted()))
@@ -185,7 +174,7 @@ impl Committer {
     /// Whether the bundles waiting make a batch now.
     fn batch_ready(&self) -> bool {
         let waiting = lock(&self.to_flush);
-        let bytes: u64 = waiting.iter().map(|(s, _)| s.bytes()).sum();
+        let bytes: u64 = waiting.iter().map(|(s, _)| bytes(s)).sum();
         waiting.len() >= BATCH || bytes >= BATCH_BYTES || self.nothing_building()
     }
 
@@ -197,17 +186,10 @@ impl Committer {
 
     /// Stage 1: names free, `publishing` lines written, everything flushed.
     async fn flush(&self, ctx: &Ctx, items: &[&Staged]) -> Result<()> {
-        let out = &ctx.opts.out;
         // Never replace what this archive's journal does not know about, and
         // never announce a name that is taken (the next run would remove it).
-        // Both names, whichever this run keeps (`--keep`): a crash after the
-        // `publishing` line makes the next run remove both.
-        for s in items {
-            let names = [out.join(&s.name), out.join(format!("{}.zip", s.name))];
-            if let Some(existing) = names.into_iter().find(|p| p.exists()) {
-                return Err(Error::Unrecorded { path: existing });
-            }
-        }
+        let names: Vec<&str> = items.iter().map(|s| s.name.as_str()).collect();
+        ctx.opts.target.check_free(&names)?;
         let publishing = items
             .iter()
             .filter_map(|s| match &s.done {
@@ -238,34 +220,30 @@ impl Committer {
     }
 }
 
-/// Stage 2: renames, one folder fsync, `dossier_done` lines.
-async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<()> {
+/// Stage 2: the target publishes (renames into the folder, or uploads),
+/// then the `dossier_done` lines of what it published, in one journal write;
+/// a bundle whose name the target found taken fails alone.
+async fn publish_all(ctx: &Ctx, items: &[&Staged]) -> Result<Vec<Result<()>>> {
     let clock = std::time::Instant::now();
-    let out = ctx.opts.out.clone();
-    let (mut dirs, mut zips) = (Vec::new(), Vec::new());
-    for s in items {
-        let (dir, zip_dest) = s.destinations(&out);
-        dirs.extend(s.bag.clone().zip(dir));
-        zips.extend(s.zip.clone().zip(zip_dest));
+    let outcomes = ctx.opts.target.publish(items).await?;
+    let mut done = Vec::new();
+    let mut results = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Done(event) => {
+                done.push(event);
+                results.push(Ok(()));
+            }
+            Outcome::Conflict(why) => results.push(Err(Error::Conflict(why))),
+        }
     }
-    blocking(move || {
-        for (bag, dir) in &dirs {
-            fsx::move_dir_new(bag, dir)?;
-        }
-        for (zip, dest) in &zips {
-            fsx::move_file_new(zip, dest)?;
-        }
-        fsx::fsync_dir(&out)
-    })
-    .await?;
-    let done = items.iter().map(|s| s.done.clone()).collect();
     ctx.journal.lock().await.append_all(done)?;
     tracing::debug!(
         bundles = items.len(),
         ms = clock.elapsed().as_secs_f64() * 1e3,
         "commit: bundles published"
     );
-    Ok(())
+    Ok(results)
 }
 
 /// A dossier's build slot; giving back the last one signals waiting bundles
@@ -320,11 +298,7 @@ fn flush_staged(
     Ok(false)
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(Error::Internal(format!("a commit task failed: {e}"))))
-}
+use crate::store::blocking;
 
 /// The same failure, for every dossier of the batch (errors are not `Clone`).
 fn echo(e: &Error) -> Error {
@@ -339,6 +313,7 @@ fn echo(e: &Error) -> Error {
             source: std::io::Error::new(source.kind(), source.to_string()),
         },
         Error::Unrecorded { path } => Error::Unrecorded { path: path.clone() },
+        Error::Storage(m) => Error::Storage(m.clone()),
         other => Error::Internal(other.to_string()),
     }
 }

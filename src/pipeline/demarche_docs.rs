@@ -22,7 +22,7 @@ use sha2::{Digest as _, Sha256};
 use crate::fsx;
 
 /// The run-level folder.
-pub const DIR: &str = "demarche";
+pub const DIR: &str = crate::layout::DEMARCHE_DIR;
 
 /// Documents larger than this are not fetched (a notice is a few MB).
 const MAX_BYTES: u64 = 256 * 1024 * 1024;

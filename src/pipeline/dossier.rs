@@ -98,6 +98,8 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
                     // Ctrl-C while its batch was being committed: the dossier
                     // did not count (no `dossier_done`), the next run cleans up.
                     Err(_) if ctx.cancel.is_cancelled() => Handled::Abandoned,
+                    // The name is taken by other content: never replaced.
+                    Err(Error::Conflict(reason)) => fail(ctx, number, reason).await,
                     Err(e) => Handled::Fatal(e),
                 };
             }

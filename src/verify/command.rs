@@ -32,6 +32,8 @@ pub struct VerifyArgs {
     /// manifests of the bags in this archive folder.
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
+    #[command(flatten)]
+    pub s3: crate::cli::storage_args::S3Args,
 }
 
 /// Run `verify` as the CLI does: print the findings, return the exit code
@@ -64,7 +66,12 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
         progress.finish();
         return if views_ok { exit::OK } else { exit::FAILURES };
     }
-    let report = verify_paths_with(&paths, &opts, progress);
+    let remote = paths.iter().any(|p| crate::cli::storage_args::is_s3(p));
+    let report = if remote {
+        super::remote::verify_s3_paths(&paths, &args.s3, &opts, progress)
+    } else {
+        verify_paths_with(&paths, &opts, progress)
+    };
     progress.finish();
     let mut report = match report {
         Ok(r) => r,

@@ -1,0 +1,402 @@
+//! A small S3 client on our reqwest: the few calls an archiver needs, each
+//! with the headers that make a write safe (create-only, checksummed,
+//! retained).
+//!
+//! Why not an SDK: we need full control of a handful of headers
+//! (`If-None-Match: *` on PUT and on multipart Complete, a caller-supplied
+//! `x-amz-checksum-sha256` and `Content-MD5`, Object Lock) and nothing the
+//! SDKs add by default (CRC trailers that several S3-compatible servers
+//! reject). Errors carry the key and the server's code, never a signature
+//! or a credential.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use reqwest::{Method, StatusCode};
+
+mod multipart;
+
+use super::config::S3Config;
+use super::sigv4::{self, EMPTY_SHA256};
+
+/// A failed S3 call: what, on which key, and the server's answer.
+#[derive(Debug, thiserror::Error)]
+#[error("S3 {action} `{key}`: {message}")]
+pub struct S3Error {
+    pub action: &'static str,
+    pub key: String,
+    pub message: String,
+    /// HTTP status, when the server answered.
+    pub status: Option<u16>,
+}
+
+/// Object Lock retention for new objects.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    /// `GOVERNANCE` or `COMPLIANCE`.
+    pub mode: String,
+    /// RFC 3339 UTC.
+    pub until: String,
+}
+
+/// A create-only upload of one object.
+pub struct NewObject<'a> {
+    pub key: &'a str,
+    /// Hex SHA-256 of the whole object.
+    pub sha256: &'a str,
+    /// User metadata (`x-amz-meta-*`), names lowercase.
+    pub meta: &'a BTreeMap<String, String>,
+    pub content_type: &'a str,
+    /// Sign the body's SHA-256 (`x-amz-content-sha256`); `false` sends
+    /// `UNSIGNED-PAYLOAD`, so that only the checksum headers vouch for the
+    /// body (the probe tests exactly those).
+    pub sign_payload: bool,
+}
+
+/// Whether a create-only write created the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Yes,
+    /// 412: an object already has this key.
+    AlreadyThere,
+}
+
+/// What HEAD tells.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub len: u64,
+    /// User metadata, names lowercase without `x-amz-meta-`.
+    pub meta: BTreeMap<String, String>,
+    /// `x-amz-checksum-sha256` as the server stored it (base64; composite
+    /// values of multipart objects end in `-N`).
+    pub checksum_sha256: Option<String>,
+}
+
+/// A body to send: bytes in memory (small objects, parts) or a file stream.
+pub enum Body {
+    Bytes(Vec<u8>),
+    File { file: tokio::fs::File, len: u64 },
+}
+
+impl Body {
+    fn len(&self) -> u64 {
+        match self {
+            Self::Bytes(b) => b.len() as u64,
+            Self::File { len, .. } => *len,
+        }
+    }
+    fn into_reqwest(self) -> reqwest::Body {
+        match self {
+            Self::Bytes(b) => reqwest::Body::from(b),
+            Self::File { file, .. } => reqwest::Body::wrap_stream(
+                tokio_util::io::ReaderStream::with_capacity(file, 1 << 16),
+            ),
+        }
+    }
+}
+
+/// An S3 bucket at an endpoint, with credentials.
+#[derive(Clone)]
+pub struct S3Client {
+    http: reqwest::Client,
+    cfg: S3Config,
+}
+
+impl S3Client {
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(cfg: S3Config) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| format!("cannot build the S3 HTTP client: {e}"))?;
+        Ok(Self { http, cfg })
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &S3Config {
+        &self.cfg
+    }
+
+    /// Send one signed request.
+    async fn send(
+        &self,
+        method: Method,
+        key: &str,
+        query: &[(String, String)],
+        mut headers: Vec<(String, String)>,
+        payload_sha256: &str,
+        body: Option<Body>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let (url, host, path) = self.cfg.url_for(key);
+        let amz_date = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))
+            .unwrap_or_default();
+        headers.push(("host".into(), host));
+        headers.push(("x-amz-date".into(), amz_date.clone()));
+        headers.push(("x-amz-content-sha256".into(), payload_sha256.into()));
+        if let Some(token) = &self.cfg.credentials.session_token {
+            headers.push(("x-amz-security-token".into(), token.clone()));
+        }
+        let len = body.as_ref().map(Body::len);
+        let auth = sigv4::authorization(
+            &sigv4::ToSign {
+                method: method.as_str(),
+                path: &path,
+                query,
+                headers: &headers,
+                payload_sha256,
+            },
+            &self.cfg.credentials,
+            &self.cfg.region,
+            &amz_date,
+        );
+        let query = sigv4::canonical_query(query);
+        let url = if query.is_empty() {
+            url
+        } else {
+            format!("{url}?{query}")
+        };
+        let mut req = self.http.request(method, url).header("authorization", auth);
+        for (k, v) in headers {
+            if k != "host" {
+                req = req.header(k, v);
+            }
+        }
+        if let Some(len) = len {
+            req = req.header("content-length", len);
+        }
+        if let Some(body) = body {
+            req = req.body(body.into_reqwest());
+        }
+        req.send().await
+    }
+
+    /// PUT `obj` only if no object has its key, the server checking our
+    /// SHA-256 and MD5 of the body.
+    ///
+    /// # Errors
+    /// Any answer but 2xx or 412 (a 400 `BadDigest` means the body changed
+    /// on the way), or no answer.
+    pub async fn put_new(
+        &self,
+        obj: &NewObject<'_>,
+        md5: &[u8],
+        body: Body,
+        retention: Option<&Retention>,
+    ) -> Result<Created, S3Error> {
+        let mut headers = vec![
+            ("if-none-match".to_owned(), "*".to_owned()),
+            ("content-type".to_owned(), obj.content_type.to_owned()),
+            ("content-md5".to_owned(), b64(md5)),
+            ("x-amz-checksum-sha256".to_owned(), hex_to_b64(obj.sha256)),
+        ];
+        headers.extend(meta_headers(obj.meta));
+        headers.extend(lock_headers(retention));
+        let payload = if obj.sign_payload {
+            obj.sha256
+        } else {
+            "UNSIGNED-PAYLOAD"
+        };
+        let resp = self
+            .send(Method::PUT, obj.key, &[], headers, payload, Some(body))
+            .await
+            .map_err(|e| net_error("PUT", obj.key, &e))?;
+        created(resp, "PUT", obj.key).await
+    }
+
+    /// HEAD `key`: `None` when there is no such object.
+    ///
+    /// # Errors
+    /// Any other failure.
+    pub async fn head(&self, key: &str) -> Result<Option<Head>, S3Error> {
+        let headers = vec![("x-amz-checksum-mode".to_owned(), "ENABLED".to_owned())];
+        let resp = self
+            .send(Method::HEAD, key, &[], headers, EMPTY_SHA256, None)
+            .await
+            .map_err(|e| net_error("HEAD", key, &e))?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !resp.status().is_success() {
+            return Err(status_error("HEAD", key, resp).await);
+        }
+        let h = resp.headers();
+        let len = h
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let meta = h
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.as_str().strip_prefix("x-amz-meta-")?;
+                Some((name.to_owned(), v.to_str().ok()?.to_owned()))
+            })
+            .collect();
+        let checksum_sha256 = h
+            .get("x-amz-checksum-sha256")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(Some(Head {
+            len,
+            meta,
+            checksum_sha256,
+        }))
+    }
+
+    /// GET `key` as a streaming response (`None`: no such object).
+    ///
+    /// # Errors
+    /// Any other failure.
+    pub async fn get(&self, key: &str) -> Result<Option<reqwest::Response>, S3Error> {
+        let resp = self
+            .send(Method::GET, key, &[], Vec::new(), EMPTY_SHA256, None)
+            .await
+            .map_err(|e| net_error("GET", key, &e))?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !resp.status().is_success() {
+            return Err(status_error("GET", key, resp).await);
+        }
+        Ok(Some(resp))
+    }
+
+    /// Every key under `prefix` with its size (ListObjectsV2, all pages).
+    ///
+    /// # Errors
+    /// Any failure.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, S3Error> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = vec![
+                ("list-type".to_owned(), "2".to_owned()),
+                ("prefix".to_owned(), prefix.to_owned()),
+            ];
+            if let Some(t) = &token {
+                query.push(("continuation-token".to_owned(), t.clone()));
+            }
+            let resp = self
+                .send(Method::GET, "", &query, Vec::new(), EMPTY_SHA256, None)
+                .await
+                .map_err(|e| net_error("LIST", prefix, &e))?;
+            if !resp.status().is_success() {
+                return Err(status_error("LIST", prefix, resp).await);
+            }
+            let text = resp
+                .text()
+                .await
+                .map_err(|e| net_error("LIST", prefix, &e))?;
+            let page = super::xml::list_page(&text).map_err(|message| S3Error {
+                action: "LIST",
+                key: prefix.to_owned(),
+                message,
+                status: None,
+            })?;
+            out.extend(page.objects);
+            match page.next {
+                Some(t) => token = Some(t),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// DELETE `key` (used only by the probe on its own objects and by tests
+    /// that check a lock holds).
+    ///
+    /// # Errors
+    /// Any answer but 2xx.
+    pub async fn delete(&self, key: &str, version: Option<&str>) -> Result<(), S3Error> {
+        let query: Vec<(String, String)> = version
+            .map(|v| vec![("versionId".to_owned(), v.to_owned())])
+            .unwrap_or_default();
+        let resp = self
+            .send(Method::DELETE, key, &query, Vec::new(), EMPTY_SHA256, None)
+            .await
+            .map_err(|e| net_error("DELETE", key, &e))?;
+        if !resp.status().is_success() {
+            return Err(status_error("DELETE", key, resp).await);
+        }
+        Ok(())
+    }
+}
+
+async fn created(
+    resp: reqwest::Response,
+    action: &'static str,
+    key: &str,
+) -> Result<Created, S3Error> {
+    match resp.status() {
+        s if s.is_success() => Ok(Created::Yes),
+        StatusCode::PRECONDITION_FAILED => Ok(Created::AlreadyThere),
+        _ => Err(status_error(action, key, resp).await),
+    }
+}
+
+async fn status_error(action: &'static str, key: &str, resp: reqwest::Response) -> S3Error {
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    let code = super::xml::error_code(&text);
+    let detail = super::xml::element(&text, "Message")
+        .map(|m| format!(" ({})", m.chars().take(200).collect::<String>()))
+        .unwrap_or_default();
+    let message = match code {
+        Some(code) => format!("HTTP {} {code}{detail}", status.as_u16()),
+        None => format!("HTTP {}", status.as_u16()),
+    };
+    S3Error {
+        action,
+        key: key.to_owned(),
+        message,
+        status: Some(status.as_u16()),
+    }
+}
+
+fn net_error(action: &'static str, key: &str, e: &reqwest::Error) -> S3Error {
+    // reqwest's message names the URL; ours has no secret in it (signatures
+    // travel in headers), but keep only the cause.
+    let mut message = e.to_string();
+    if let Some(url) = e.url() {
+        message = message.replace(url.as_str(), &crate::error::redact_url(url.as_str()));
+    }
+    S3Error {
+        action,
+        key: key.to_owned(),
+        message,
+        status: None,
+    }
+}
+
+fn meta_headers(meta: &BTreeMap<String, String>) -> impl Iterator<Item = (String, String)> + '_ {
+    meta.iter()
+        .map(|(k, v)| (format!("x-amz-meta-{k}"), v.clone()))
+}
+
+fn lock_headers(retention: Option<&Retention>) -> Vec<(String, String)> {
+    retention
+        .map(|r| {
+            vec![
+                ("x-amz-object-lock-mode".to_owned(), r.mode.clone()),
+                (
+                    "x-amz-object-lock-retain-until-date".to_owned(),
+                    r.until.clone(),
+                ),
+            ]
+        })
+        .unwrap_or_default()
+}
+
+#[must_use]
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Base64 of the bytes a hex digest spells (S3's checksum headers).
+#[must_use]
+pub fn hex_to_b64(hex_digest: &str) -> String {
+    b64(&hex::decode(hex_digest).unwrap_or_default())
+}

@@ -1,0 +1,464 @@
+//! An S3 bucket as the archive: one zip per bundle under `PREFIX/NAME.zip`
+//! (the local layout's zip names), the run files under
+//! `PREFIX/runs/<stamp>/`, nothing ever replaced.
+//!
+//! Each zip goes up create-only with our SHA-256 and MD5 (the server refuses
+//! a body that changed on the way), our SHA-256 and the `dossier_done` facts
+//! in its metadata, then a HEAD confirms it before its staging is removed.
+//! A 412 means the key is taken: the same SHA-256, or the same dossier at the
+//! same DS modification date (another worker, or a run killed between upload
+//! and journal), counts as archived; anything else is a conflict, reported.
+//! The metadata is also what a run on another machine reads back
+//! ([`Target::recorded`]) to resume without the local journal.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use futures_util::future::BoxFuture;
+use futures_util::{StreamExt as _, TryStreamExt as _};
+
+use super::s3::{Body, Created, NewObject, Retention, S3Client, S3Error};
+use super::{blocking, Bundle, Outcome, Target};
+use crate::error::{Error, Result};
+use crate::journal::Event;
+
+mod probe;
+mod record;
+
+use record::{already_there, done_event, done_meta, META_SHA256};
+
+/// How to write to the bucket.
+#[derive(Debug, Clone)]
+pub struct S3Options {
+    pub retention: Option<Retention>,
+    /// Zips larger than this go up in parts.
+    pub multipart_threshold: u64,
+    pub part_size: u64,
+    /// Accept a target that fails the probe (with a warning).
+    pub trust_target: bool,
+    /// Uploads at once.
+    pub concurrency: usize,
+}
+
+/// See the module documentation.
+#[derive(Clone)]
+pub struct S3Target {
+    client: S3Client,
+    opts: S3Options,
+}
+
+impl std::fmt::Debug for S3Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Target")
+            .field("target", &self.client.config().display())
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Target {
+    /// Create `key` with `bytes` (a run file or a démarche document); a key
+    /// already there is fine only if it holds the same bytes.
+    async fn put_small(&self, key: &str, file: &str, bytes: Vec<u8>) -> Result<()> {
+        let (sha, md5) = digests(&bytes);
+        let meta = BTreeMap::from([(META_SHA256.to_owned(), sha.clone())]);
+        let obj = NewObject {
+            key,
+            sha256: &sha,
+            meta: &meta,
+            content_type: if file.ends_with(".json") {
+                "application/json"
+            } else if file.ends_with(".txt") {
+                "text/plain"
+            } else {
+                "application/octet-stream"
+            },
+            sign_payload: true,
+        };
+        let created = self
+            .client
+            .put_new(&obj, &md5, Body::Bytes(bytes), self.opts.retention.as_ref())
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        if let Created::AlreadyThere = created {
+            let head = self
+                .client
+                .head(key)
+                .await
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            if head.and_then(|h| h.meta.get(META_SHA256).cloned()) != Some(sha) {
+                return Err(Error::Conflict(format!(
+                    "`{key}` already exists with other content: left as it is"
+                )));
+            }
+        }
+        Ok(())
+    }
+    #[must_use]
+    pub fn new(client: S3Client, opts: S3Options) -> Self {
+        Self { client, opts }
+    }
+
+    #[must_use]
+    pub fn client(&self) -> &S3Client {
+        &self.client
+    }
+
+    fn key(&self, name: &str) -> String {
+        self.client.config().key(name)
+    }
+
+    async fn publish_one(&self, b: &Bundle) -> Result<Outcome> {
+        let Event::DossierDone {
+            number,
+            updated_at,
+            zip_sha256,
+            ..
+        } = &b.done
+        else {
+            return Err(Error::Internal(
+                "a bundle without its dossier_done event".into(),
+            ));
+        };
+        let Some(zip) = &b.zip else {
+            return Err(Error::Internal(
+                "an S3 target needs the zips (--no-zip is refused)".into(),
+            ));
+        };
+        let key = self.key(&format!("{}.zip", b.name));
+        let meta = done_meta(&b.done);
+        let len = fs_err::metadata(zip)
+            .map_err(|e| Error::io("read staged zip", zip, e))?
+            .len();
+        // The server's checksum of the object, as HEAD must show it: the
+        // whole SHA-256, or for a multipart object the composite
+        // `base64(sha256(part digests))-N` (S3 has no whole-object SHA-256 there).
+        let mut expected_checksum = super::s3::hex_to_b64(zip_sha256);
+        let created = if len > self.opts.multipart_threshold {
+            self.multipart(&key, zip, zip_sha256, &meta)
+                .await
+                .map(|(created, composite)| {
+                    expected_checksum = composite;
+                    created
+                })
+        } else {
+            let path = zip.clone();
+            let md5 = blocking(move || md5_of(&path)).await?;
+            let file = tokio::fs::File::open(zip)
+                .await
+                .map_err(|e| Error::io("open staged zip", zip, e))?;
+            let obj = NewObject {
+                key: &key,
+                sha256: zip_sha256,
+                meta: &meta,
+                content_type: "application/zip",
+                sign_payload: true,
+            };
+            self.client
+                .put_new(
+                    &obj,
+                    &md5,
+                    Body::File { file, len },
+                    self.opts.retention.as_ref(),
+                )
+                .await
+        }
+        .map_err(|e| storage(*number, &e))?;
+        let head = self
+            .client
+            .head(&key)
+            .await
+            .map_err(|e| storage(*number, &e))?
+            .ok_or_else(|| {
+                Error::Storage(format!(
+                    "dossier {number}: `{key}` missing right after its upload"
+                ))
+            })?;
+        let outcome = match created {
+            Created::Yes => {
+                // A server that keeps no checksum shows none; one that does
+                // must show ours.
+                let checksum_differs = head
+                    .checksum_sha256
+                    .as_ref()
+                    .is_some_and(|c| *c != expected_checksum);
+                if head.len != len
+                    || head.meta.get(META_SHA256) != Some(zip_sha256)
+                    || checksum_differs
+                {
+                    return Err(Error::Storage(format!(
+                        "dossier {number}: `{key}` reads back as {} bytes, sha256 {:?}, checksum {:?}; uploaded {len} bytes, sha256 {zip_sha256}, checksum {expected_checksum}",
+                        head.len,
+                        head.meta.get(META_SHA256),
+                        head.checksum_sha256
+                    )));
+                }
+                Outcome::Done(b.done.clone())
+            }
+            Created::AlreadyThere => {
+                already_there(&key, &b.done, *number, updated_at, zip_sha256, &head)
+            }
+        };
+        // Confirmed in the bucket (or settled): the staging goes.
+        let (bag, zip) = (b.bag.clone(), zip.clone());
+        blocking(move || {
+            if let Some(bag) = &bag {
+                let _ = fs_err::remove_dir_all(bag);
+            }
+            let _ = fs_err::remove_file(&zip);
+            Ok(())
+        })
+        .await?;
+        Ok(outcome)
+    }
+
+    /// Multipart upload: each part with its SHA-256 and MD5, Complete
+    /// create-only; an upload that fails is aborted.
+    async fn multipart(
+        &self,
+        key: &str,
+        zip: &Path,
+        sha256: &str,
+        meta: &BTreeMap<String, String>,
+    ) -> Result<(Created, String), S3Error> {
+        let obj = NewObject {
+            key,
+            sha256,
+            meta,
+            content_type: "application/zip",
+            sign_payload: true,
+        };
+        let id = self
+            .client
+            .create_multipart(&obj, self.opts.retention.as_ref())
+            .await?;
+        let result = self.upload_parts(key, &id, zip).await;
+        match result {
+            Ok(parts) => {
+                let done = self.client.complete_multipart(key, &id, &parts).await;
+                if done.is_err() || matches!(done, Ok(Created::AlreadyThere)) {
+                    self.client.abort_multipart(key, &id).await;
+                }
+                done.map(|created| (created, composite_sha256(&parts)))
+            }
+            Err(e) => {
+                self.client.abort_multipart(key, &id).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn upload_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+        zip: &Path,
+    ) -> Result<Vec<(u32, String, String)>, S3Error> {
+        use sha2::Digest as _;
+        use tokio::io::AsyncReadExt as _;
+        let io_err = |e: std::io::Error| S3Error {
+            action: "UploadPart",
+            key: key.to_owned(),
+            message: format!("reading `{}`: {e}", zip.display()),
+            status: None,
+        };
+        let mut file = tokio::fs::File::open(zip).await.map_err(io_err)?;
+        let part_size = usize::try_from(self.opts.part_size).unwrap_or(usize::MAX);
+        let mut parts = Vec::new();
+        for number in 1u32.. {
+            let mut buf = Vec::with_capacity(part_size);
+            (&mut file)
+                .take(self.opts.part_size)
+                .read_to_end(&mut buf)
+                .await
+                .map_err(io_err)?;
+            if buf.is_empty() && number > 1 {
+                break;
+            }
+            let sha = super::s3::b64(&sha2::Sha256::digest(&buf));
+            let last = buf.len() < part_size;
+            let etag = self.client.upload_part(key, upload_id, number, buf).await?;
+            parts.push((number, etag, sha));
+            if last {
+                break;
+            }
+        }
+        Ok(parts)
+    }
+}
+
+impl Target for S3Target {
+    fn describe(&self) -> String {
+        self.client.config().display()
+    }
+
+    fn probe(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        Box::pin(async move {
+            match self.probe_checks().await {
+                Ok(()) => Ok(Vec::new()),
+                Err(why) if self.opts.trust_target => {
+                    let w = format!(
+                        "{} failed the storage probe, trusted anyway (--trust-target): {why}",
+                        self.describe()
+                    );
+                    tracing::warn!("{w}");
+                    Ok(vec![w])
+                }
+                Err(why) => Err(Error::Storage(format!(
+                    "{} failed the storage probe: {why}; an archive cannot detect a silent overwrite later (pass --trust-target to use it anyway)",
+                    self.describe()
+                ))),
+            }
+        })
+    }
+
+    fn recorded<'a>(&'a self, known: &'a [String]) -> BoxFuture<'a, Result<Vec<Event>>> {
+        Box::pin(async move {
+            let prefix = self.key("");
+            let keys = self
+                .client
+                .list(&prefix)
+                .await
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            let names: Vec<String> = keys
+                .into_iter()
+                .filter_map(|(k, _)| {
+                    let name = k.strip_prefix(&prefix)?.strip_suffix(".zip")?;
+                    crate::bagit::bundles::parse_bundle_name(name)?;
+                    (!known.iter().any(|n| n == name)).then(|| name.to_owned())
+                })
+                .collect();
+            let heads = futures_util::stream::iter(names)
+                .map(|name| async move {
+                    let key = self.key(&format!("{name}.zip"));
+                    let head = self
+                        .client
+                        .head(&key)
+                        .await
+                        .map_err(|e| Error::Storage(e.to_string()))?;
+                    Ok::<_, Error>(head.and_then(|h| done_event(&name, &h.meta)))
+                })
+                .buffered(self.opts.concurrency.max(1))
+                .try_collect::<Vec<_>>()
+                .await?;
+            let mut events: Vec<Event> = heads.into_iter().flatten().collect();
+            events.sort_by_key(|e| match e {
+                Event::DossierDone {
+                    number, version, ..
+                } => (*number, *version),
+                _ => (0, 0),
+            });
+            Ok(events)
+        })
+    }
+
+    fn check_free(&self, _names: &[&str]) -> Result<()> {
+        Ok(())
+    }
+
+    fn publish<'a>(&'a self, bundles: &'a [&'a Bundle]) -> BoxFuture<'a, Result<Vec<Outcome>>> {
+        Box::pin(async move {
+            let mut outcomes = Vec::with_capacity(bundles.len());
+            for chunk in bundles.chunks(self.opts.concurrency.max(1)) {
+                let uploads: Vec<_> = chunk.iter().map(|b| self.publish_one(b)).collect();
+                outcomes.extend(futures_util::future::try_join_all(uploads).await?);
+            }
+            Ok(outcomes)
+        })
+    }
+
+    fn publish_run_files<'a>(&'a self, out: &'a Path, run: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            // One folder per run part, so nothing is ever replaced; `verify`
+            // reads the latest.
+            let stamp = time::OffsetDateTime::now_utc()
+                .format(time::macros::format_description!(
+                    "[year][month][day]T[hour][minute][second].[subsecond digits:6]Z"
+                ))
+                .unwrap_or_default();
+            // The timestamp token of the manifest travels with it, when
+            // the run asked a TSA for one.
+            let files = [
+                crate::timestamp::MANIFEST,
+                crate::timestamp::TSQ,
+                crate::timestamp::TSR,
+                "report.json",
+            ];
+            for file in files {
+                let path = out.join(file);
+                let Ok(bytes) = fs_err::read(&path) else {
+                    continue;
+                };
+                let key = self.key(&format!("runs/{stamp}-{run}/{file}"));
+                self.put_small(&key, file, bytes).await?;
+            }
+            // The démarche's own documents, listed in the run manifest: under
+            // the same names as in the folder. They are versioned by name
+            // (`notice.v2.pdf`), so a key already there must hold the same
+            // bytes.
+            let docs = out.join(crate::layout::DEMARCHE_DIR);
+            let mut names: Vec<String> = fs_err::read_dir(&docs)
+                .map(|d| {
+                    d.filter_map(std::result::Result::ok)
+                        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            for name in names {
+                let bytes =
+                    fs_err::read(docs.join(&name)).map_err(|e| Error::Storage(e.to_string()))?;
+                let rel = format!("{}/{name}", crate::layout::DEMARCHE_DIR);
+                let key = self.key(&rel);
+                self.put_small(&key, &name, bytes).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// S3's checksum of a multipart object: the SHA-256 of the parts' binary
+/// SHA-256s, in base64, then `-` and the number of parts.
+fn composite_sha256(parts: &[(u32, String, String)]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for (_, _, b64) in parts {
+        h.update(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default(),
+        );
+    }
+    format!("{}-{}", super::s3::b64(&h.finalize()), parts.len())
+}
+
+fn storage(number: u64, e: &S3Error) -> Error {
+    Error::Storage(format!("dossier {number}: {e}"))
+}
+
+fn digests(bytes: &[u8]) -> (String, Vec<u8>) {
+    use sha2::Digest as _;
+    (
+        hex::encode(sha2::Sha256::digest(bytes)),
+        md5::Md5::digest(bytes).to_vec(),
+    )
+}
+
+fn md5_of(path: &Path) -> Result<Vec<u8>> {
+    use md5::Digest as _;
+    use std::io::Read as _;
+    let mut f = fs_err::File::open(path).map_err(|e| Error::io("read staged zip", path, e))?;
+    let mut h = md5::Md5::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| Error::io("read staged zip", path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().to_vec())
+}

@@ -1,0 +1,180 @@
+//! `verify s3://BUCKET/PREFIX`: every bundle zip of a bucket archive, read
+//! back and checked, against the latest run manifest of the bucket.
+//!
+//! Each zip is streamed from the server into one temporary file (hashed on
+//! the way, never held in memory), checked by the same zip verifier as a
+//! local zip (bag manifests, CRCs, layout), then removed: disk use is one
+//! zip at a time. The run manifest read is the newest
+//! `PREFIX/runs/<stamp>-<run>/manifest-sha256.txt`; a listed zip that is not
+//! in the bucket, a digest that differs and a zip it does not list are
+//! `E_RUN_MANIFEST` findings, as for a folder.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use futures_util::StreamExt as _;
+use sha2::Digest as _;
+use tokio::io::AsyncWriteExt as _;
+
+use super::archive::{check_run_manifest, RUN_MANIFEST};
+use super::{verify_zip, Error, Options, Report};
+use crate::bagit::bundles::parse_bundle_name;
+use crate::bagit::source::ReadError;
+use crate::cli::storage_args::{s3_client, S3Args};
+use crate::progress::Task;
+use crate::store::s3::S3Client;
+
+/// Verify the bucket archives named by `paths` (all `s3://` URLs).
+///
+/// # Errors
+/// [`Error::Remote`] when a bucket cannot be reached or listed.
+pub fn verify_s3_paths(
+    paths: &[PathBuf],
+    args: &S3Args,
+    opts: &Options,
+    progress: &Task,
+) -> Result<Report, Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Remote(format!("cannot start the async runtime: {e}")))?;
+    let mut report = Report::new(opts.fast);
+    for path in paths {
+        let url = path.to_string_lossy();
+        if !url.starts_with("s3://") {
+            return Err(Error::Remote(format!(
+                "`{url}`: verify bucket URLs and local paths in separate runs"
+            )));
+        }
+        let client = s3_client(&url, args).map_err(Error::Remote)?;
+        report.merge(rt.block_on(verify_bucket(&client, opts, progress))?);
+    }
+    report.finish();
+    Ok(report)
+}
+
+async fn verify_bucket(
+    client: &S3Client,
+    opts: &Options,
+    progress: &Task,
+) -> Result<Report, Error> {
+    let cfg = client.config();
+    let prefix = cfg.key("");
+    let keys = client
+        .list(&prefix)
+        .await
+        .map_err(|e| Error::Remote(e.to_string()))?;
+    let mut zips = Vec::new();
+    let mut manifests = Vec::new();
+    let mut documents = Vec::new();
+    for (key, _) in keys {
+        let Some(rel) = key.strip_prefix(&prefix) else {
+            continue;
+        };
+        if rel
+            .strip_suffix(".zip")
+            .is_some_and(|n| parse_bundle_name(n).is_some())
+        {
+            zips.push(rel.to_owned());
+        } else if rel.starts_with("runs/") && rel.ends_with(&format!("/{RUN_MANIFEST}")) {
+            manifests.push(key.clone());
+        } else if rel
+            .strip_prefix(crate::layout::DEMARCHE_DIR)
+            .is_some_and(|r| r.starts_with('/'))
+        {
+            documents.push(rel.to_owned());
+        }
+    }
+    if zips.is_empty() && manifests.is_empty() {
+        return Err(Error::Remote(format!(
+            "{} holds no bundle zip and no run manifest",
+            cfg.display()
+        )));
+    }
+    manifests.sort();
+    progress.start(zips.len() as u64);
+    let spool = tempfile::tempdir()
+        .map_err(|e| Error::Remote(format!("cannot create a temporary folder: {e}")))?;
+    let mut report = Report::new(opts.fast);
+    let mut digests: BTreeMap<String, Result<String, ReadError>> = BTreeMap::new();
+    for name in &zips {
+        let file = spool.path().join(name);
+        match fetch(client, &cfg.key(name), &file).await {
+            Ok(sha) => {
+                digests.insert(name.clone(), Ok(sha));
+                let (file2, opts2) = (file.clone(), *opts);
+                let checked = tokio::task::spawn_blocking(move || verify_zip(&file2, &opts2))
+                    .await
+                    .map_err(|e| Error::Remote(format!("a verify task failed: {e}")))?;
+                report.merge(checked);
+            }
+            Err(message) => {
+                digests.insert(
+                    name.clone(),
+                    Err(ReadError {
+                        kind: super::ProblemKind::Unreadable,
+                        message,
+                    }),
+                );
+            }
+        }
+        let _ = fs_err::remove_file(&file);
+        progress.inc();
+    }
+    // The démarche's documents, listed in the run manifest beside the zips.
+    for name in &documents {
+        let file = spool.path().join("document");
+        let got = fetch(client, &cfg.key(name), &file)
+            .await
+            .map_err(|message| ReadError {
+                kind: super::ProblemKind::Unreadable,
+                message,
+            });
+        digests.insert(name.clone(), got);
+        let _ = fs_err::remove_file(&file);
+    }
+    if let Some(manifest_key) = manifests.last() {
+        let text = read_small(client, manifest_key).await?;
+        for f in check_run_manifest(&text, &zips, &digests, opts.fast, |_| None) {
+            report.push(f);
+        }
+    }
+    Ok(report)
+}
+
+/// Stream `key` into `file`; its SHA-256.
+async fn fetch(client: &S3Client, key: &str, file: &std::path::Path) -> Result<String, String> {
+    let resp = client
+        .get(key)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("`{key}` listed but gone"))?;
+    let mut out = tokio::fs::File::create(file)
+        .await
+        .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+    let mut hash = sha2::Sha256::new();
+    let mut body = resp.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| format!("reading `{key}`: {e}"))?;
+        hash.update(&chunk);
+        out.write_all(&chunk)
+            .await
+            .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+    }
+    out.flush()
+        .await
+        .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+    Ok(hex::encode(hash.finalize()))
+}
+
+async fn read_small(client: &S3Client, key: &str) -> Result<String, Error> {
+    let resp = client
+        .get(key)
+        .await
+        .map_err(|e| Error::Remote(e.to_string()))?
+        .ok_or_else(|| Error::Remote(format!("`{key}` listed but gone")))?;
+    resp.text()
+        .await
+        .map_err(|e| Error::Remote(format!("reading `{key}`: {e}")))
+}
