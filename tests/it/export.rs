@@ -395,3 +395,54 @@ fn zip_views_hold_one_zip_per_dossier_and_rerun_replaces_the_view() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(fs_err::read(other.join("keep.txt")).unwrap(), b"mine");
 }
+
+#[test]
+fn a_templates_columns_make_a_table_in_their_order_with_their_headers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().join("t.toml");
+    fs_err::write(
+        &t,
+        "version = 1\n\n[[columns]]\nid = \"self/id\"\nheader = \"Numéro\"\n\n\
+         [[columns]]\nid = \"type_de_champ/2\"\n\n[[columns]]\nid = \"self/state\"\nheader = \"État\"\n",
+    )
+    .unwrap();
+    let table = tmp.path().join("dossiers.csv");
+    let dir = archive().to_str().unwrap();
+    let args = ["export", dir, "--template", t.to_str().unwrap()];
+    let out = run(&[&args[..], &["--table", table.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let mut reader = csv::Reader::from_path(&table).unwrap();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(headers.len(), 3, "{headers:?}");
+    assert_eq!(headers[0], "Numéro");
+    assert!(headers[1].contains("Nom du projet"), "{headers:?}");
+    assert_eq!(headers[2], "État");
+    let numbers: BTreeSet<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    let bundles: BTreeSet<String> = fs_err::read_dir(archive())
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            let n = name.strip_prefix("dossier-")?.strip_suffix(".zip")?;
+            (!n.contains('.')).then(|| n.to_owned())
+        })
+        .collect();
+    assert_eq!(numbers, bundles, "one row per dossier, keyed by its number");
+    // columns.json ties each header to its DS column id.
+    let sidecar = fs_err::read_to_string(tmp.path().join("dossiers.columns.json")).unwrap();
+    assert!(sidecar.contains("type_de_champ/2"), "{sidecar}");
+
+    // XLSX by the extension; an extension that is no table format is refused.
+    let xlsx = tmp.path().join("dossiers.xlsx");
+    let out = run(&[&args[..], &["--table", xlsx.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(fs_err::read(&xlsx).unwrap().starts_with(b"PK"));
+    let out = run(&[&args[..], &["--table", "dossiers.xls"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".xlsx"));
+}
