@@ -134,7 +134,8 @@ impl Faults {
         self.url_ttl_secs.store(secs, Ordering::SeqCst);
     }
 
-    /// The next `n` file downloads (storage and dossier PDF) answer HTTP `status`.
+    /// The next `n` downloads of dossier files (storage and dossier PDF; not
+    /// the démarche's own documents) answer HTTP `status`.
     pub fn fail_downloads(&self, n: u32, status: u16) {
         self.with(|s| {
             s.download_failures

@@ -51,10 +51,20 @@ pub(crate) async fn storage(
 ) -> Response {
     app.counters
         .file(request.contains_key(header::AUTHORIZATION));
-    if let Some(status) = app.faults.take_download_failure() {
-        return StatusCode::from_u16(status)
-            .unwrap_or(StatusCode::BAD_GATEWAY)
-            .into_response();
+    // Download faults are for dossiers' files: the démarche's own documents
+    // (registered as dossier 0), fetched first by every run, would take them.
+    let of_a_dossier = app
+        .dataset
+        .read()
+        .blobs
+        .get(&key)
+        .is_none_or(|e| e.dossier != 0);
+    if of_a_dossier {
+        if let Some(status) = app.faults.take_download_failure() {
+            return StatusCode::from_u16(status)
+                .unwrap_or(StatusCode::BAD_GATEWAY)
+                .into_response();
+        }
     }
     let (Some(expires), Some(sig)) = (signed.expires, signed.sig) else {
         return refused(Refusal::BadSignature);
