@@ -88,7 +88,10 @@ fn main() -> Result<()> {
         .map(str::trim)
         .find(|n| !SCENARIOS.contains(n))
     {
-        anyhow::bail!("BENCH_ONLY: unknown scenario `{bad}` ({})", SCENARIOS.join(", "));
+        anyhow::bail!(
+            "BENCH_ONLY: unknown scenario `{bad}` ({})",
+            SCENARIOS.join(", ")
+        );
     }
     let needs_limits = only
         .split(',')

@@ -40,9 +40,13 @@ pub fn dossiers(b: &mut Bench) -> Result<()> {
         b.rt.block_on(server.shutdown());
         let verify = measure(b, vec!["verify".into(), out.clone().into()])?;
         let status = measure(b, vec!["status".into(), out.clone().into()])?;
-        for (i, (name, m)) in [("archive", &archive), ("verify", &verify), ("status", &status)]
-            .into_iter()
-            .enumerate()
+        for (i, (name, m)) in [
+            ("archive", &archive),
+            ("verify", &verify),
+            ("status", &status),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let rss = m.max_rss_kib.unwrap_or(0);
             let (n0, rss0) = *first[i].get_or_insert((n, rss));
@@ -98,12 +102,7 @@ fn archive_args(url: &str, out: &std::path::Path) -> Vec<OsString> {
     // The fake is unlimited; DS's pacing is the `small` scenario's subject:
     // 400 requests a second here.
     args.extend(["--rate-limit", "400", "--rate-window", "1"].map(OsString::from));
-    args.extend([
-        "--out".into(),
-        out.into(),
-        "--api-url".into(),
-        url.into(),
-    ]);
+    args.extend(["--out".into(), out.into(), "--api-url".into(), url.into()]);
     args
 }
 
