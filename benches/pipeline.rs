@@ -9,9 +9,11 @@
 //! ds-archive exactly as DS's network would not, so the figures are a floor.
 //!
 //! Environment: `BENCH_SCALE` (default 1.0) shrinks sizes and counts for
-//! quick runs; `BENCH_ONLY=large,mixed,small,memory` picks scenarios (`large`
-//! includes verify and `--keep zips`, `mixed` compares with bagit-python,
-//! `small` the rerun). Prints a Markdown report and writes
+//! quick runs; `BENCH_ONLY=large,mixed,small,memory,dossiers` picks scenarios
+//! (`large` includes verify and `--keep zips`, `mixed` compares with
+//! bagit-python, `small` the rerun; `dossiers`, not run by default, the peak
+//! RSS of archive, verify and status at `BENCH_DOSSIERS` dossiers, default
+//! 10 000 and 100 000, without measuring the machine's limits). Prints a Markdown report and writes
 //! it to `<target dir>/bench-report.md`. docs/benchmarks.md explains it.
 
 #[path = "pipeline/baseline.rs"]
@@ -33,6 +35,9 @@ use std::process::Command;
 use anyhow::{Context as _, Result};
 
 use report::Report;
+
+/// What `BENCH_ONLY` may name (the default runs all but `dossiers`).
+const SCENARIOS: [&str; 5] = ["large", "mixed", "small", "memory", "dossiers"];
 
 /// Shared by the scenarios.
 pub struct Bench {
@@ -81,10 +86,16 @@ fn main() -> Result<()> {
     if let Some(bad) = only
         .split(',')
         .map(str::trim)
-        .find(|n| !["large", "mixed", "small", "memory"].contains(n))
+        .find(|n| !SCENARIOS.contains(n))
     {
-        anyhow::bail!("BENCH_ONLY: unknown scenario `{bad}` (large, mixed, small, memory)");
+        anyhow::bail!(
+            "BENCH_ONLY: unknown scenario `{bad}` ({})",
+            SCENARIOS.join(", ")
+        );
     }
+    let needs_limits = only
+        .split(',')
+        .any(|n| ["large", "mixed", "small"].contains(&n.trim()));
     let work = target.join("bench-work");
     run::clean(&work)?;
     std::fs::create_dir_all(&work).context("create bench-work")?;
@@ -93,12 +104,16 @@ fn main() -> Result<()> {
         .enable_all()
         .build()
         .context("tokio runtime")?;
-    eprintln!("measuring the machine's limits...");
     // As many bytes as the large scenario writes (bag + zip of 8 × 4 × 128
     // MiB): a virtual disk may absorb a short burst far faster than it
     // sustains (a 2 GiB dd gave 0.5 to 2.7 GB/s in successive runs here), and
     // the limit that matters is the one for a run of that size.
-    let limits = limits::measure(&work, (8192.0 * scale).max(256.0) as u64)?;
+    let limits = if needs_limits {
+        eprintln!("measuring the machine's limits...");
+        limits::measure(&work, (8192.0 * scale).max(256.0) as u64)?
+    } else {
+        limits::Limits::default()
+    };
     let mut bench = Bench {
         bin,
         work: work.clone(),
@@ -109,7 +124,9 @@ fn main() -> Result<()> {
         limits,
     };
     bench.report.header = machine(&work, scale);
-    scenarios::limits_table(&mut bench);
+    if needs_limits {
+        scenarios::limits_table(&mut bench);
+    }
     for name in only.split(',').map(str::trim) {
         eprintln!("scenario `{name}`...");
         match name {
@@ -117,6 +134,7 @@ fn main() -> Result<()> {
             "mixed" => mixed::mixed(&mut bench)?,
             "small" => scenarios::small(&mut bench)?,
             "memory" => scenarios::memory(&mut bench)?,
+            "dossiers" => scenarios::dossiers(&mut bench)?,
             _ => unreachable!("scenario names are checked above"),
         }
     }

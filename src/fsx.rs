@@ -45,6 +45,59 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fsync_dir(&dir)
 }
 
+/// Write what `write` produces to `path` atomically as [`write_atomic`]
+/// does, but only if it differs from what `path` holds (a no-op rerun keeps
+/// the file and its mtime). The content goes through a temporary file and is
+/// compared with the old one block by block, so neither is ever held in
+/// memory: run-level files grow with the number of dossiers. Returns whether
+/// `path` was replaced.
+///
+/// # Errors
+/// [`Error::Io`] naming the path when any step fails, or `write`'s own error
+/// against the temporary file; the temp file is removed on failure.
+pub fn write_atomic_if_changed(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<bool> {
+    let dir = parent_dir(path);
+    let mut tmp = published_tempfile(&dir, TEMP_PREFIX, "")
+        .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
+    let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("write", path, e))?;
+    drop(out);
+    if same_content(tmp.path(), path) {
+        return Ok(false);
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("write", tmp.path(), e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("rename a temporary file to", path, e.error))?;
+    fsync_dir(&dir)?;
+    Ok(true)
+}
+
+/// Whether two files hold the same bytes (false when either is unreadable).
+fn same_content(a: &Path, b: &Path) -> bool {
+    use std::io::Read as _;
+    let open = |p: &Path| std::fs::File::open(p).map(std::io::BufReader::new);
+    let (Ok(mut a), Ok(mut b)) = (open(a), open(b)) else {
+        return false;
+    };
+    let (mut x, mut y) = (vec![0_u8; 64 * 1024], vec![0_u8; 64 * 1024]);
+    loop {
+        let Ok(n) = a.read(&mut x) else { return false };
+        if n == 0 {
+            return b.read(&mut y[..1]).is_ok_and(|m| m == 0);
+        }
+        if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+    }
+}
+
 /// A temporary file in `dir` (named `<prefix>…<suffix>`) that is to be
 /// renamed to a published name: its mode is what the umask allows, as for
 /// any file the user creates (`0644` under umask `022`), where a default
@@ -235,6 +288,29 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_if_changed_keeps_an_identical_file_and_replaces_a_different_one() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("m.txt");
+        let lines =
+            |n: u32| move |w: &mut dyn Write| (0..n).try_for_each(|i| writeln!(w, "line {i}"));
+        assert!(write_atomic_if_changed(&p, lines(20_000)).expect("first"));
+        let inode = fs_err::metadata(&p).expect("meta").ino();
+        assert!(!write_atomic_if_changed(&p, lines(20_000)).expect("same"));
+        assert_eq!(fs_err::metadata(&p).expect("meta").ino(), inode);
+        // One line fewer: a prefix of the old content is a change.
+        assert!(write_atomic_if_changed(&p, lines(19_999)).expect("shorter"));
+        assert_ne!(fs_err::metadata(&p).expect("meta").ino(), inode);
+        let text = fs_err::read_to_string(&p).expect("read");
+        assert!(text.ends_with("line 19998\n"));
+        assert_eq!(fs_err::read_dir(dir.path()).expect("readdir").count(), 1);
+        let failing = |_: &mut dyn Write| Err(std::io::Error::other("no"));
+        assert!(write_atomic_if_changed(&p, failing).is_err());
+        assert_eq!(fs_err::read_dir(dir.path()).expect("readdir").count(), 1);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! The lock is an OS file lock: it disappears with the process holding it, so
 //! a stale lock from a dead run never blocks the next one.
 
-use std::io::{Seek as _, Write as _};
+use std::io::{BufRead, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -160,58 +160,72 @@ impl Journal {
 /// damaged.
 pub fn read_state(out: &Path) -> Result<Option<State>> {
     let path = out.join(STATE_DIR).join("journal.jsonl");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let bytes = fs_err::read(&path).map_err(|e| Error::io("read journal", &path, e))?;
-    Ok(Some(replay(&bytes, &path)?.0))
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read journal", &path, e)),
+    };
+    Ok(Some(replay(std::io::BufReader::new(file), &path)?.0))
 }
 
-/// Replay the journal's lines. Returns the state and the length of the part
-/// that was read: all of it, or all but a torn last line.
+/// Replay the journal's lines as they are read (the journal itself is never
+/// held in memory: it grows by a few lines a dossier). Returns the state and
+/// the length of the part that was read: all of it, or all but a torn last
+/// line.
 ///
 /// A line we wrote is acknowledged only once it is whole and synced, so the
 /// only line a crash can leave unreadable is the last one (cut short, or
 /// blocks the filesystem had not written yet). Any other unreadable line is
 /// damage, and an error: skipping it could forget a dossier or a deletion.
-fn replay(bytes: &[u8], path: &Path) -> Result<(State, usize)> {
+fn replay(mut reader: impl BufRead, path: &Path) -> Result<(State, u64)> {
+    let read_error = |e| Error::io("read journal", path, e);
     let mut state = State::default();
     let mut good_len = 0;
-    for (i, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        let len = reader.read_until(b'\n', &mut line).map_err(read_error)?;
+        if len == 0 {
+            break;
+        }
         let whole = line.ends_with(b"\n");
-        let is_last = good_len + line.len() == bytes.len();
-        match serde_json::from_slice::<Event>(line) {
+        let is_last = !whole || reader.fill_buf().map_err(read_error)?.is_empty();
+        match serde_json::from_slice::<Event>(&line) {
             Ok(event) if whole => state.apply(&event),
             Err(e) if !is_last => {
                 return Err(Error::Journal {
                     path: path.to_owned(),
-                    line: i + 1,
+                    line: number,
                     message: e.to_string(),
                 })
             }
             // The last line, cut short (never acknowledged) or unreadable.
             _ => break,
         }
-        good_len += line.len();
+        good_len += len as u64;
     }
     Ok((state, good_len))
 }
 
 /// Replay the journal and cut a torn last line, so new lines start clean.
 fn replay_and_repair(path: &Path) -> Result<State> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
         Err(e) => return Err(Error::io("read journal", path, e)),
     };
-    let (state, good_len) = replay(&bytes, path)?;
-    if good_len != bytes.len() {
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io("read journal", path, e))?
+        .len();
+    let (state, good_len) = replay(std::io::BufReader::new(file), path)?;
+    if good_len != len {
         tracing::warn!(journal = %path.display(), "cutting a journal line torn by a crash");
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .map_err(|e| Error::io("repair journal", path, e))?;
-        f.set_len(good_len as u64)
+        f.set_len(good_len)
             .and_then(|()| f.sync_all())
             .map_err(|e| Error::io("repair journal", path, e))?;
     }

@@ -10,7 +10,6 @@
 //! `archive` can call [`verify_bag_dir`] and [`verify_zip`] on each new
 //! bundle. See docs/verify.md for the codes and exit statuses.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +17,7 @@ mod archive;
 mod bag;
 pub mod codes;
 mod command;
+mod jobs;
 mod ours;
 pub mod paths;
 mod problems;
@@ -28,14 +28,11 @@ mod timestamp;
 
 pub use codes::Code;
 pub use command::{command, VerifyArgs};
-pub use report::{BundleKind, BundleSummary, Finding, Report};
+pub use report::{BundleKind, BundleSummary, Finding, Report, Totals};
 
-use crate::bagit::parallel::{self, parallel_map};
-use crate::bagit::source::{DirSource, ProblemKind, ReadError};
-use crate::bagit::zipsource::ZipSource;
-use crate::digest::{hash_reader, DigestAlg, HexDigests};
+use crate::bagit::parallel;
 use crate::progress::Task;
-use problems::finding;
+use jobs::{Inputs, Job, Whole};
 
 /// How to verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,60 +97,61 @@ pub fn verify_paths_with(
     opts: &Options,
     progress: &Task,
 ) -> Result<Report, Error> {
+    verify_all(paths, opts, progress, true)
+}
+
+/// [`verify_paths_with`]; `list_bundles` keeps one summary per bundle (the
+/// JSON report lists them), else only their totals. Bundles are checked a
+/// dossier at a time (folder and zip together) and folded into the report
+/// as they end, so memory does not grow with the number of dossiers beyond
+/// their names (docs/benchmarks.md, "Memory").
+pub(crate) fn verify_all(
+    paths: &[PathBuf],
+    opts: &Options,
+    progress: &Task,
+    list_bundles: bool,
+) -> Result<Report, Error> {
     if paths.is_empty() {
         return Err(Error::NoPath);
     }
-    let mut jobs = Vec::new();
+    let mut singles = Vec::new();
     let mut archives = Vec::new();
     let mut sips = Vec::new();
     for path in paths {
         match classify(path)? {
-            Target::Bag => jobs.push(Job::new(path.to_path_buf(), display_name(path), false)),
-            Target::Zip => jobs.push(Job::new(path.to_path_buf(), display_name(path), true)),
+            Target::Bag => singles.push((path.clone(), false)),
+            Target::Zip => singles.push((path.clone(), true)),
             Target::Sip => sips.push(path.clone()),
-            Target::Archive(plan) => {
-                let first = jobs.len();
-                let pairs = plan.pairs();
-                for name in &plan.folders {
-                    let mut job = Job::new(path.join(name), name.clone(), false);
-                    job.sha256_all = pairs.iter().any(|(d, _)| d == name);
-                    jobs.push(job);
-                }
-                for name in &plan.zips {
-                    let mut job = Job::new(path.join(name), name.clone(), true);
-                    job.sha256_all = pairs.iter().any(|(_, z)| z == name);
-                    job.whole_digest = plan.has_run_manifest;
-                    jobs.push(job);
-                }
-                archives.push((path.clone(), plan, first..jobs.len()));
-            }
+            Target::Archive(plan) => archives.push((path.clone(), plan)),
         }
     }
-    progress.start((jobs.len() + sips.len()) as u64);
-    let results = run_jobs(&jobs, opts, progress);
-    let mut report = Report::new(opts.fast);
-    for (dir, plan, range) in archives {
-        report.merge(check_archive(
-            &dir,
-            &plan,
-            &jobs[range.clone()],
-            &results[range],
-            opts.fast,
-        ));
-    }
-    for (job, result) in jobs.iter().zip(results) {
-        let summary = BundleSummary {
-            name: job.name.clone(),
-            kind: if job.zip {
-                BundleKind::Zip
-            } else {
-                BundleKind::Folder
-            },
-            files: result.outcome.files,
-            bytes: result.outcome.bytes,
-            problems: 0,
-        };
-        report.add_bundle(summary, named(result.outcome.findings, &job.name));
+    let inputs = Inputs {
+        singles: &singles,
+        archives: &archives,
+    };
+    let (units, bundles) = jobs::units(&inputs);
+    progress.start(bundles + sips.len() as u64);
+    let mut report = if list_bundles {
+        Report::new(opts.fast)
+    } else {
+        Report::unlisted(opts.fast)
+    };
+    let mut wholes: Vec<Vec<Option<Whole>>> = archives
+        .iter()
+        .map(|(_, plan)| vec![None; plan.zips.len()])
+        .collect();
+    jobs::run(&inputs, &units, opts.jobs, opts.fast, progress, |out| {
+        for (summary, findings) in out.bundles {
+            report.add_bundle(summary, findings);
+        }
+        report.add_bundle_findings(out.findings);
+        if let Some((a, z, whole)) = out.whole {
+            wholes[a][z] = Some(whole);
+        }
+    });
+    drop(units);
+    for ((dir, plan), wholes) in archives.iter().zip(&wholes) {
+        report.merge(check_archive(dir, plan, wholes, opts.fast));
     }
     for sip in sips {
         let (summary, findings) = sip_findings(&sip);
@@ -225,21 +223,10 @@ pub fn verify_zip(zip: &Path, opts: &Options) -> Report {
 }
 
 fn verify_one(job: Job, opts: &Options) -> Report {
-    let result = run_job(&job, opts.jobs, opts.fast);
+    let result = jobs::run_job(&job, opts.jobs, opts.fast);
     let mut report = Report::new(opts.fast);
-    let kind = if job.zip {
-        BundleKind::Zip
-    } else {
-        BundleKind::Folder
-    };
-    let summary = BundleSummary {
-        name: job.name.clone(),
-        kind,
-        files: result.outcome.files,
-        bytes: result.outcome.bytes,
-        problems: 0,
-    };
-    report.add_bundle(summary, named(result.outcome.findings, &job.name));
+    let (summary, findings) = job.summary(result.outcome);
+    report.add_bundle(summary, findings);
     report.finish();
     report
 }
@@ -309,132 +296,24 @@ fn named(findings: Vec<Finding>, bundle: &str) -> Vec<Finding> {
         .collect()
 }
 
-struct Job {
-    path: PathBuf,
-    name: String,
-    zip: bool,
-    sha256_all: bool,
-    whole_digest: bool,
-}
-
-impl Job {
-    fn new(path: PathBuf, name: String, zip: bool) -> Self {
-        Self {
-            path,
-            name,
-            zip,
-            sha256_all: false,
-            whole_digest: false,
-        }
-    }
-}
-
-struct JobResult {
-    outcome: bag::BagOutcome,
-    whole_sha256: Option<Result<String, ReadError>>,
-}
-
-/// Many bundles: one per thread. One bundle: its files spread over threads.
-fn run_jobs(jobs: &[Job], opts: &Options, progress: &Task) -> Vec<JobResult> {
-    let run = |job: &Job, threads: usize| {
-        let result = run_job(job, threads, opts.fast);
-        progress.inc();
-        result
-    };
-    if jobs.len() > 1 && opts.jobs > 1 {
-        parallel_map(jobs, opts.jobs, || (), |(), job| run(job, 1))
-    } else {
-        jobs.iter().map(|job| run(job, opts.jobs)).collect()
-    }
-}
-
-fn run_job(job: &Job, jobs: usize, fast: bool) -> JobResult {
-    let bag_opts = bag::BagOptions {
-        fast,
-        jobs,
-        sha256_all: job.sha256_all,
-    };
-    let want_whole = job.whole_digest && !fast;
-    let mut whole = None;
-    let outcome = if job.zip {
-        match ZipSource::open(&job.path) {
-            Ok((src, problems)) => {
-                let src = src.with_whole_digest(want_whole);
-                let findings = problems.into_iter().map(finding).collect();
-                let outcome = bag::check(&src, &bag_opts, findings);
-                whole = src.whole_sha256();
-                outcome
-            }
-            Err(problem) => bag::BagOutcome {
-                findings: vec![finding(problem)],
-                ..bag::BagOutcome::default()
-            },
-        }
-    } else if job.path.is_dir() {
-        let (src, problems) = DirSource::open(&job.path);
-        bag::check(&src, &bag_opts, problems.into_iter().map(finding).collect())
-    } else {
-        let finding = Finding::new(
-            crate::verify::Code::Unreadable,
-            "",
-            "",
-            "not a readable folder",
-        );
-        bag::BagOutcome {
-            findings: vec![finding],
-            ..bag::BagOutcome::default()
-        }
-    };
-    // Computed while the entries were read when that pass went through;
-    // otherwise read the zip once more for it.
-    let whole_sha256 = want_whole.then(|| whole.map_or_else(|| sha256_file(&job.path), Ok));
-    JobResult {
-        outcome,
-        whole_sha256,
-    }
-}
-
-fn sha256_file(path: &Path) -> Result<String, ReadError> {
-    let unreadable = |e: io::Error| ReadError::io(&e);
-    let mut file = fs_err::File::open(path).map_err(unreadable)?;
-    let (_, mut d) =
-        hash_reader(&mut file, &[DigestAlg::Sha256], &mut Vec::new()).map_err(unreadable)?;
-    d.remove(&DigestAlg::Sha256).ok_or_else(|| ReadError {
-        kind: ProblemKind::Unreadable,
-        message: "no digest".into(),
-    })
-}
-
-/// Run-level findings of one archive folder, plus its summary.
-fn check_archive(
-    dir: &Path,
-    plan: &archive::Plan,
-    jobs: &[Job],
-    results: &[JobResult],
-    fast: bool,
-) -> Report {
+/// Run-level findings of one archive folder (its run manifest against the
+/// zips' digests, `wholes`, indexed like `plan.zips`), plus its summary.
+fn check_archive(dir: &Path, plan: &archive::Plan, wholes: &[Option<Whole>], fast: bool) -> Report {
     let name = display_name(dir);
     let mut findings = plan.findings.clone();
     let manifest_path = dir.join(archive::RUN_MANIFEST);
     if plan.has_run_manifest {
-        match fs_err::read(&manifest_path).map(String::from_utf8) {
-            Ok(Ok(text)) => {
-                let digests: BTreeMap<String, Result<String, ReadError>> = jobs
-                    .iter()
-                    .zip(results)
-                    .filter_map(|(j, r)| Some((j.name.clone(), r.whole_sha256.clone()?)))
-                    .collect();
-                let hash_other = |n: &str| dir.join(n).is_file().then(|| sha256_file(&dir.join(n)));
-                findings.extend(archive::check_run_manifest(
-                    &text, &plan.zips, &digests, fast, hash_other,
-                ));
-            }
-            Ok(Err(_)) => findings.push(Finding::new(
-                Code::RunManifest,
-                "",
-                archive::RUN_MANIFEST,
-                "not UTF-8",
-            )),
+        let digest = |i: usize| wholes.get(i)?.clone().map(|w| w.map(hex::encode));
+        let hash_other = |n: &str| {
+            dir.join(n)
+                .is_file()
+                .then(|| jobs::sha256_file(&dir.join(n)))
+        };
+        let checked = fs_err::File::open(&manifest_path).and_then(|f| {
+            archive::check_run_manifest(io::BufReader::new(f), &plan.zips, digest, fast, hash_other)
+        });
+        match checked {
+            Ok(found) => findings.extend(found),
             Err(e) => findings.push(Finding::new(
                 Code::Unreadable,
                 "",
@@ -451,17 +330,7 @@ fn check_archive(
             "missing: zips not checked as a set",
         ));
     }
-    let facts: BTreeMap<&str, &BTreeMap<String, (u64, HexDigests)>> = jobs
-        .iter()
-        .zip(results)
-        .map(|(j, r)| (j.name.as_str(), &r.outcome.facts))
-        .collect();
     let mut report = Report::new(fast);
-    for (folder, zip) in plan.pairs() {
-        if let (Some(a), Some(b)) = (facts.get(folder.as_str()), facts.get(zip.as_str())) {
-            report.add_bundle_findings(named(archive::compare_pair(a, b), &zip));
-        }
-    }
     let summary = BundleSummary {
         name: name.clone(),
         kind: BundleKind::Archive,

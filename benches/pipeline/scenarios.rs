@@ -421,3 +421,6 @@ fn verify(b: &mut Bench, out: &Path) -> Result<()> {
 #[path = "small.rs"]
 mod small;
 pub use small::{memory, small};
+#[path = "many.rs"]
+mod many;
+pub use many::dossiers;

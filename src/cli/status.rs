@@ -49,27 +49,29 @@ pub fn run(args: &StatusArgs) -> u8 {
     };
     let versions: usize = state.done.values().map(Vec::len).sum();
     let last = state.last_run.as_ref();
-    let value = json!({
-        "archived": state.done.len(),
-        "versions": versions,
-        "failed": state.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
-        "deleted": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
-            "number": n, "reason": reason, "date": date, "pending": pending})).collect::<Vec<_>>(),
-        "last_run": last.map(|r| json!({
-            "run_id": r.run_id,
-            "demarche": r.demarche,
-            "started_at": r.started_at,
-            "finished_at": r.finished_at,
-            "updated_since": r.updated_since,
-            "pending": r.finished_at.is_none(),
-        })),
-        "high_water_mark": state.finished_runs.last().map(|r| &r.high_water),
-        "dossiers": state.done.iter().map(|(n, v)| json!({
-            "number": n,
-            "versions": v.iter().map(|x| json!({"version": x.version, "name": x.name, "updated_at": x.updated_at})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    });
     if args.json {
+        // Built only when asked for: it holds every dossier, and the text
+        // form must not grow with them (docs/benchmarks.md, "Memory").
+        let value = json!({
+            "archived": state.done.len(),
+            "versions": versions,
+            "failed": state.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
+            "deleted": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
+                "number": n, "reason": reason, "date": date, "pending": pending})).collect::<Vec<_>>(),
+            "last_run": last.map(|r| json!({
+                "run_id": r.run_id,
+                "demarche": r.demarche,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "updated_since": r.updated_since,
+                "pending": r.finished_at.is_none(),
+            })),
+            "high_water_mark": state.finished_runs.last().map(|r| &r.high_water),
+            "dossiers": state.done.iter().map(|(n, v)| json!({
+                "number": n,
+                "versions": v.iter().map(|x| json!({"version": x.version, "name": x.name, "updated_at": x.updated_at})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        });
         console::out(serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
         console::out(format!(

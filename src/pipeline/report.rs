@@ -88,29 +88,39 @@ pub(crate) fn clean_leftovers(out: &Path, staging: &Path, state: &State) -> Resu
     Ok(())
 }
 
-/// The run-level manifest: every zip of every version, sorted by name.
+/// The lines of the run manifest at `path` about the démarche's documents
+/// (`<sha256>  demarche/<file>`), read line by line.
+fn demarche_lines(path: &Path) -> String {
+    use std::io::BufRead as _;
+    let Ok(file) = fs_err::File::open(path) else {
+        return String::new();
+    };
+    std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| l.contains("  demarche/"))
+        .map(|l| l + "\n")
+        .collect()
+}
+
+/// The run-level manifest's entries: every zip of every version, as
+/// `(bag name, zip SHA-256)`, sorted by zip name. Borrowed from the state, so
+/// a few bytes a dossier (issue #16: memory flat in the number of dossiers).
 #[must_use]
-pub fn run_manifest(state: &State) -> String {
-    let mut lines: Vec<(String, &str)> = state
+pub fn run_manifest_entries(state: &State) -> Vec<(&str, &str)> {
+    let mut entries: Vec<(&str, &str)> = state
         .done
         .values()
         .flatten()
         .filter(|v| !v.zip_sha256.is_empty())
-        .map(|v| (format!("{}.zip", v.name), v.zip_sha256.as_str()))
+        .map(|v| (v.name.as_str(), v.zip_sha256.as_str()))
         .collect();
-    lines.sort();
-    lines
-        .iter()
-        .map(|(name, sha)| format!("{sha}  {name}\n"))
-        .collect()
-}
-
-/// Write `path` only if its content differs (keeps mtimes of a no-op rerun).
-fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<()> {
-    if fs_err::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
+    // By zip name: `dossier-1-v2.zip` sorts before `dossier-1.zip`.
+    fn zip_name(name: &str) -> impl Iterator<Item = u8> + '_ {
+        name.bytes().chain(*b".zip")
     }
-    fsx::write_atomic(path, bytes)
+    entries.sort_by(|a, b| zip_name(a.0).cmp(zip_name(b.0)));
+    entries
 }
 
 pub(crate) fn write_run_files(
@@ -121,23 +131,35 @@ pub(crate) fn write_run_files(
 ) -> Result<()> {
     // No zip (--no-zip), no manifest: an empty one makes `sha256sum -c` fail.
     let manifest_path = out.join("manifest-sha256.txt");
-    let mut manifest = run_manifest(state);
+    let entries = run_manifest_entries(state);
     // The démarche's documents (DIR/demarche/), with the SHA-256 recorded
-    // when they were first listed.
-    let previous = fs_err::read_to_string(&manifest_path).unwrap_or_default();
-    for (name, sum) in super::demarche_docs::manifest_lines(out, &previous) {
-        manifest.push_str(&format!("{sum}  {name}\n"));
+    // when they were first listed: only their lines of the old manifest are
+    // read, the rest grows with the dossiers.
+    let docs = super::demarche_docs::manifest_lines(out, &demarche_lines(&manifest_path));
+    let write = |w: &mut dyn std::io::Write| {
+        for (name, sha) in &entries {
+            writeln!(w, "{sha}  {name}.zip")?;
+        }
+        docs.iter()
+            .try_for_each(|(name, sum)| writeln!(w, "{sum}  {name}"))
+    };
+    let empty = entries.is_empty() && docs.is_empty();
+    // A manifest with a token keeps it: the old pair moves aside first. Only
+    // then is the whole manifest held in memory, to compare it.
+    if out.join(crate::timestamp::TSR).exists() {
+        let mut bytes = Vec::new();
+        write(&mut bytes).map_err(|e| Error::io("write", &manifest_path, e))?;
+        crate::timestamp::set_aside(out, (!empty).then_some(bytes.as_slice()))?;
     }
-    // A manifest with a token keeps it: the old pair moves aside first.
-    crate::timestamp::set_aside(out, (!manifest.is_empty()).then_some(manifest.as_bytes()))?;
-    if manifest.is_empty() {
+    if empty {
         if manifest_path.exists() {
             fs_err::remove_file(&manifest_path)
                 .map_err(|e| Error::io("remove empty run manifest", &manifest_path, e))?;
         }
     } else {
-        write_if_changed(&manifest_path, manifest.as_bytes())?;
+        fsx::write_atomic_if_changed(&manifest_path, write)?;
     }
+    drop(entries);
     let report = report_json(ctx, state, summary);
     let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
     bytes.push(b'\n');
@@ -174,13 +196,18 @@ fn write_inventory(out: &Path, csv: &Path, known: &mut KnownRows) -> Result<()> 
             for (n, why) in &report.skipped {
                 tracing::warn!(dossier = n, "not in dossiers.csv: {why}");
             }
-            let bytes = fs_err::read(&tmp).map_err(|e| Error::io("read inventory", &tmp, e))?;
+            // Copied, not read whole: the CSV grows with the dossiers.
+            let copied = fs_err::File::open(&tmp)
+                .map_err(|e| Error::io("read inventory", &tmp, e))
+                .and_then(|mut rows| {
+                    fsx::write_atomic_if_changed(csv, |w| std::io::copy(&mut rows, w).map(drop))
+                });
             let _ = fs_err::remove_file(&tmp);
-            write_if_changed(csv, &bytes)?;
+            copied?;
             // Its columns' ids: `dossiers.columns.json`.
             let sidecar = crate::inventory::columns::sidecar_path(csv);
             let columns = crate::inventory::columns::sidecar_json(&report.columns);
-            write_if_changed(&sidecar, &columns)
+            fsx::write_atomic_if_changed(&sidecar, |w| w.write_all(&columns)).map(drop)
         }
         Err(e) => {
             // The bundles are what matters; an inventory problem is reported.

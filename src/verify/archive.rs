@@ -36,17 +36,10 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// `(folder, zip)` pairs holding the same dossier (`dossier-N/` and `dossier-N.zip`).
+    /// The index of the zip named `name` (`zips` is sorted).
     #[must_use]
-    pub fn pairs(&self) -> Vec<(String, String)> {
-        let zips: BTreeSet<&str> = self.zips.iter().map(String::as_str).collect();
-        self.folders
-            .iter()
-            .filter_map(|d| {
-                let z = format!("{d}.zip");
-                zips.contains(z.as_str()).then_some((d.clone(), z))
-            })
-            .collect()
+    pub fn zip_index(&self, name: &str) -> Option<usize> {
+        self.zips.binary_search_by(|z| z.as_str().cmp(name)).ok()
     }
 }
 
@@ -105,85 +98,110 @@ pub fn plan(dir: &Path) -> io::Result<Option<Plan>> {
     Ok(ours.then_some(plan))
 }
 
-/// Parse `sha256sum` output lines (`<hex>  <name>` or `<hex> *<name>`, and
-/// the `\`-escaped form for names holding a newline or backslash).
-pub fn parse_run_manifest(text: &str, out: &mut Vec<Finding>) -> Vec<(String, String)> {
-    let mut entries: Vec<(String, String)> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
+/// Parse one line of `sha256sum` output (`<hex>  <name>` or `<hex> *<name>`,
+/// and the `\`-escaped form for names holding a newline or backslash):
+/// `(name, lowercase hex)`, or a finding about line `n`.
+pub fn parse_run_manifest_line(line: &str, n: usize) -> Result<(String, String), Finding> {
+    let (escaped, body) = match line.strip_prefix('\\') {
+        Some(rest) => (true, rest),
+        None => (false, line),
+    };
+    let parsed = body
+        .get(..64)
+        .zip(body.get(64..66))
+        .zip(body.get(66..))
+        .filter(|((hex, sep), name)| {
+            hex.bytes().all(|b| b.is_ascii_hexdigit())
+                && (*sep == "  " || *sep == " *")
+                && !name.is_empty()
+        });
+    let Some(((hex, _), name)) = parsed else {
+        return Err(Finding::new(
+            Code::RunManifest,
+            "",
+            RUN_MANIFEST,
+            format!("line {n}: not `<sha256>  <file>`"),
+        ));
+    };
+    let name = if escaped {
+        name.replace("\\n", "\n").replace("\\\\", "\\")
+    } else {
+        name.to_owned()
+    };
+    // A file of this folder, or of `demarche/` (the démarche's own
+    // documents, src/pipeline/demarche_docs.rs).
+    let file = name.strip_prefix("demarche/").unwrap_or(&name);
+    if file.contains('/') || file.contains('\\') || matches!(file, ".." | "." | "") {
+        return Err(Finding::new(
+            Code::RunManifest,
+            "",
+            RUN_MANIFEST,
+            format!("line {n}: `{name}` is not a file of this folder"),
+        ));
+    }
+    Ok((name, hex.to_ascii_lowercase()))
+}
+
+/// Check the run manifest, read line by line from `manifest`, against the
+/// zips (`zips` sorted, as [`plan`] lists them). `digest` gives the SHA-256
+/// of the zip at an index (`None` in fast mode or when it could not be
+/// computed); `hash_other` hashes a listed file that is not a zip.
+///
+/// Streams: what it keeps is one flag a zip, and the names of listed files
+/// that are not zips (none in an archive `archive` wrote).
+///
+/// # Errors
+/// When `manifest` cannot be read.
+pub fn check_run_manifest(
+    mut manifest: impl io::BufRead,
+    zips: &[String],
+    digest: impl Fn(usize) -> Option<Result<String, ReadError>>,
+    fast: bool,
+    hash_other: impl Fn(&str) -> Option<Result<String, ReadError>>,
+) -> io::Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    let mut listed = vec![false; zips.len()];
+    let mut others: BTreeSet<String> = BTreeSet::new();
+    let mut bytes = Vec::new();
+    for n in 1.. {
+        bytes.clear();
+        if manifest.read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        // As `str::lines`: the line ending is `\n` or `\r\n`.
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            let f = Finding::new(Code::RunManifest, "", RUN_MANIFEST, "not UTF-8");
+            return Ok(vec![f]);
+        };
         if line.is_empty() {
             continue;
         }
-        let (escaped, body) = match line.strip_prefix('\\') {
-            Some(rest) => (true, rest),
-            None => (false, line),
+        let (name, want) = match parse_run_manifest_line(line, n) {
+            Ok(entry) => entry,
+            Err(finding) => {
+                out.push(finding);
+                continue;
+            }
         };
-        let parsed = body
-            .get(..64)
-            .zip(body.get(64..66))
-            .zip(body.get(66..))
-            .filter(|((hex, sep), name)| {
-                hex.bytes().all(|b| b.is_ascii_hexdigit())
-                    && (*sep == "  " || *sep == " *")
-                    && !name.is_empty()
-            });
-        let Some(((hex, _), name)) = parsed else {
-            out.push(Finding::new(
-                Code::RunManifest,
-                "",
-                RUN_MANIFEST,
-                format!("line {n}: not `<sha256>  <file>`"),
-            ));
-            continue;
+        let zip = zips.binary_search(&name).ok();
+        let first = match zip {
+            Some(i) => !std::mem::replace(&mut listed[i], true),
+            None => others.insert(name.clone()),
         };
-        let name = if escaped {
-            name.replace("\\n", "\n").replace("\\\\", "\\")
-        } else {
-            name.to_owned()
-        };
-        // A file of this folder, or of `demarche/` (the démarche's own
-        // documents, src/pipeline/demarche_docs.rs).
-        let file = name.strip_prefix("demarche/").unwrap_or(&name);
-        if file.contains('/') || file.contains('\\') || matches!(file, ".." | "." | "") {
-            out.push(Finding::new(
-                Code::RunManifest,
-                "",
-                RUN_MANIFEST,
-                format!("line {n}: `{name}` is not a file of this folder"),
-            ));
+        if !first {
+            let msg = format!("listed twice in {RUN_MANIFEST}");
+            out.push(Finding::new(Code::RunManifest, "", name, msg));
             continue;
         }
-        if entries.iter().any(|(e, _)| *e == name) {
-            out.push(Finding::new(
-                Code::RunManifest,
-                "",
-                name,
-                format!("listed twice in {RUN_MANIFEST}"),
-            ));
-            continue;
-        }
-        entries.push((name, hex.to_ascii_lowercase()));
-    }
-    entries
-}
-
-/// Check the run manifest against the zips. `digests` holds the SHA-256 of
-/// each zip (absent in fast mode); `hash_other` hashes a listed file that is
-/// not a zip.
-pub fn check_run_manifest(
-    text: &str,
-    zips: &[String],
-    digests: &BTreeMap<String, Result<String, ReadError>>,
-    fast: bool,
-    hash_other: impl Fn(&str) -> Option<Result<String, ReadError>>,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let entries = parse_run_manifest(text, &mut out);
-    for (name, want) in &entries {
-        let got = match digests.get(name) {
-            Some(r) => Some(r.clone()),
-            None if zips.contains(name) => None,
-            None => match hash_other(name) {
+        let got = match zip {
+            Some(i) => digest(i),
+            None => match hash_other(&name) {
                 None => {
                     out.push(Finding::new(
                         Code::RunManifest,
@@ -198,7 +216,7 @@ pub fn check_run_manifest(
         };
         match got {
             _ if fast => {}
-            Some(Ok(got)) if got != *want => {
+            Some(Ok(got)) if got != want => {
                 let msg = format!("sha256 expected {want} got {got} ({RUN_MANIFEST})");
                 out.push(Finding::new(Code::RunManifest, "", name, msg));
             }
@@ -206,17 +224,15 @@ pub fn check_run_manifest(
             _ => {}
         }
     }
-    for zip in zips {
-        if !entries.iter().any(|(n, _)| n == zip) {
-            out.push(Finding::new(
-                Code::RunManifest,
-                "",
-                zip,
-                format!("not listed in {RUN_MANIFEST}"),
-            ));
-        }
+    for (zip, _) in zips.iter().zip(&listed).filter(|(_, l)| !**l) {
+        out.push(Finding::new(
+            Code::RunManifest,
+            "",
+            zip,
+            format!("not listed in {RUN_MANIFEST}"),
+        ));
     }
-    out
+    Ok(out)
 }
 
 /// Compare a bundle folder with its zip, file by file (SHA-256, or size in
@@ -268,16 +284,24 @@ mod tests {
             .collect()
     }
 
+    fn check(
+        text: &str,
+        zips: &[String],
+        digests: &BTreeMap<usize, Result<String, ReadError>>,
+        fast: bool,
+    ) -> Vec<Finding> {
+        let digest = |i: usize| digests.get(&i).cloned();
+        check_run_manifest(text.as_bytes(), zips, digest, fast, |_| None).unwrap()
+    }
+
     #[test]
     fn run_manifest_lines() {
         let a = "a".repeat(64);
         let text = format!(
             "{a}  dossier-1.zip\n{a} *dossier-2.zip\nbad line\n{a}  ../x.zip\n{a}  dossier-1.zip\n"
         );
-        let mut out = Vec::new();
-        let e = parse_run_manifest(&text, &mut out);
-        assert_eq!(e.len(), 2);
-        assert_eq!(e[1].0, "dossier-2.zip");
+        let zips = vec!["dossier-1.zip".to_owned(), "dossier-2.zip".to_owned()];
+        let out = check(&text, &zips, &BTreeMap::new(), true);
         assert_eq!(
             codes(&out),
             [
@@ -286,6 +310,13 @@ mod tests {
                 ("E_RUN_MANIFEST", "dossier-1.zip")
             ]
         );
+        let line = format!("\\{a}  a\\nb");
+        assert_eq!(parse_run_manifest_line(&line, 1).unwrap().0, "a\nb");
+        let crlf = format!("{a}  dossier-1.zip\r\n{a}  dossier-2.zip\r\n");
+        assert!(check(&crlf, &zips, &BTreeMap::new(), true).is_empty());
+        let bad = b"\xff\n".as_slice();
+        let out = check_run_manifest(bad, &zips, |_| None, true, |_| None).unwrap();
+        assert_eq!(out[0].message, "not UTF-8");
     }
 
     #[test]
@@ -298,12 +329,9 @@ mod tests {
             "dossier-2.zip".to_owned(),
             "dossier-3.zip".to_owned(),
         ];
-        let digests: BTreeMap<String, Result<String, ReadError>> = [
-            ("dossier-1.zip".to_owned(), Ok(a.clone())),
-            ("dossier-2.zip".to_owned(), Ok(b)),
-        ]
-        .into();
-        let out = check_run_manifest(&text, &zips, &digests, false, |_| None);
+        let digests: BTreeMap<usize, Result<String, ReadError>> =
+            [(0, Ok(a.clone())), (1, Ok(b))].into();
+        let out = check(&text, &zips, &digests, false);
         assert_eq!(
             codes(&out),
             [
@@ -312,7 +340,7 @@ mod tests {
                 ("E_RUN_MANIFEST", "dossier-3.zip")
             ]
         );
-        let fast = check_run_manifest(&text, &zips, &BTreeMap::new(), true, |_| None);
+        let fast = check(&text, &zips, &BTreeMap::new(), true);
         assert_eq!(
             codes(&fast),
             [

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{parallel, verify_paths_with, Options, Report};
+use super::{parallel, verify_all, Options, Report};
 use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
@@ -70,7 +70,8 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
     let report = if remote {
         super::remote::verify_s3_paths(&paths, &args.s3, &opts, progress)
     } else {
-        verify_paths_with(&paths, &opts, progress)
+        // Only the JSON report lists every bundle; the text one needs totals.
+        verify_all(&paths, &opts, progress, args.json)
     };
     progress.finish();
     let mut report = match report {
@@ -127,8 +128,8 @@ fn print_report(report: &Report, json: bool) {
             console::out(p);
         }
     }
-    let files: u64 = report.bundles().iter().map(|b| b.files).sum();
-    let bytes: u64 = report.bundles().iter().map(|b| b.bytes).sum();
+    let totals = report.totals();
+    let (files, bytes) = (totals.files, totals.bytes);
     let verdict = if report.is_valid() {
         "valid"
     } else {
@@ -141,13 +142,13 @@ fn print_report(report: &Report, json: bool) {
     };
     let text = format!(
         "{verdict}: {} bundle(s), {files} file(s), {bytes} bytes, {} problem(s), {} warning(s){fast}",
-        report.bundles().len(),
+        totals.bundles,
         report.problems().len(),
         report.warnings().len(),
     );
     let fields = serde_json::json!({
         "valid": report.is_valid(),
-        "bundles": report.bundles().len(),
+        "bundles": totals.bundles,
         "files": files,
         "bytes": bytes,
         "problems": report.problems().len(),

@@ -19,7 +19,7 @@ use tokio::io::AsyncWriteExt as _;
 use super::archive::{check_run_manifest, RUN_MANIFEST};
 use super::{verify_zip, Error, Options, Report};
 use crate::bagit::bundles::parse_bundle_name;
-use crate::bagit::source::ReadError;
+use crate::bagit::source::{ProblemKind, ReadError};
 use crate::cli::storage_args::{s3_client, S3Args};
 use crate::progress::Task;
 use crate::store::s3::S3Client;
@@ -93,6 +93,8 @@ async fn verify_bucket(
         )));
     }
     manifests.sort();
+    // check_run_manifest finds a zip by binary search.
+    zips.sort();
     progress.start(zips.len() as u64);
     let spool = tempfile::tempdir()
         .map_err(|e| Error::Remote(format!("cannot create a temporary folder: {e}")))?;
@@ -113,7 +115,7 @@ async fn verify_bucket(
                 digests.insert(
                     name.clone(),
                     Err(ReadError {
-                        kind: super::ProblemKind::Unreadable,
+                        kind: ProblemKind::Unreadable,
                         message,
                     }),
                 );
@@ -128,7 +130,7 @@ async fn verify_bucket(
         let got = fetch(client, &cfg.key(name), &file)
             .await
             .map_err(|message| ReadError {
-                kind: super::ProblemKind::Unreadable,
+                kind: ProblemKind::Unreadable,
                 message,
             });
         digests.insert(name.clone(), got);
@@ -136,7 +138,13 @@ async fn verify_bucket(
     }
     if let Some(manifest_key) = manifests.last() {
         let text = read_small(client, manifest_key).await?;
-        for f in check_run_manifest(&text, &zips, &digests, opts.fast, |_| None) {
+        // Zips by their index; the démarche's documents by name.
+        let digest = |i: usize| digests.get(&zips[i]).cloned();
+        let other = |n: &str| digests.get(n).cloned();
+        // Reading from memory cannot fail.
+        let found = check_run_manifest(text.as_bytes(), &zips, digest, opts.fast, other)
+            .unwrap_or_default();
+        for f in found {
             report.push(f);
         }
     }

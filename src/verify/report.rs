@@ -5,6 +5,7 @@
 //! script can `grep` or `cut` it; the JSON form follows
 //! schemas/verify-report.schema.json. Nothing here does I/O.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{json, Value};
@@ -112,22 +113,49 @@ pub struct BundleSummary {
     pub problems: u64,
 }
 
+/// Counts over every bundle verified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Bundles verified.
+    pub bundles: u64,
+    /// Files seen in them.
+    pub files: u64,
+    /// Bytes of those files (uncompressed).
+    pub bytes: u64,
+}
+
 /// The outcome of a verification.
+///
+/// Findings are kept (there are few in an archive worth the name); bundle
+/// summaries only when listed, since the text output needs only the
+/// [`Totals`] and an archive may hold 10⁵ bundles.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub(crate) problems: Vec<Finding>,
     pub(crate) warnings: Vec<Finding>,
     pub(crate) bundles: Vec<BundleSummary>,
+    pub(crate) totals: Totals,
+    pub(crate) list_bundles: bool,
     pub(crate) fast: bool,
 }
 
 impl Report {
-    /// An empty report; `fast` records whether digests were skipped.
+    /// An empty report that lists its bundles; `fast` records whether
+    /// digests were skipped.
     #[must_use]
     pub fn new(fast: bool) -> Self {
         Self {
             fast,
+            list_bundles: true,
             ..Self::default()
+        }
+    }
+
+    /// The same, keeping only the totals of the bundles.
+    pub(crate) fn unlisted(fast: bool) -> Self {
+        Self {
+            list_bundles: false,
+            ..Self::new(fast)
         }
     }
 
@@ -149,10 +177,17 @@ impl Report {
         &self.warnings
     }
 
-    /// One summary per verified bundle.
+    /// One summary per verified bundle (empty when the report does not
+    /// list them: see [`Report::totals`]).
     #[must_use]
     pub fn bundles(&self) -> &[BundleSummary] {
         &self.bundles
+    }
+
+    /// Bundles, files and bytes verified.
+    #[must_use]
+    pub fn totals(&self) -> Totals {
+        self.totals
     }
 
     /// Whether digests were skipped (`--fast`).
@@ -173,7 +208,12 @@ impl Report {
     /// Add a bundle's findings and summary.
     pub(crate) fn add_bundle(&mut self, summary: BundleSummary, findings: Vec<Finding>) {
         self.add_bundle_findings(findings);
-        self.bundles.push(summary);
+        self.totals.bundles += 1;
+        self.totals.files += summary.files;
+        self.totals.bytes += summary.bytes;
+        if self.list_bundles {
+            self.bundles.push(summary);
+        }
     }
 
     /// Add findings about bundles summarised elsewhere.
@@ -187,7 +227,12 @@ impl Report {
     pub(crate) fn merge(&mut self, other: Report) {
         self.problems.extend(other.problems);
         self.warnings.extend(other.warnings);
-        self.bundles.extend(other.bundles);
+        if self.list_bundles {
+            self.bundles.extend(other.bundles);
+        }
+        self.totals.bundles += other.totals.bundles;
+        self.totals.files += other.totals.files;
+        self.totals.bytes += other.totals.bytes;
     }
 
     /// Sort and deduplicate, so output does not depend on thread timing.
@@ -200,8 +245,12 @@ impl Report {
             list.dedup();
         }
         self.bundles.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut per_bundle: BTreeMap<&str, u64> = BTreeMap::new();
+        for p in &self.problems {
+            *per_bundle.entry(p.bundle.as_str()).or_default() += 1;
+        }
         for b in &mut self.bundles {
-            b.problems = self.problems.iter().filter(|p| p.bundle == b.name).count() as u64;
+            b.problems = per_bundle.get(b.name.as_str()).copied().unwrap_or(0);
         }
     }
 
@@ -226,9 +275,9 @@ impl Report {
             "valid": self.is_valid(),
             "fast": self.fast,
             "summary": {
-                "bundles": self.bundles.len(),
-                "files": self.bundles.iter().map(|b| b.files).sum::<u64>(),
-                "bytes": self.bundles.iter().map(|b| b.bytes).sum::<u64>(),
+                "bundles": self.totals.bundles,
+                "files": self.totals.files,
+                "bytes": self.totals.bytes,
                 "problems": self.problems.len(),
                 "warnings": self.warnings.len(),
             },
@@ -326,6 +375,12 @@ mod tests {
             .collect();
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(json["bundles"][0]["valid"], false);
+        assert_eq!(json["summary"]["files"], 3);
+        // Unlisted: the same totals, no summaries kept.
+        let mut u = Report::unlisted(true);
+        u.add_bundle(r.bundles[0].clone(), Vec::new());
+        assert!(u.bundles().is_empty());
+        assert_eq!((u.totals().bundles, u.totals().bytes), (1, 10));
         // A warning code among problems is rejected by the schema.
         let mut bad = json.clone();
         bad["problems"][0]["code"] = "W_JUNK".into();
