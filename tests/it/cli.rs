@@ -297,14 +297,7 @@ fn json_logs_make_every_stderr_line_an_object_with_counts() {
     // A run with a failed dossier: exit 1, and the summary says it is not
     // complete.
     let number = fake.server.dataset().dossier_numbers()[0];
-    let (name, _) = fake
-        .server
-        .dataset()
-        .file_contents(number)
-        .into_iter()
-        .next()
-        .unwrap();
-    fake.server.faults().corrupt_file(number, &name);
+    fake.corrupt_first_file(number);
     let run = fake.archive(
         &tmp.path().join("c"),
         &["--log-format", "json", "--retries", "2"],

@@ -94,6 +94,20 @@ impl Fake {
     }
 
     /// `ds-archive archive` against this fake into `out`, with extra args.
+    /// Make every download of `number`'s first attachment fail its MD5
+    /// check; returns that file's name.
+    pub fn corrupt_first_file(&self, number: u64) -> String {
+        let (name, _) = self
+            .server
+            .dataset()
+            .file_contents(number)
+            .into_iter()
+            .next()
+            .expect("the dossier has an attachment");
+        self.server.faults().corrupt_file(number, &name);
+        name
+    }
+
     pub fn archive(&self, out: &Path, extra: &[&str]) -> Output {
         self.archive_with(out, extra)
             .output()

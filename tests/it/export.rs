@@ -26,6 +26,18 @@ fn run(args: &[&str]) -> std::process::Output {
     ds_archive().args(args).output().expect("ds-archive runs")
 }
 
+/// `export <sample archive> --template T --out VIEW`.
+fn export_to(template: &Path, view: &Path) -> std::process::Output {
+    run(&[
+        "export",
+        archive().to_str().unwrap(),
+        "--template",
+        template.to_str().unwrap(),
+        "--out",
+        view.to_str().unwrap(),
+    ])
+}
+
 fn export(template: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path().join("t.toml");
@@ -213,14 +225,7 @@ fn errors_on_bad_templates_name_the_key_and_the_line() {
             assert!(stderr.contains(w), "{w:?} not in {stderr}");
         }
         let view = tmp.path().join("never");
-        let out = run(&[
-            "export",
-            archive().to_str().unwrap(),
-            "--template",
-            t.to_str().unwrap(),
-            "--out",
-            view.to_str().unwrap(),
-        ]);
+        let out = export_to(&t, &view);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         assert!(!view.exists(), "nothing is written for a bad template");
     }
@@ -384,14 +389,7 @@ fn zip_views_hold_one_zip_per_dossier_and_rerun_replaces_the_view() {
     let other = view.parent().unwrap().join("mine");
     fs_err::create_dir(&other).unwrap();
     fs_err::write(other.join("keep.txt"), b"mine").unwrap();
-    let out = run(&[
-        "export",
-        archive().to_str().unwrap(),
-        "--template",
-        t.to_str().unwrap(),
-        "--out",
-        other.to_str().unwrap(),
-    ]);
+    let out = export_to(&t, &other);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert_eq!(fs_err::read(other.join("keep.txt")).unwrap(), b"mine");
 }

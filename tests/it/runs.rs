@@ -467,14 +467,7 @@ fn urls_that_stay_expired_fail_their_dossiers_without_bundles() {
 fn a_file_that_never_matches_its_md5_fails_only_its_dossier() {
     let fake = Fake::start_light();
     let number = fake.server.dataset().dossier_numbers()[0];
-    let (name, _) = fake
-        .server
-        .dataset()
-        .file_contents(number)
-        .into_iter()
-        .next()
-        .unwrap();
-    fake.server.faults().corrupt_file(number, &name);
+    fake.corrupt_first_file(number);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a");
     let run = fake.archive(&out, &["--retries", "2"]);
