@@ -9,6 +9,7 @@
 
 mod archive;
 mod batch;
+mod demo;
 mod help;
 mod status;
 mod stop;
@@ -52,7 +53,7 @@ enum Command {
     Archive(Box<archive::ArchiveArgs>),
     /// Archive the bundled sample démarche from a fake DS API started on 127.0.0.1.
     #[command(after_help = help::DEMO)]
-    Demo(archive::DemoArgs),
+    Demo(demo::DemoArgs),
     /// Check bundles, zips, SEDA SIPs or a whole archive folder; list every problem.
     #[command(after_help = help::VERIFY)]
     Verify(crate::verify::VerifyArgs),
@@ -77,7 +78,7 @@ enum Command {
     Template(crate::template::init::TemplateArgs),
     /// Run the fake DS API until Ctrl-C (for trying the tool and for benchmarks).
     #[command(hide = true)]
-    FakeServer(archive::FakeServerArgs),
+    FakeServer(demo::FakeServerArgs),
 }
 
 /// Entry point used by `main.rs`.
@@ -106,11 +107,11 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => {
             let progress = Progress::new(mode);
             init_logging(logs, progress.multi());
-            archive::run_demo(&args, progress)
+            demo::run_demo(&args, progress)
         }
         Command::FakeServer(args) => {
             init_logging(logs, None);
-            archive::run_fake_server(&args)
+            demo::run_fake_server(&args)
         }
         Command::Timestamp(args) => {
             init_logging(logs, None);
