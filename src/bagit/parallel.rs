@@ -21,34 +21,17 @@ where
     T: Sync,
     R: Send,
 {
-    let jobs = jobs.max(1).min(items.len());
-    if jobs <= 1 {
-        let mut state = init();
-        return items.iter().map(|item| f(&mut state, item)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                let mut state = init();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(&mut state, item);
-                    if let Ok(mut all) = results.lock() {
-                        all[i] = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .into_iter()
-        .flatten()
-        .collect()
+    // One mechanism: results come back in any order, each put in its place.
+    let indexed: Vec<(usize, &T)> = items.iter().enumerate().collect();
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    parallel_for_each(
+        &indexed,
+        jobs,
+        init,
+        |state, &(i, item)| (i, f(state, item)),
+        |(i, r)| results[i] = Some(r),
+    );
+    results.into_iter().flatten().collect()
 }
 
 /// Run `f` over `items` on `jobs` threads (each with its own state from
