@@ -5,9 +5,17 @@
 //! `MimeType` and, where the archive recorded one, the PRONOM `FormatId`.
 //! For a file whose bytes matched no format, and for bags archived before
 //! formats were identified, only a `MimeType` is declared, as before: DS's
-//! content type, or one guessed from the extension for the files we
-//! generate. Never a `FormatId` that did not come from the bytes: Vitam
-//! identifies every object again at ingest and warns on a mismatch.
+//! content type, or one guessed from the extension. Never a `FormatId` that
+//! did not come from the bytes: Vitam identifies every object again at
+//! ingest and warns on a mismatch.
+//!
+//! The files ds-archive writes itself (`data/dossier.json`,
+//! `data/metadata.json`, `data/metadata.xml`) have no entry in
+//! `metadata.json`, but we know what they are: [`generated`] declares them
+//! as Siegfried identifies them (JSON fmt/817 — by its extension, PRONOM
+//! has no JSON signature —, XML 1.0 fmt/101 by its `<?xml version="1.0"`
+//! declaration), with Siegfried's format names; tests/it/formats.rs checks
+//! every object of a SIP against Siegfried.
 
 use serde_json::Value;
 
@@ -34,9 +42,14 @@ impl ObjectFormat {
 }
 
 /// The format of the file at `bag_path`, from its `metadata.json` entry
-/// (`None` for the files we generate, which have none).
+/// (`None` for the files we generate, which have none: see [`generated`]).
 #[must_use]
 pub fn object_format(entry: Option<&Value>, bag_path: &str) -> ObjectFormat {
+    if entry.is_none() {
+        if let Some(known) = generated(bag_path) {
+            return known;
+        }
+    }
     let identified = entry
         .and_then(|e| e.get("format"))
         .filter(|f| str_key(f, "mime_type").is_some_and(is_known_mime));
@@ -58,6 +71,28 @@ pub fn object_format(entry: Option<&Value>, bag_path: &str) -> ObjectFormat {
             ..ObjectFormat::default()
         },
     }
+}
+
+/// The format of a file ds-archive writes into every bag, by its place in
+/// the bag (see docs/bundle-format.md): what Siegfried says of it.
+#[must_use]
+pub fn generated(bag_path: &str) -> Option<ObjectFormat> {
+    let (litteral, mime, puid) = match bag_path {
+        "data/dossier.json" | "data/metadata.json" => (
+            "JSON Data Interchange Format",
+            "application/json",
+            "fmt/817",
+        ),
+        // Written by src/metadata/xml.rs, which starts it with the XML 1.0
+        // declaration Siegfried's signature reads.
+        "data/metadata.xml" => ("Extensible Markup Language", "application/xml", "fmt/101"),
+        _ => return None,
+    };
+    Some(ObjectFormat {
+        litteral: Some(litteral.to_owned()),
+        mime: Some(mime.to_owned()),
+        puid: Some(puid.to_owned()),
+    })
 }
 
 fn is_known_mime(m: &str) -> bool {
@@ -126,9 +161,31 @@ mod tests {
                 }
             );
         }
-        let ours = object_format(None, "data/metadata.xml");
-        assert_eq!(ours.mime.as_deref(), Some("application/xml"));
+        let other = object_format(None, "data/notes.xml");
+        assert_eq!(
+            other,
+            ObjectFormat {
+                mime: Some("application/xml".into()),
+                ..ObjectFormat::default()
+            }
+        );
         assert!(object_format(None, "data/x.unknown").is_empty());
+    }
+
+    #[test]
+    fn the_files_we_write_are_declared_in_full() {
+        let xml = object_format(None, "data/metadata.xml");
+        assert_eq!(xml.puid.as_deref(), Some("fmt/101"));
+        assert_eq!(xml.mime.as_deref(), Some("application/xml"));
+        assert_eq!(xml.litteral.as_deref(), Some("Extensible Markup Language"));
+        for json in ["data/dossier.json", "data/metadata.json"] {
+            let f = object_format(None, json);
+            assert_eq!(f.puid.as_deref(), Some("fmt/817"), "{json}");
+            assert_eq!(f.mime.as_deref(), Some("application/json"), "{json}");
+        }
+        // An attachment at a look-alike path keeps what its entry says.
+        let entry = json!({"content_type": "text/plain"});
+        assert_eq!(object_format(Some(&entry), "data/metadata.json").puid, None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Our PRONOM identifiers against Siegfried's (PyPI `pygfried` bundles it),
 //! the tool Vitam runs at ingest: for every attachment the sample démarche
-//! archives, and for a corpus of real-format files made here, our PUID is
-//! Siegfried's or absent, never a different one. Skipped with a notice when
+//! archives, for every object of the SIPs made from them (the files
+//! ds-archive writes included), and for a corpus of real-format files made
+//! here, our PUID is Siegfried's or absent, never a different one. Skipped with a notice when
 //! pygfried is not installed, a failure under DS_ARCHIVE_REQUIRE_TOOLS=1.
 
 use std::collections::BTreeMap;
@@ -119,6 +120,73 @@ fn the_samples_puids_are_siegfrieds() {
             "{expected} not among {declared:?}"
         );
     }
+    every_sip_object_has_siegfrieds_puid(&out, dir.path());
+}
+
+/// The SIPs of the archive: every BinaryDataObject, the files ds-archive
+/// writes (dossier.json, metadata.json, metadata.xml) included, declares a
+/// format, and its FormatId is what Siegfried finds in the file as it
+/// stands in the SIP's Content/ folder.
+fn every_sip_object_has_siegfrieds_puid(archive: &Path, dir: &Path) {
+    let config = dir.join("seda.toml");
+    fs_err::write(
+        &config,
+        "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
+         archival_agreement = \"IC\"\noriginating_agency_identifier = \"O\"\n",
+    )
+    .unwrap();
+    let sips = dir.join("sips");
+    let seda = crate::common::ds_archive()
+        .args(["seda", "--no-xsd", "--from"])
+        .arg(archive)
+        .arg("--out")
+        .arg(&sips)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        seda.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&seda)
+    );
+    let content = dir.join("content");
+    let mut ours = BTreeMap::new();
+    let mut generated = BTreeMap::new();
+    for sip in fs_err::read_dir(&sips).unwrap() {
+        let sip = sip.unwrap().path();
+        let root = crate::seda_units::manifest(&sip);
+        let mut zip = zip::ZipArchive::new(fs_err::File::open(&sip).unwrap()).unwrap();
+        let stem = sip.file_stem().unwrap().to_string_lossy().into_owned();
+        for object in root.find_all("BinaryDataObject") {
+            let uri = object.at(&["Uri"]).unwrap();
+            let path = content.join(&stem).join(uri);
+            fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+            let mut file = fs_err::File::create(&path).unwrap();
+            std::io::copy(&mut zip.by_name(uri).unwrap(), &mut file).unwrap();
+            let format = object
+                .child("FormatIdentification")
+                .unwrap_or_else(|| panic!("{stem}/{uri}: no FormatIdentification"));
+            let puid = format.at(&["FormatId"]).map(str::to_owned);
+            let name = object.at(&["FileInfo", "Filename"]).unwrap_or_default();
+            if matches!(name, "dossier.json" | "metadata.json" | "metadata.xml") {
+                *generated.entry(puid.clone()).or_insert(0) += 1;
+                assert!(format.at(&["MimeType"]).is_some(), "{stem}/{uri}");
+                assert!(format.at(&["FormatLitteral"]).is_some(), "{stem}/{uri}");
+            }
+            ours.insert(path, puid);
+        }
+    }
+    // Two JSON and one XML file per dossier, each with its PUID.
+    let sip_count = fs_err::read_dir(&sips).unwrap().count();
+    assert_eq!(
+        generated.get(&Some("fmt/817".to_owned())),
+        Some(&(2 * sip_count))
+    );
+    assert_eq!(generated.get(&Some("fmt/101".to_owned())), Some(&sip_count));
+    let bad = disagreements(&ours);
+    assert!(bad.is_empty(), "{} objects:\n{}", bad.len(), bad.join("\n"));
 }
 
 #[test]
