@@ -54,6 +54,9 @@ pub const TRAILING: &[(&str, &str)] = &[
     ("instructeurs", "ds-archive/instructeurs"),
     ("bundle", "ds-archive/bundle"),
     ("bundle_sha256", "ds-archive/bundle_sha256"),
+    // Appended after the columns above so that none of them moves.
+    ("file_formats", "ds-archive/file_formats"),
+    ("files_without_puid", "ds-archive/files_without_puid"),
 ];
 
 /// The id of the fixed column headed `header` (the header itself if none).

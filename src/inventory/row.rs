@@ -14,10 +14,14 @@
 //!   [`JOIN`] in row order (an empty value keeps its place);
 //! - one column per annotation, headed `annotation: <label>`;
 //! - `instructeurs` (all instructeurs' e-mails), `bundle` (zip name) and
-//!   `bundle_sha256`, added by the caller.
+//!   `bundle_sha256`, added by the caller;
+//! - `file_formats` and `files_without_puid`, from the formats `archive`
+//!   recorded in `metadata.json` (see `row/formats.rs`).
 //!
 //! Sections and explanations (no value) are left out. Multi-valued fields
 //! (files, lists, e-mails) are joined with [`JOIN`] as well.
+
+mod formats;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -82,6 +86,9 @@ pub fn dossier_row(metadata: &Value, dossier_json: &Value) -> (Row, Vec<DynColum
         .map(|a| a.iter().map(|i| text(i.get("email"))).collect())
         .unwrap_or_default();
     set("instructeurs", instructeurs.join(JOIN));
+    let (file_formats, without_puid) = formats::file_formats(metadata);
+    set("file_formats", file_formats);
+    set("files_without_puid", without_puid);
 
     let ranks = revision_ranks(dossier_json.get("demarche"));
     let mut out = Out {

@@ -211,6 +211,61 @@ fn the_runs_inventory_is_what_the_inventory_command_reads_from_the_bundles() {
         String::from_utf8_lossy(&written),
         String::from_utf8_lossy(&fs_err::read(&from_disk).expect("read"))
     );
+    formats_are_the_last_columns(&out, &header, &rows);
+}
+
+/// The formats `archive` identified reach the inventory: two columns
+/// appended after every older one, the PUIDs of the sample's PDFs and
+/// images, and the count of files without a PUID (the sample's random
+/// bytes named `.mp4`) as the bags' metadata.json record it.
+fn formats_are_the_last_columns(out: &Path, header: &[String], rows: &[Vec<String>]) {
+    assert_eq!(
+        header[header.len() - 4..],
+        [
+            "bundle",
+            "bundle_sha256",
+            "file_formats",
+            "files_without_puid"
+        ]
+    );
+    let ids: Vec<String> = columns_json(&out.join("dossiers.columns.json"))
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(
+        ids[ids.len() - 2..],
+        ["ds-archive/file_formats", "ds-archive/files_without_puid"]
+    );
+    let mut expected_without = 0;
+    for entry in fs_err::read_dir(out).expect("archive") {
+        let meta = entry.expect("entry").path().join("data/metadata.json");
+        if let Ok(bytes) = fs_err::read(&meta) {
+            let meta: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+            expected_without += meta["files"]
+                .as_array()
+                .expect("files")
+                .iter()
+                .filter(|f| f["format"].get("puid").is_none())
+                .count();
+        }
+    }
+    let mut without = 0;
+    let mut all = std::collections::BTreeSet::new();
+    for row in rows {
+        without += cell(header, row, "files_without_puid")
+            .parse::<usize>()
+            .expect("a count in every row");
+        all.extend(
+            cell(header, row, "file_formats")
+                .split(" | ")
+                .map(str::to_owned),
+        );
+    }
+    assert!(expected_without > 0, "the sample has unidentified files");
+    assert_eq!(without, expected_without);
+    for puid in ["fmt/18", "fmt/11", "application/octet-stream"] {
+        assert!(all.contains(puid), "{puid} not in {all:?}");
+    }
 }
 
 /// Whether python3 can import `module`; fails when CI requires tools.
