@@ -8,7 +8,9 @@
 //! demandeur, mandataire and service), [`events`] (the dossier's lifecycle),
 //! [`formats`] (each object's `FormatIdentification`, from `metadata.json`)
 //! and [`rules`] (management rules that start per dossier), [`profile`] (the
-//! archiving profile's required elements), [`names`] (ids, safe
+//! archiving profile's required elements) with [`profile_rng`] (reading them
+//! from the profile's RelaxNG file), `emit` (naming and writing each SIP),
+//! [`names`] (ids, safe
 //! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
 //! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
 //! with the embedded XSDs), [`error`] (what fails, typed) and `verify_sip` (checking any SIP zip, used by
@@ -17,6 +19,7 @@
 //! User documentation: `docs/seda.md`.
 
 pub mod config;
+mod emit;
 pub mod error;
 pub mod events;
 pub mod formats;
@@ -27,6 +30,7 @@ pub mod package;
 pub mod people;
 pub mod plan;
 pub mod profile;
+pub mod profile_rng;
 pub mod rules;
 pub mod verify_sip;
 pub mod xml;
@@ -43,9 +47,9 @@ use serde_json::json;
 use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
+use emit::Ctx;
 use integrity::{check_bundle, CheckedBundle};
-use package::{weight, write_sip, Batcher, WrittenSip};
-use xml::SipHeader;
+use package::{weight, Batcher, WrittenSip};
 
 /// Default `--max-objects`: Vitam's advice (units + objects per SIP).
 pub const DEFAULT_MAX_OBJECTS: u64 = 100_000;
@@ -88,7 +92,8 @@ pub struct SedaArgs {
     /// `date` from the config, else now. Fix it to get byte-identical SIPs.
     #[arg(long)]
     pub date: Option<String>,
-    /// Do not check each manifest against the XSD (faster on huge runs).
+    /// Do not check each manifest against the XSD, nor against the archiving
+    /// profile file (faster on huge runs).
     #[arg(long)]
     pub no_xsd: bool,
 }
@@ -220,6 +225,18 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
              (install libxml2-utils, or pass --no-xsd to skip the check knowingly)"
         );
     }
+    if let (false, Some(rng)) = (xsd, &config.profile_rng) {
+        tracing::warn!(
+            "the SIP manifests will not be validated against the archiving profile `{}` \
+             (only its required elements are checked): that takes xmllint, {}",
+            rng.path.display(),
+            if args.no_xsd {
+                "which --no-xsd turns off"
+            } else {
+                "which is not installed"
+            }
+        );
+    }
     let prefix = config
         .message_identifier_prefix
         .clone()
@@ -279,73 +296,6 @@ fn admit(
         profile::check_dossier(&unit, config).map_err(|e| e.to_string())?;
     }
     Ok(checked)
-}
-
-struct Ctx<'a> {
-    args: &'a SedaArgs,
-    config: &'a SedaConfig,
-    date: &'a str,
-    alg: crate::digest::DigestAlg,
-    xsd: bool,
-    prefix: &'a str,
-}
-
-impl Ctx<'_> {
-    fn emit(&self, bundles: Vec<CheckedBundle>, outcome: &mut SedaOutcome) {
-        let header = self.header(&bundles);
-        match write_sip(&self.args.out, &header, self.config, &bundles, self.xsd) {
-            Ok(sip) => outcome.sips.push(sip),
-            Err(reason) => outcome.skipped.extend(bundles.iter().map(|b| Skipped {
-                dossier: b.found.number,
-                reason: reason.to_string(),
-            })),
-        }
-    }
-
-    fn header(&self, bundles: &[CheckedBundle]) -> SipHeader {
-        let (units, _) = package::plan_sip(bundles, self.config);
-        let first = units.first();
-        let last = units.last();
-        let demarche = first.and_then(|u| u.demarche_number).map(|d| d.to_string());
-        let mut parts: Vec<String> = vec![self.prefix.to_owned()];
-        parts.extend(demarche.clone());
-        match (first, last) {
-            (Some(f), Some(l)) if units.len() > 1 => {
-                parts.push("dossiers".to_owned());
-                parts.push(f.number.to_string());
-                parts.push(l.number.to_string());
-            }
-            (Some(f), _) => {
-                parts.push("dossier".to_owned());
-                parts.push(f.number.to_string());
-            }
-            _ => {}
-        }
-        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-        let message_identifier = names::message_identifier(&refs);
-        let comment = self.config.comment.clone().unwrap_or_else(|| {
-            let numbers = match (first, last) {
-                (Some(f), Some(l)) if units.len() > 1 => format!(
-                    "Dossiers {} à {} ({} dossiers)",
-                    f.number,
-                    l.number,
-                    units.len()
-                ),
-                (Some(f), _) => format!("Dossier {}", f.number),
-                _ => "Dossiers".to_owned(),
-            };
-            match demarche {
-                Some(d) => format!("{numbers} de la démarche {d} de demarches-simplifiees.fr"),
-                None => format!("{numbers} de demarches-simplifiees.fr"),
-            }
-        });
-        SipHeader {
-            message_identifier,
-            comment,
-            date: self.date.to_owned(),
-            alg: self.alg,
-        }
-    }
 }
 
 fn now_rfc3339() -> String {

@@ -82,6 +82,14 @@ pub struct SedaConfig {
     /// dossier before its SIP is written.
     #[serde(default)]
     pub required_elements: Vec<RequiredElement>,
+    /// The archiving profile file itself (RelaxNG, as As@lae exports it),
+    /// relative to the configuration file: its required elements join
+    /// `required_elements`, and each manifest is validated against it.
+    #[serde(default)]
+    pub archival_profile_file: Option<PathBuf>,
+    /// The profile file as read by [`SedaConfig::load`].
+    #[serde(skip)]
+    pub profile_rng: Option<ProfileRng>,
     /// Name the demandeur when it is a person, and the mandataire (default
     /// true); false also leaves out the instructeurs' e-mails.
     #[serde(default = "yes")]
@@ -93,6 +101,15 @@ pub struct SedaConfig {
 
 fn yes() -> bool {
     true
+}
+
+/// An archiving profile file, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRng {
+    /// Where it was read (for messages).
+    pub path: PathBuf,
+    /// Its text, given to xmllint for each manifest.
+    pub text: String,
 }
 
 /// Why a configuration cannot be used.
@@ -115,6 +132,14 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// The archiving profile file cannot be read or used.
+    #[error("archiving profile `{}`: {message}", path.display())]
+    Profile {
+        /// The profile file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl SedaConfig {
@@ -127,10 +152,38 @@ impl SedaConfig {
             path: path.to_owned(),
             source,
         })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse {
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
             message,
-        })
+        })?;
+        if let Some(file) = &config.archival_profile_file {
+            let profile = path.parent().unwrap_or(Path::new("")).join(file);
+            config
+                .use_profile_file(&profile)
+                .map_err(|message| ConfigError::Profile {
+                    path: profile,
+                    message,
+                })?;
+        }
+        Ok(config)
+    }
+
+    /// Read the archiving profile file at `path`: its requirements join
+    /// `required_elements` and are checked against this configuration.
+    fn use_profile_file(&mut self, path: &Path) -> Result<(), String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let required = super::profile_rng::required_elements(&text)?;
+        for element in super::profile::from_profile_file(&required)? {
+            if !self.required_elements.contains(&element) {
+                self.required_elements.push(element);
+            }
+        }
+        super::profile::check_config(self).map_err(|e| e.to_string())?;
+        self.profile_rng = Some(ProfileRng {
+            path: path.to_owned(),
+            text,
+        });
+        Ok(())
     }
 
     /// Parse and check a configuration text.

@@ -63,6 +63,14 @@ pub enum SipError {
     /// The manifest we generated fails the SEDA 2.2 XSD: a bug of ours.
     #[error("generated manifest.xml is not valid SEDA 2.2 (please report): {0}")]
     InvalidManifest(String),
+    /// The manifest does not validate against the archiving profile file.
+    #[error("manifest.xml does not follow the archiving profile `{}`: {message}", path.display())]
+    ProfileInvalid {
+        /// The profile file.
+        path: PathBuf,
+        /// xmllint's messages.
+        message: String,
+    },
     /// No temporary file can be created in the output folder.
     #[error("cannot create a temp file in `{}`: {source}", dir.display())]
     TempFile {

@@ -65,7 +65,8 @@ pub fn weight(bundle: &CheckedBundle, config: &SedaConfig) -> u64 {
 
 /// Write one SIP into `out_dir`. Every dossier must carry the elements the
 /// archiving profile requires; with `check_xsd`, the manifest must pass the
-/// SEDA 2.2 XSD when xmllint is available.
+/// SEDA 2.2 XSD, and the archiving profile file when the configuration names
+/// one (both through xmllint, which the caller found installed).
 ///
 /// # Errors
 /// Why the dossiers of this SIP are skipped (a required element missing, I/O,
@@ -86,6 +87,14 @@ pub fn write_sip(
     if check_xsd {
         if let XsdOutcome::Invalid { message, .. } = validate_manifest(&manifest) {
             return Err(SipError::InvalidManifest(message));
+        }
+        if let Some(rng) = &config.profile_rng {
+            if let Ok(Some(message)) = super::xsd::validate_relaxng(&manifest, &rng.text) {
+                return Err(SipError::ProfileInvalid {
+                    path: rng.path.clone(),
+                    message,
+                });
+            }
         }
     }
     let final_path = out_dir.join(format!("{}.zip", header.message_identifier));

@@ -65,6 +65,141 @@ impl fmt::Display for RequiredElement {
     }
 }
 
+/// Every element name ds-archive may write in a manifest (src/seda/xml.rs):
+/// a profile file may require any of these. Those that depend on the
+/// dossier or the configuration and map to a [`RequiredElement`] are
+/// checked by [`check_config`] and [`check_dossier`]; the others are either
+/// always written or (inside an agent, an event, a rule, an object's format)
+/// left to the validation of each manifest against the profile file.
+pub const WRITTEN: &[&str] = &[
+    "ArchiveTransfer",
+    "Comment",
+    "Date",
+    "MessageIdentifier",
+    "ArchivalAgreement",
+    "CodeListVersions",
+    "ReplyCodeListVersion",
+    "MessageDigestAlgorithmCodeListVersion",
+    "MimeTypeCodeListVersion",
+    "EncodingCodeListVersion",
+    "FileFormatCodeListVersion",
+    "CompressionAlgorithmCodeListVersion",
+    "DataObjectVersionCodeListVersion",
+    "StorageRuleCodeListVersion",
+    "AppraisalRuleCodeListVersion",
+    "AccessRuleCodeListVersion",
+    "DisseminationRuleCodeListVersion",
+    "ReuseRuleCodeListVersion",
+    "ClassificationRuleCodeListVersion",
+    "AuthorizationReasonCodeListVersion",
+    "RelationshipCodeListVersion",
+    "DataObjectPackage",
+    "DataObjectGroup",
+    "BinaryDataObject",
+    "DataObjectVersion",
+    "Uri",
+    "MessageDigest",
+    "Size",
+    "FormatIdentification",
+    "FormatLitteral",
+    "MimeType",
+    "FormatId",
+    "FileInfo",
+    "Filename",
+    "LastModified",
+    "DescriptiveMetadata",
+    "ArchiveUnit",
+    "Management",
+    "AppraisalRule",
+    "AccessRule",
+    "Rule",
+    "StartDate",
+    "FinalAction",
+    "Content",
+    "DescriptionLevel",
+    "Title",
+    "OriginatingAgencyArchiveUnitIdentifier",
+    "Description",
+    "Keyword",
+    "KeywordContent",
+    "KeywordType",
+    "Addressee",
+    "Transmitter",
+    "Sender",
+    "FirstName",
+    "FullName",
+    "GivenName",
+    "Corpname",
+    "Identifier",
+    "Role",
+    "EndDate",
+    "Event",
+    "EventTypeCode",
+    "EventType",
+    "EventDateTime",
+    "EventDetail",
+    "Outcome",
+    "LinkingAgentIdentifier",
+    "LinkingAgentIdentifierType",
+    "LinkingAgentIdentifierValue",
+    "LinkingAgentRole",
+    "DataObjectReference",
+    "DataObjectGroupReferenceId",
+    "ManagementMetadata",
+    "ArchivalProfile",
+    "OriginatingAgencyIdentifier",
+    "SubmissionAgencyIdentifier",
+    "ArchivalAgency",
+    "TransferringAgency",
+];
+
+/// The [`RequiredElement`]s a profile file's requirements (see
+/// [`super::profile_rng`]) call for: an element maps to one by its name and
+/// the element it sits in (`ArchivalProfile` in `ManagementMetadata`, a
+/// rule in `ManagementMetadata` or `Management`, `Sender`, `Addressee`,
+/// `Event`, `StartDate`, `EndDate`, `Keyword` in an archive unit's
+/// `Content`). Any other element ds-archive writes needs no check here.
+///
+/// # Errors
+/// The elements ds-archive never writes, with where the profile wants them:
+/// no SIP could satisfy the profile.
+pub fn from_profile_file(
+    required: &[super::profile_rng::Required],
+) -> Result<Vec<RequiredElement>, String> {
+    use RequiredElement as R;
+    let mut out = Vec::new();
+    let mut never = Vec::new();
+    for r in required {
+        let element = match (r.parent(), r.name.as_str()) {
+            ("ManagementMetadata", "ArchivalProfile") => Some(R::ArchivalProfile),
+            ("ManagementMetadata" | "Management", "AppraisalRule") => Some(R::AppraisalRule),
+            ("ManagementMetadata" | "Management", "AccessRule") => Some(R::AccessRule),
+            ("Content", "Sender") => Some(R::Sender),
+            ("Content", "Addressee") => Some(R::Addressee),
+            ("Content", "Event") => Some(R::Event),
+            ("Content", "StartDate") => Some(R::StartDate),
+            ("Content", "EndDate") => Some(R::EndDate),
+            ("Content", "Keyword") => Some(R::Keyword),
+            (_, name) if WRITTEN.contains(&name) => None,
+            _ => {
+                never.push(format!("`{}` (at {})", r.name, r.path));
+                None
+            }
+        };
+        if let Some(e) = element.filter(|e| !out.contains(e)) {
+            out.push(e);
+        }
+    }
+    if never.is_empty() {
+        Ok(out)
+    } else {
+        Err(format!(
+            "it requires what ds-archive never writes: {}",
+            never.join(", ")
+        ))
+    }
+}
+
 /// A required element that is missing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
@@ -158,6 +293,48 @@ mod tests {
     const MINIMAL: &str =
         "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
                            archival_agreement = \"IC\"\noriginating_agency_identifier = \"O\"\n";
+
+    #[test]
+    fn a_profile_files_elements_map_by_name_and_place() {
+        use crate::seda::profile_rng::Required;
+        let at = |path: &str| Required {
+            name: path.rsplit('/').next().unwrap_or(path).to_owned(),
+            path: path.to_owned(),
+        };
+        let unit = "ArchiveTransfer/DataObjectPackage/DescriptiveMetadata/ArchiveUnit";
+        let required = [
+            at("ArchiveTransfer/DataObjectPackage/ManagementMetadata/ArchivalProfile"),
+            at(&format!("{unit}/Content/Sender")),
+            at(&format!("{unit}/Content/Sender/FullName")),
+            at(&format!("{unit}/Content/Keyword")),
+            at(&format!("{unit}/Management/AccessRule")),
+            // A rule's StartDate is not the unit's.
+            at(&format!("{unit}/Management/AccessRule/StartDate")),
+            at(&format!("{unit}/Content/Keyword")),
+        ];
+        assert_eq!(
+            from_profile_file(&required),
+            Ok(vec![
+                RequiredElement::ArchivalProfile,
+                RequiredElement::Sender,
+                RequiredElement::Keyword,
+                RequiredElement::AccessRule,
+            ])
+        );
+        let never = [
+            at(&format!("{unit}/Content/OriginatingSystemId")),
+            at(&format!("{unit}/Content/Title")),
+            at(&format!("{unit}/Content/Sender/BirthName")),
+        ];
+        let err = from_profile_file(&never).expect_err("never written");
+        assert!(
+            err.contains(&format!(
+                "`OriginatingSystemId` (at {unit}/Content/OriginatingSystemId)"
+            )) && err.contains("`BirthName`")
+                && !err.contains("`Title`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn elements_the_configuration_must_give_are_named() {

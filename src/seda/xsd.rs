@@ -117,11 +117,40 @@ fn run_xmllint(xml: &[u8], version: &'static str) -> Result<Option<String>, Stri
         .arg(&manifest)
         .output()
         .map_err(|e| format!("xmllint cannot run: {e}"))?;
+    failures(&output, tmp.path())
+}
+
+/// Validate a manifest against an archiving profile's RelaxNG schema
+/// (`xmllint --relaxng`), offline: `Ok(None)` valid, `Ok(Some(msg))` invalid
+/// with xmllint's messages, `Err` when xmllint could not run.
+///
+/// # Errors
+/// xmllint cannot run, or the temporary files cannot be written.
+pub fn validate_relaxng(xml: &[u8], rng: &str) -> Result<Option<String>, String> {
+    let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
+    let manifest = tmp.path().join("manifest.xml");
+    let profile = tmp.path().join("profile.rng");
+    fs_err::write(&manifest, xml).map_err(|e| e.to_string())?;
+    fs_err::write(&profile, rng).map_err(|e| e.to_string())?;
+    let output = Command::new("xmllint")
+        .arg("--nonet")
+        .arg("--noout")
+        .arg("--relaxng")
+        .arg(&profile)
+        .arg(&manifest)
+        .output()
+        .map_err(|e| format!("xmllint cannot run: {e}"))?;
+    failures(&output, tmp.path())
+}
+
+/// xmllint's verdict: `Ok(None)` when it succeeded, else its first messages
+/// with the temporary folder's path removed.
+fn failures(output: &std::process::Output, tmp: &Path) -> Result<Option<String>, String> {
     if output.status.success() {
         return Ok(None);
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let tmp_prefix = format!("{}/", tmp.path().display());
+    let tmp_prefix = format!("{}/", tmp.display());
     let message: Vec<String> = stderr
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.ends_with("fails to validate"))
