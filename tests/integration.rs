@@ -46,6 +46,8 @@ mod s3_moto;
 mod s3common;
 #[path = "it/seda.rs"]
 mod seda;
+#[path = "it/seda_profile.rs"]
+mod seda_profile;
 #[path = "it/seda_units.rs"]
 mod seda_units;
 #[path = "it/signals.rs"]
