@@ -11,6 +11,7 @@
 //! outlive that folder, and tells what it already holds so that a run on
 //! another machine resumes from it.
 
+pub mod bucket;
 pub mod config;
 pub mod s3;
 mod s3_target;

@@ -73,13 +73,7 @@ pub fn discover(archive_dir: &Path) -> std::io::Result<Vec<FoundBundle>> {
             }
         }
     }
-    // (number, version) keys in order: the last one of each number wins.
-    let mut latest: BTreeMap<u64, u32> = BTreeMap::new();
-    for &(n, v) in dirs.keys().chain(zips.keys()) {
-        let best = latest.entry(n).or_insert(v);
-        *best = (*best).max(v);
-    }
-    Ok(latest
+    Ok(newest_versions(dirs.keys().chain(zips.keys()).copied())
         .into_iter()
         .filter_map(|(n, v)| {
             let zip = zips.get(&(n, v)).cloned();
@@ -95,6 +89,18 @@ pub fn discover(archive_dir: &Path) -> std::io::Result<Vec<FoundBundle>> {
             })
         })
         .collect())
+}
+
+/// The newest version of each dossier among `(number, version)` pairs, by
+/// number: the one rule of which bundle describes a dossier now, for a
+/// folder ([`discover`]) and a bucket (`crate::store::bucket`) alike.
+pub fn newest_versions(keys: impl IntoIterator<Item = (u64, u32)>) -> BTreeMap<u64, u32> {
+    let mut latest: BTreeMap<u64, u32> = BTreeMap::new();
+    for (n, v) in keys {
+        let best = latest.entry(n).or_insert(v);
+        *best = (*best).max(v);
+    }
+    latest
 }
 
 /// `dossier-123` → 123.

@@ -15,6 +15,9 @@ use base64::Engine as _;
 use reqwest::{Method, StatusCode};
 
 mod multipart;
+mod read;
+
+pub use read::Head;
 
 use super::config::S3Config;
 use super::sigv4::{self, EMPTY_SHA256};
@@ -59,17 +62,6 @@ pub enum Created {
     Yes,
     /// 412: an object already has this key.
     AlreadyThere,
-}
-
-/// What HEAD tells.
-#[derive(Debug, Clone)]
-pub struct Head {
-    pub len: u64,
-    /// User metadata, names lowercase without `x-amz-meta-`.
-    pub meta: BTreeMap<String, String>,
-    /// `x-amz-checksum-sha256` as the server stored it (base64; composite
-    /// values of multipart objects end in `-N`).
-    pub checksum_sha256: Option<String>,
 }
 
 /// A body to send: bytes in memory (small objects, parts) or a file stream.
@@ -205,104 +197,6 @@ impl S3Client {
             .await
             .map_err(|e| net_error("PUT", obj.key, &e))?;
         created(resp, "PUT", obj.key).await
-    }
-
-    /// HEAD `key`: `None` when there is no such object.
-    ///
-    /// # Errors
-    /// Any other failure.
-    pub async fn head(&self, key: &str) -> Result<Option<Head>, S3Error> {
-        let headers = vec![("x-amz-checksum-mode".to_owned(), "ENABLED".to_owned())];
-        let resp = self
-            .send(Method::HEAD, key, &[], headers, EMPTY_SHA256, None)
-            .await
-            .map_err(|e| net_error("HEAD", key, &e))?;
-        if resp.status() == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !resp.status().is_success() {
-            return Err(status_error("HEAD", key, resp).await);
-        }
-        let h = resp.headers();
-        let len = h
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let meta = h
-            .iter()
-            .filter_map(|(k, v)| {
-                let name = k.as_str().strip_prefix("x-amz-meta-")?;
-                Some((name.to_owned(), v.to_str().ok()?.to_owned()))
-            })
-            .collect();
-        let checksum_sha256 = h
-            .get("x-amz-checksum-sha256")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(Some(Head {
-            len,
-            meta,
-            checksum_sha256,
-        }))
-    }
-
-    /// GET `key` as a streaming response (`None`: no such object).
-    ///
-    /// # Errors
-    /// Any other failure.
-    pub async fn get(&self, key: &str) -> Result<Option<reqwest::Response>, S3Error> {
-        let resp = self
-            .send(Method::GET, key, &[], Vec::new(), EMPTY_SHA256, None)
-            .await
-            .map_err(|e| net_error("GET", key, &e))?;
-        if resp.status() == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !resp.status().is_success() {
-            return Err(status_error("GET", key, resp).await);
-        }
-        Ok(Some(resp))
-    }
-
-    /// Every key under `prefix` with its size (ListObjectsV2, all pages).
-    ///
-    /// # Errors
-    /// Any failure.
-    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, S3Error> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut query = vec![
-                ("list-type".to_owned(), "2".to_owned()),
-                ("prefix".to_owned(), prefix.to_owned()),
-            ];
-            if let Some(t) = &token {
-                query.push(("continuation-token".to_owned(), t.clone()));
-            }
-            let resp = self
-                .send(Method::GET, "", &query, Vec::new(), EMPTY_SHA256, None)
-                .await
-                .map_err(|e| net_error("LIST", prefix, &e))?;
-            if !resp.status().is_success() {
-                return Err(status_error("LIST", prefix, resp).await);
-            }
-            let text = resp
-                .text()
-                .await
-                .map_err(|e| net_error("LIST", prefix, &e))?;
-            let page = super::xml::list_page(&text).map_err(|message| S3Error {
-                action: "LIST",
-                key: prefix.to_owned(),
-                message,
-                status: None,
-            })?;
-            out.extend(page.objects);
-            match page.next {
-                Some(t) => token = Some(t),
-                None => return Ok(out),
-            }
-        }
     }
 
     /// DELETE `key` (used only by the probe on its own objects and by tests

@@ -12,16 +12,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use futures_util::StreamExt as _;
-use sha2::Digest as _;
-use tokio::io::AsyncWriteExt as _;
-
-use super::archive::{check_run_manifest, RUN_MANIFEST};
+use super::archive::check_run_manifest;
 use super::{verify_zip, Error, Options, Report};
-use crate::bagit::bundles::parse_bundle_name;
 use crate::bagit::source::{ProblemKind, ReadError};
 use crate::cli::storage_args::{s3_client, S3Args};
 use crate::progress::Task;
+use crate::store::bucket::Listing;
 use crate::store::s3::S3Client;
 
 /// Verify the bucket archives named by `paths` (all `s3://` URLs).
@@ -60,48 +56,25 @@ async fn verify_bucket(
     progress: &Task,
 ) -> Result<Report, Error> {
     let cfg = client.config();
-    let prefix = cfg.key("");
-    let keys = client
-        .list(&prefix)
+    let listing = Listing::read(client)
         .await
         .map_err(|e| Error::Remote(e.to_string()))?;
-    let mut zips = Vec::new();
-    let mut manifests = Vec::new();
-    let mut documents = Vec::new();
-    for (key, _) in keys {
-        let Some(rel) = key.strip_prefix(&prefix) else {
-            continue;
-        };
-        if rel
-            .strip_suffix(".zip")
-            .is_some_and(|n| parse_bundle_name(n).is_some())
-        {
-            zips.push(rel.to_owned());
-        } else if rel.starts_with("runs/") && rel.ends_with(&format!("/{RUN_MANIFEST}")) {
-            manifests.push(key.clone());
-        } else if rel
-            .strip_prefix(crate::layout::DEMARCHE_DIR)
-            .is_some_and(|r| r.starts_with('/'))
-        {
-            documents.push(rel.to_owned());
-        }
-    }
-    if zips.is_empty() && manifests.is_empty() {
+    let zips = &listing.zips;
+    if zips.is_empty() && listing.manifests.is_empty() {
         return Err(Error::Remote(format!(
             "{} holds no bundle zip and no run manifest",
             cfg.display()
         )));
     }
-    manifests.sort();
-    // check_run_manifest finds a zip by binary search.
-    zips.sort();
     progress.start(zips.len() as u64);
     let spool = tempfile::tempdir()
         .map_err(|e| Error::Remote(format!("cannot create a temporary folder: {e}")))?;
     let mut report = Report::new(opts.fast);
     let mut digests: BTreeMap<String, Result<String, ReadError>> = BTreeMap::new();
-    for name in &zips {
+    for name in zips {
         let file = spool.path().join(name);
+        // One GET: the digest the run manifest is checked against is taken
+        // on the way in, the bag checks read the local copy.
         match fetch(client, &cfg.key(name), &file).await {
             Ok(sha) => {
                 digests.insert(name.clone(), Ok(sha));
@@ -111,39 +84,31 @@ async fn verify_bucket(
                     .map_err(|e| Error::Remote(format!("a verify task failed: {e}")))?;
                 report.merge(checked);
             }
-            Err(message) => {
-                digests.insert(
-                    name.clone(),
-                    Err(ReadError {
-                        kind: ProblemKind::Unreadable,
-                        message,
-                    }),
-                );
+            Err(e) => {
+                digests.insert(name.clone(), Err(e));
             }
         }
         let _ = fs_err::remove_file(&file);
         progress.inc();
     }
     // The démarche's documents, listed in the run manifest beside the zips.
-    for name in &documents {
+    for name in &listing.documents {
         let file = spool.path().join("document");
-        let got = fetch(client, &cfg.key(name), &file)
-            .await
-            .map_err(|message| ReadError {
-                kind: ProblemKind::Unreadable,
-                message,
-            });
-        digests.insert(name.clone(), got);
+        digests.insert(name.clone(), fetch(client, &cfg.key(name), &file).await);
         let _ = fs_err::remove_file(&file);
     }
-    if let Some(manifest_key) = manifests.last() {
-        let text = read_small(client, manifest_key).await?;
-        // Zips by their index; the démarche's documents by name.
+    if let Some(manifest_key) = listing.newest_manifest() {
+        let text = client
+            .read_text(manifest_key)
+            .await
+            .map_err(|e| Error::Remote(e.to_string()))?;
+        // Zips by their index (check_run_manifest finds a zip by binary
+        // search: the listing is sorted); the démarche's documents by name.
         let digest = |i: usize| digests.get(&zips[i]).cloned();
         let other = |n: &str| digests.get(n).cloned();
         // Reading from memory cannot fail.
-        let found = check_run_manifest(text.as_bytes(), &zips, digest, opts.fast, other)
-            .unwrap_or_default();
+        let found =
+            check_run_manifest(text.as_bytes(), zips, digest, opts.fast, other).unwrap_or_default();
         for f in found {
             report.push(f);
         }
@@ -151,38 +116,10 @@ async fn verify_bucket(
     Ok(report)
 }
 
-/// Stream `key` into `file`; its SHA-256.
-async fn fetch(client: &S3Client, key: &str, file: &std::path::Path) -> Result<String, String> {
-    let resp = client
-        .get(key)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("`{key}` listed but gone"))?;
-    let mut out = tokio::fs::File::create(file)
-        .await
-        .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
-    let mut hash = sha2::Sha256::new();
-    let mut body = resp.bytes_stream();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| format!("reading `{key}`: {e}"))?;
-        hash.update(&chunk);
-        out.write_all(&chunk)
-            .await
-            .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
-    }
-    out.flush()
-        .await
-        .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
-    Ok(hex::encode(hash.finalize()))
-}
-
-async fn read_small(client: &S3Client, key: &str) -> Result<String, Error> {
-    let resp = client
-        .get(key)
-        .await
-        .map_err(|e| Error::Remote(e.to_string()))?
-        .ok_or_else(|| Error::Remote(format!("`{key}` listed but gone")))?;
-    resp.text()
-        .await
-        .map_err(|e| Error::Remote(format!("reading `{key}`: {e}")))
+/// Stream `key` into `file`: its SHA-256, or why it could not be read.
+async fn fetch(client: &S3Client, key: &str, file: &std::path::Path) -> Result<String, ReadError> {
+    client.download(key, file).await.map_err(|e| ReadError {
+        kind: ProblemKind::Unreadable,
+        message: e.to_string(),
+    })
 }
