@@ -253,6 +253,7 @@ async fn package(unit: &Unit, step: SedaStep) -> Result<(usize, usize), String> 
         dossiers: Vec::new(),
         date: None,
         no_xsd: false,
+        s3: Default::default(),
     };
     let label = unit.label();
     let packaged = tokio::task::spawn_blocking(move || {

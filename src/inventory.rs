@@ -19,20 +19,20 @@ pub mod columns;
 mod command;
 pub mod known;
 pub mod ods;
+mod read;
 pub mod row;
 mod write;
 pub mod xlsx;
 
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::bagit::bundles::{discover, BagReader, FoundBundle};
-use crate::digest::{hash_reader, DigestAlg};
+use crate::bagit::bundles::{discover, FoundBundle};
 use crate::progress::Task;
 use columns::{ColumnInfo, Gathered};
 pub use command::{command, command_with};
 use known::{KnownRow, KnownRows};
+use read::zip_name;
 use row::{dossier_row, DynColumn, Row};
 
 /// Output format.
@@ -61,8 +61,9 @@ impl Format {
 /// `ds-archive inventory` options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct InventoryArgs {
-    /// The archive folder written by `ds-archive archive`.
-    #[arg(value_name = "DIR")]
+    /// The archive folder written by `ds-archive archive`, or its
+    /// s3://BUCKET/PREFIX (then --out is required: the file is written locally).
+    #[arg(value_name = "DIR|URL")]
     pub dir: PathBuf,
     /// csv, ods or xlsx.
     #[arg(long, value_enum, default_value = "csv")]
@@ -71,6 +72,9 @@ pub struct InventoryArgs {
     /// listed beside it in `<name>.columns.json`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// How to reach the bucket of an s3:// archive.
+    #[command(flatten)]
+    pub s3: crate::cli::storage_args::S3Args,
 }
 
 /// What was written.
@@ -95,6 +99,10 @@ pub enum InventoryError {
     /// unmounted share, or a typo).
     #[error("`{}` holds no dossier bundle (no dossier-N folder or dossier-N.zip)", .0.display())]
     NoBundle(PathBuf),
+    /// The bucket of an s3:// archive cannot be reached or listed (the
+    /// message names it and the cause).
+    #[error("{0}")]
+    Bucket(String),
     /// Listing the archive folder or writing the output failed.
     #[error("{action} `{}`: {source}", path.display())]
     Io {
@@ -150,7 +158,8 @@ pub fn write_inventory_counted(
     if found.is_empty() {
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
-    let report = write_found(archive_dir, &found, format, out, None, None, progress)?;
+    let mut read = read::in_folder(archive_dir);
+    let report = write_found(&found, format, out, None, None, progress, &mut read)?;
     write_sidecar(out, &report.columns)?;
     Ok(report)
 }
@@ -174,15 +183,8 @@ pub fn write_selected(
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
     let hidden = Task::hidden();
-    let report = write_found(
-        archive_dir,
-        &found,
-        format,
-        out,
-        None,
-        Some(columns),
-        &hidden,
-    )?;
+    let mut read = read::in_folder(archive_dir);
+    let report = write_found(&found, format, out, None, Some(columns), &hidden, &mut read)?;
     write_sidecar(out, &report.columns)?;
     Ok(report)
 }
@@ -211,28 +213,48 @@ pub fn write_inventory_with(
     known: Option<&mut KnownRows>,
 ) -> Result<InventoryReport, InventoryError> {
     let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
-    write_found(
-        archive_dir,
-        &found,
-        format,
-        out,
-        known,
-        None,
-        &Task::hidden(),
-    )
+    let mut read = read::in_folder(archive_dir);
+    write_found(&found, format, out, known, None, &Task::hidden(), &mut read)
 }
 
+/// [`write_inventory_counted`] of a bucket archive (`s3://BUCKET/PREFIX`):
+/// the newest zip of each dossier is downloaded to a temporary file, read,
+/// and removed before the next; `out` is a local file. The zip's SHA-256
+/// is the one of the bytes downloaded.
+///
+/// # Errors
+/// The bucket cannot be reached or listed ([`InventoryError::Bucket`]),
+/// holds no bundle, or the output cannot be written.
+pub fn write_bucket_inventory(
+    url: &Path,
+    s3: &crate::cli::storage_args::S3Args,
+    format: Format,
+    out: &Path,
+    progress: &Task,
+) -> Result<InventoryReport, InventoryError> {
+    let bucket =
+        crate::cli::storage_args::bucket_bundles(url, s3).map_err(InventoryError::Bucket)?;
+    if bucket.found().is_empty() {
+        return Err(InventoryError::NoBundle(url.to_owned()));
+    }
+    let mut read = read::from_bucket(&bucket);
+    let report = write_found(bucket.found(), format, out, None, None, progress, &mut read)?;
+    write_sidecar(out, &report.columns)?;
+    Ok(report)
+}
+
+/// Write the inventory of `found`, each row from `known` or else from
+/// `read` (a folder's bundle in place, a bucket's downloaded).
 fn write_found(
-    archive_dir: &Path,
     found: &[FoundBundle],
     format: Format,
     out: &Path,
     mut known: Option<&mut KnownRows>,
     selection: Option<&[(String, Option<String>)]>,
     progress: &Task,
+    read: &mut dyn FnMut(&FoundBundle) -> Result<(Row, Vec<DynColumn>), String>,
 ) -> Result<InventoryReport, InventoryError> {
     progress.start(found.len() as u64);
-    let zip_sums = read_zip_sums(archive_dir);
     // Rows are spilled to a temporary file, one JSON line each: the column
     // set is only known after the last bundle, and holding every row of a
     // 10^5-dossier archive in memory is what this avoids.
@@ -256,7 +278,7 @@ fn write_found(
     for f in found {
         progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
-        match kept.map_or_else(|| read_bundle(f, &zip_sums), Ok) {
+        match kept.map_or_else(|| read(f), Ok) {
             Ok((row, cols)) => {
                 gathered.add(cols);
                 serde_json::to_writer(&mut spill_out, &row)
@@ -308,40 +330,6 @@ fn write_found(
     })
 }
 
-fn read_bundle(
-    f: &FoundBundle,
-    zip_sums: &BTreeMap<String, String>,
-) -> Result<(Row, Vec<DynColumn>), String> {
-    let mut bag = BagReader::open(&f.location).map_err(|e| format!("unreadable bag: {e}"))?;
-    let metadata = bag
-        .read_json("data/metadata.json")
-        .map_err(|e| format!("data/metadata.json: {e}"))?;
-    let dossier = bag
-        .read_json("data/dossier.json")
-        .map_err(|e| format!("data/dossier.json: {e}"))?;
-    let zip = match (&f.zip, zip_name(f)) {
-        (Some(zip), Some(name)) => {
-            let sum = match zip_sums.get(&name) {
-                Some(s) => s.clone(),
-                None => sha256_file(zip).map_err(|e| format!("`{name}`: {e}"))?,
-            };
-            Some((name, sum))
-        }
-        _ => None,
-    };
-    Ok(full_row(f.number, &metadata, &dossier, zip))
-}
-
-/// The file name of the bundle's zip, if it has one.
-fn zip_name(f: &FoundBundle) -> Option<String> {
-    let zip = f.zip.as_ref()?;
-    Some(
-        zip.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    )
-}
-
 /// The row of dossier `number` from its `metadata.json` and `dossier.json`,
 /// and its zip's name and SHA-256 when it has one.
 fn full_row(
@@ -379,29 +367,4 @@ pub fn row_of_bundle(
 ) -> KnownRow {
     let (row, cols) = full_row(number, metadata, dossier, zip);
     KnownRow::new(row, cols)
-}
-
-/// `<DIR>/manifest-sha256.txt`, when the archive run wrote one: zip name →
-/// lowercase hex.
-fn read_zip_sums(archive_dir: &Path) -> BTreeMap<String, String> {
-    let Ok(text) = fs_err::read_to_string(archive_dir.join("manifest-sha256.txt")) else {
-        return BTreeMap::new();
-    };
-    text.lines()
-        .filter_map(|l| {
-            let (sum, name) = l.split_once(char::is_whitespace)?;
-            let name = name
-                .trim_start()
-                .trim_start_matches('*')
-                .trim_start_matches("./");
-            (sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit()))
-                .then(|| (name.to_owned(), sum.to_ascii_lowercase()))
-        })
-        .collect()
-}
-
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = fs_err::File::open(path)?;
-    let (_, mut d) = hash_reader(&mut f, &[DigestAlg::Sha256], &mut Vec::new())?;
-    Ok(d.remove(&DigestAlg::Sha256).unwrap_or_default())
 }

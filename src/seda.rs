@@ -32,6 +32,7 @@ pub mod plan;
 pub mod profile;
 pub mod profile_rng;
 pub mod rules;
+mod source;
 pub mod verify_sip;
 pub mod xml;
 pub mod xsd;
@@ -59,8 +60,9 @@ pub const DEFAULT_MAX_SIZE: u64 = 1_000_000_000;
 /// `ds-archive seda` options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SedaArgs {
-    /// The archive folder written by `ds-archive archive`.
-    #[arg(long, value_name = "ARCHIVE-DIR")]
+    /// The archive folder written by `ds-archive archive`, or its
+    /// s3://BUCKET/PREFIX (zips downloaded one at a time to a temp folder).
+    #[arg(long, value_name = "ARCHIVE-DIR|URL")]
     pub from: PathBuf,
     /// Where to write the SIP zips (created if needed).
     #[arg(long, value_name = "DIR")]
@@ -96,6 +98,9 @@ pub struct SedaArgs {
     /// profile file (faster on huge runs).
     #[arg(long)]
     pub no_xsd: bool,
+    /// How to reach the bucket of an s3:// --from.
+    #[command(flatten)]
+    pub s3: crate::cli::storage_args::S3Args,
 }
 
 /// A dossier left out, and why.
@@ -191,33 +196,17 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
     if max_objects == 0 || max_size == 0 {
         return Err(SedaError::Limits);
     }
-    let mut found =
-        crate::bagit::bundles::discover(&args.from).map_err(|source| SedaError::ListArchive {
-            path: args.from.clone(),
-            source,
-        })?;
-    // Checked before --out is created: a mistyped or unmounted --from
+    // Listed before --out is created: a mistyped or unmounted --from
     // leaves nothing behind.
-    if found.is_empty() {
-        return Err(SedaError::NoBundle(args.from.clone()));
-    }
+    let (bundles, skipped) = source::Bundles::open(args)?;
     fs_err::create_dir_all(&args.out).map_err(|source| SedaError::CreateOutput {
         path: args.out.clone(),
         source,
     })?;
-
-    let mut outcome = SedaOutcome::default();
-    if !args.dossiers.is_empty() {
-        for n in &args.dossiers {
-            if !found.iter().any(|f| f.number == *n) {
-                outcome.skipped.push(Skipped {
-                    dossier: *n,
-                    reason: format!("no dossier-{n} bundle in `{}`", args.from.display()),
-                });
-            }
-        }
-        found.retain(|f| args.dossiers.contains(&f.number));
-    }
+    let mut outcome = SedaOutcome {
+        skipped,
+        ..SedaOutcome::default()
+    };
     let xsd = !args.no_xsd && xsd::xmllint_available();
     if !args.no_xsd && !xsd {
         tracing::warn!(
@@ -251,13 +240,17 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
     };
 
     // Bundles are checked and packed as a stream: only the current batch is
-    // held in memory.
+    // held in memory, and from a bucket only its zips are on local disk.
     let mut pending: Vec<CheckedBundle> = Vec::new();
+    let mut fetched = Vec::new();
     let mut batcher = Batcher::new(max_objects, max_size);
-    progress.start(found.len() as u64);
-    for f in &found {
+    progress.start(bundles.found.len() as u64);
+    for f in &bundles.found {
         progress.inc();
-        let checked = match admit(f, alg, &config) {
+        let admitted = bundles
+            .fetch(f)
+            .and_then(|zip| Ok((admit(f, alg, &config)?, zip)));
+        let (checked, zip) = match admitted {
             Ok(c) => c,
             Err(reason) => {
                 outcome.skipped.push(Skipped {
@@ -273,12 +266,15 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
         }
         if batcher.push(weight(&checked, &config), checked.payload_size()) {
             ctx.emit(std::mem::take(&mut pending), &mut outcome);
+            fetched.clear();
         }
         pending.push(checked);
+        fetched.extend(zip);
     }
     if !pending.is_empty() {
         ctx.emit(pending, &mut outcome);
     }
+    drop(fetched);
     outcome.skipped.sort_by_key(|s| s.dossier);
     Ok(outcome)
 }

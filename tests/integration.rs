@@ -42,6 +42,8 @@ mod runs;
 mod s3;
 #[path = "it/s3_moto.rs"]
 mod s3_moto;
+#[path = "it/s3_readers.rs"]
+mod s3_readers;
 #[path = "it/s3common.rs"]
 mod s3common;
 #[path = "it/seda.rs"]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use crate::store::bucket::BucketBundles;
 use crate::store::config::{Given, S3Config};
 use crate::store::s3::{Retention, S3Client};
 use crate::store::{Local, S3Options, S3Target, Target};
@@ -71,6 +72,15 @@ pub fn s3_client(url: &str, args: &S3Args) -> Result<S3Client, String> {
         force_path_style: args.s3_force_path_style,
     };
     S3Client::new(S3Config::from_env(url, &given)?)
+}
+
+/// The bucket archive at `url`, for the commands that read one (`seda
+/// --from`, `inventory`).
+///
+/// # Errors
+/// A message naming the bucket and what failed (never a secret).
+pub fn bucket_bundles(url: &Path, args: &S3Args) -> Result<BucketBundles, String> {
+    BucketBundles::open(s3_client(&url.to_string_lossy(), args)?)
 }
 
 /// The local folder the pipeline writes in and the target it publishes to.

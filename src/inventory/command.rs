@@ -4,7 +4,8 @@
 
 use serde_json::json;
 
-use super::{write_inventory_counted, InventoryArgs, InventoryError};
+use super::{write_bucket_inventory, write_inventory_counted, InventoryArgs, InventoryError};
+use crate::cli::storage_args::is_s3;
 use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
@@ -19,11 +20,23 @@ pub fn command(args: &InventoryArgs) -> u8 {
 /// [`command`], showing progress on `progress`.
 #[must_use]
 pub fn command_with(args: &InventoryArgs, progress: &Task) -> u8 {
-    let out = args.out.clone().unwrap_or_else(|| {
-        args.dir
-            .join(format!("dossiers.{}", args.format.extension()))
-    });
-    let written = write_inventory_counted(&args.dir, args.format, &out, progress);
+    let written = if is_s3(&args.dir) {
+        // Nothing is written to the bucket but by `archive`: the file is local.
+        let Some(out) = &args.out else {
+            progress.finish();
+            return console::fatal(
+                "an inventory of a bucket is written locally: give --out FILE",
+                Some("e.g. --out dossiers.csv"),
+            );
+        };
+        write_bucket_inventory(&args.dir, &args.s3, args.format, out, progress)
+    } else {
+        let out = args.out.clone().unwrap_or_else(|| {
+            args.dir
+                .join(format!("dossiers.{}", args.format.extension()))
+        });
+        write_inventory_counted(&args.dir, args.format, &out, progress)
+    };
     progress.finish();
     match written {
         Ok(report) => {

@@ -36,10 +36,14 @@ pub enum SedaError {
     /// unmounted share, any folder that is not an archive.
     #[error(
         "`{}` holds no dossier bundle (no dossier-N folder or dossier-N.zip): \
-         --from takes the --out folder of `ds-archive archive`",
+         --from takes the --out of `ds-archive archive` (a folder or an s3:// URL)",
         .0.display()
     )]
     NoBundle(PathBuf),
+    /// The bucket of an s3:// `--from` cannot be reached or listed (the
+    /// message names it and the cause).
+    #[error("{0}")]
+    Bucket(String),
     /// The archive folder cannot be listed.
     #[error("cannot list the archive folder: {source}")]
     ListArchive {

@@ -124,6 +124,7 @@ fn unreadable_bundle_is_left_out_and_reported() {
         dir: tmp.path().to_owned(),
         format: Format::Csv,
         out: None,
+        s3: Default::default(),
     };
     assert_eq!(inventory::command(&args), 1);
     let (_, rows) = read_csv(&tmp.path().join("dossiers.csv"));
@@ -138,6 +139,7 @@ fn ods_is_a_valid_opendocument_zip() {
         dir: tmp.path().to_owned(),
         format: Format::Ods,
         out: None,
+        s3: Default::default(),
     };
     assert_eq!(inventory::command(&args), 0);
     let path = tmp.path().join("dossiers.ods");
@@ -309,6 +311,7 @@ fn xlsx_read_by_openpyxl_has_the_cells_of_the_csv() {
         dir: out.clone(),
         format: Format::Xlsx,
         out: Some(xlsx.clone()),
+        s3: Default::default(),
     };
     assert_eq!(inventory::command(&args), 0);
     // The same columns, listed beside each file.

@@ -34,6 +34,7 @@ fn args(from: &Path, out: &Path, config: &Path) -> SedaArgs {
         dossiers: Vec::new(),
         date: Some("2024-06-01T10:00:00+02:00".to_owned()),
         no_xsd: false,
+        s3: Default::default(),
     }
 }
 
