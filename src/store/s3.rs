@@ -257,6 +257,12 @@ fn net_error(action: &'static str, key: &str, e: &reqwest::Error) -> S3Error {
     if let Some(url) = e.url() {
         message = message.replace(url.as_str(), &crate::error::redact_url(url.as_str()));
     }
+    // The cause (refused, timed out, DNS) is in the source chain.
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        message = format!("{message}: {c}");
+        cause = c.source();
+    }
     S3Error {
         action,
         key: key.to_owned(),

@@ -2,11 +2,12 @@
 //! s3s-fs in the test process: a bucket archive gives the same SIPs and the
 //! same inventory as the same archive in a local folder.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::common::{ds_archive, text, tree, Fake, TOKEN};
-use crate::s3common::{files_containing, s3_env, S3s, BUCKET, SECRET_KEY};
+use crate::s3common::{files_containing, s3_env, verify, S3s, BUCKET, SECRET_KEY};
 
 const DATE: &str = "2024-06-01T10:00:00+02:00";
 
@@ -61,6 +62,28 @@ fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The names of the zips of a local archive folder.
+fn local_zip_names(dir: &Path) -> Vec<String> {
+    tree(dir, true)
+        .into_keys()
+        .filter(|k| k.ends_with(".zip") && !k.contains('/'))
+        .collect()
+}
+
+/// How many times each bundle zip was downloaded (GET), by name.
+fn zip_gets(requests: &[String]) -> BTreeMap<String, usize> {
+    let mut gets = BTreeMap::new();
+    for r in requests {
+        let Some(key) = r.strip_prefix(&format!("GET /{BUCKET}/")) else {
+            continue;
+        };
+        if let Some(name) = key.rsplit('/').next().filter(|n| n.ends_with(".zip")) {
+            *gets.entry(name.to_owned()).or_insert(0) += 1;
+        }
+    }
+    gets
+}
+
 #[test]
 fn seda_and_inventory_of_a_bucket_equal_those_of_the_same_archive_in_a_folder() {
     // Generated PDFs embed their render time: frozen, the folder's zips and
@@ -104,8 +127,16 @@ fn seda_and_inventory_of_a_bucket_equal_those_of_the_same_archive_in_a_folder() 
         &config,
     );
     assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    let newest: BTreeMap<String, usize> = local_zip_names(&local)
+        .into_iter()
+        .filter(|n| *n != format!("dossier-{changed}.zip"))
+        .map(|n| (n, 1))
+        .collect();
+    s3.take_requests();
     let made = seda(&s3.endpoint, &tmp, &url, &sips_bucket, &config);
     assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+    // One download of the newest zip of each dossier, none of the older.
+    assert_eq!(zip_gets(&s3.take_requests()), newest);
     let (a, b) = (tree(&sips_local, false), tree(&sips_bucket, false));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     assert!(!a.is_empty());
@@ -136,6 +167,9 @@ fn seda_and_inventory_of_a_bucket_equal_those_of_the_same_archive_in_a_folder() 
             &["inventory", from, "--out", out.to_str().unwrap()],
         );
         assert_eq!(listed.status.code(), Some(0), "{}", text(&listed));
+        if from == url {
+            assert_eq!(zip_gets(&s3.take_requests()), newest);
+        }
         let shown = text(&listed);
         for secret in [TOKEN, SECRET_KEY] {
             assert!(!shown.contains(secret), "{secret} shown");
@@ -163,6 +197,13 @@ fn seda_and_inventory_of_a_bucket_equal_those_of_the_same_archive_in_a_folder() 
         .collect();
     assert_eq!(bundles, [v2.as_str()]);
 
+    // verify reads every zip, each once: the digest is taken on the way in.
+    let checked = verify(&s3.endpoint, &url);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    let mut all = newest.clone();
+    all.insert(format!("dossier-{changed}.zip"), 1);
+    assert_eq!(zip_gets(&s3.take_requests()), all);
+
     // Each zip was brought to the temporary folder and removed; the secret
     // was written nowhere.
     let left: Vec<_> = walkdir::WalkDir::new(&tmp)
@@ -173,4 +214,53 @@ fn seda_and_inventory_of_a_bucket_equal_those_of_the_same_archive_in_a_folder() 
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
     assert!(files_containing(dir.path(), SECRET_KEY).is_empty());
+}
+
+#[test]
+fn a_bucket_that_cannot_be_read_stops_seda_and_inventory_naming_it() {
+    let s3 = S3s::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = seda_config(dir.path());
+    let out = dir.path().join("out");
+    let url = format!("s3://{BUCKET}/nothing-here");
+    // A port nobody listens on: bound, read, released.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let csv = dir.path().join("d.csv");
+    let inventory = ["inventory", &url, "--out", csv.to_str().unwrap()];
+    for (endpoint, why) in [
+        (closed.as_str(), "error sending request"),
+        (s3.endpoint.as_str(), "holds no dossier bundle"),
+    ] {
+        let made = seda(endpoint, dir.path(), &url, &out, &config);
+        let listed = run(endpoint, dir.path(), &inventory);
+        for got in [made, listed] {
+            let shown = text(&got);
+            assert_eq!(got.status.code(), Some(2), "{shown}");
+            assert!(shown.contains(&url) && shown.contains(why), "{shown}");
+            assert!(!shown.contains(SECRET_KEY), "{shown}");
+        }
+    }
+    assert!(!out.exists() && !csv.exists(), "nothing written");
+
+    // Wrong credentials: the server's refusal, and no secret shown.
+    let mut cmd = ds_archive();
+    cmd.args(&inventory);
+    s3_env(&mut cmd, &s3.endpoint);
+    let wrong = "wr0ng-secret-Kq2";
+    let refused = cmd.env("AWS_SECRET_ACCESS_KEY", wrong).output().unwrap();
+    let shown = text(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{shown}");
+    assert!(shown.contains(&url) && shown.contains("403"), "{shown}");
+    assert!(
+        !shown.contains(wrong) && !shown.contains(SECRET_KEY),
+        "{shown}"
+    );
+
+    // The inventory of a bucket is a local file: --out is required.
+    let listed = run(&s3.endpoint, dir.path(), &["inventory", &url]);
+    assert_eq!(listed.status.code(), Some(2), "{}", text(&listed));
+    assert!(text(&listed).contains("--out"), "{}", text(&listed));
 }

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use crate::common::ds_archive;
 
@@ -18,6 +19,8 @@ pub const BUCKET: &str = "archives";
 pub struct S3s {
     pub endpoint: String,
     pub root: tempfile::TempDir,
+    /// Every request served, as `METHOD /path` (bucket and key).
+    requests: Arc<Mutex<Vec<String>>>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -43,15 +46,24 @@ impl S3s {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&requests);
         rt.spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
-                let service = service.clone();
+                let (service, log) = (service.clone(), Arc::clone(&log));
+                let logged = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let line = format!("{} {}", req.method(), req.uri().path());
+                        log.lock().unwrap().push(line);
+                        hyper::service::Service::call(&service, req)
+                    },
+                );
                 tokio::spawn(async move {
                     let _ = Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(socket), service)
+                        .serve_connection(TokioIo::new(socket), logged)
                         .await;
                 });
             }
@@ -59,8 +71,14 @@ impl S3s {
         Self {
             endpoint: format!("http://{addr}"),
             root,
+            requests,
             rt,
         }
+    }
+
+    /// The requests served since the last call, as `METHOD /bucket/key`.
+    pub fn take_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.requests.lock().unwrap())
     }
 
     /// The file behind object `key` of the bucket.
