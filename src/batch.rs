@@ -14,7 +14,7 @@ pub mod config;
 pub mod report;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +43,9 @@ pub struct Unit {
     pub api_url: Option<String>,
     /// SEDA packages to build once archived.
     pub seda: Option<SedaStep>,
+    /// How to reach the bucket of an `s3://` output (SEDA packages are
+    /// built from it: the work dir keeps no bundle).
+    pub s3: crate::cli::storage_args::S3Args,
 }
 
 impl Unit {
@@ -241,8 +244,13 @@ fn clients(units: &[Unit], client: &Client) -> Vec<Result<ApiClient, String>> {
 /// Build the unit's SEDA packages from its archive folder, off the async
 /// threads (packaging hashes and zips).
 async fn package(unit: &Unit, step: SedaStep) -> Result<(usize, usize), String> {
+    let from = if crate::cli::storage_args::is_s3(Path::new(&unit.out)) {
+        PathBuf::from(&unit.out)
+    } else {
+        unit.opts.out.clone()
+    };
     let args = crate::seda::SedaArgs {
-        from: unit.opts.out.clone(),
+        from,
         out: step.out,
         config: step.config,
         profile: step.profile,
@@ -253,7 +261,7 @@ async fn package(unit: &Unit, step: SedaStep) -> Result<(usize, usize), String> 
         dossiers: Vec::new(),
         date: None,
         no_xsd: false,
-        s3: Default::default(),
+        s3: unit.s3.clone(),
     };
     let label = unit.label();
     let packaged = tokio::task::spawn_blocking(move || {

@@ -113,6 +113,7 @@ fn from_command_line(args: &ArchiveArgs) -> Result<Plan, String> {
                 token: token.clone(),
                 api_url: None,
                 seda: None,
+                s3: args.storage.s3().clone(),
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -174,6 +175,7 @@ fn from_config(args: &ArchiveArgs, path: &Path) -> Result<Plan, String> {
             token: entry.token.clone(),
             api_url: entry.api_url.clone(),
             seda: entry.seda.clone(),
+            s3: args.storage.s3().clone(),
         });
     }
     let api_url = config::endpoint(&config, Some(&args.api_url)).to_owned();

@@ -56,6 +56,14 @@ pub struct StorageArgs {
     s3_part_size: u64,
 }
 
+impl StorageArgs {
+    /// How to reach the bucket.
+    #[must_use]
+    pub fn s3(&self) -> &S3Args {
+        &self.s3
+    }
+}
+
 /// Whether `out` names a bucket rather than a folder.
 #[must_use]
 pub fn is_s3(out: &Path) -> bool {

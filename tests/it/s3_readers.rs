@@ -264,3 +264,43 @@ fn a_bucket_that_cannot_be_read_stops_seda_and_inventory_naming_it() {
     assert_eq!(listed.status.code(), Some(2), "{}", text(&listed));
     assert!(text(&listed).contains("--out"), "{}", text(&listed));
 }
+
+#[test]
+fn a_batch_into_a_bucket_builds_its_seda_packages_from_the_bucket() {
+    use ds_archive::fake::{Dataset, FakeConfig};
+    let fake = Fake::with(FakeConfig {
+        token: TOKEN.into(),
+        rate_limit_window_secs: crate::common::RATE_WINDOW_SECS,
+        dataset: Dataset::generated(4242, 5, 1, 2000),
+        ..FakeConfig::default()
+    });
+    let s3 = S3s::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("archive.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[demarche]]\nnumber = 4242\nout = \"s3://{BUCKET}/b\"\napi_url = \"{}\"\n\
+             seda = {{ config = \"{}\", out = \"sips\", profile = \"asalae\" }}\n",
+            fake.url(),
+            seda_config(dir.path()).display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = ds_archive();
+    cmd.args(["archive", "--config"])
+        .arg(&config)
+        .args(["--work-dir"])
+        .arg(dir.path().join("work"))
+        .env("DS_API_TOKEN", TOKEN);
+    s3_env(&mut cmd, &s3.endpoint);
+    let run = cmd.output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let sips: Vec<String> = tree(&dir.path().join("sips"), false).into_keys().collect();
+    assert_eq!(sips.len(), 5, "one SIP per dossier: {sips:?}");
+    let gets = zip_gets(&s3.take_requests());
+    assert!(
+        gets.len() == 5 && gets.values().all(|n| *n == 1),
+        "{gets:?}"
+    );
+}
