@@ -6,65 +6,18 @@
 //! file's folder, so a scheduler may start the command from anywhere.
 //! Tokens are never in the file: a démarche names a token file or an
 //! environment variable, and the token is read when the batch starts.
+//! The file's TOML shape and line lookup are in `raw`; here, what the values
+//! mean.
 
 use std::path::{Path, PathBuf};
-
-use serde::Deserialize;
 
 use crate::api::DEFAULT_ENDPOINT;
 use crate::model::DossierState;
 use crate::seda::Profile;
 
-/// The whole file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    /// GraphQL endpoint for every démarche.
-    api_url: Option<String>,
-    /// Démarches archived at once (`concurrency` is the per-démarche
-    /// download count, as on the command line).
-    parallel: Option<usize>,
-    /// Where the batch report goes.
-    report: Option<String>,
-    /// Requests per window and token.
-    rate_limit: Option<u32>,
-    /// The window, in seconds.
-    rate_window: Option<u64>,
-    /// Defaults for every démarche.
-    token_file: Option<String>,
-    token_env: Option<String>,
-    #[serde(default)]
-    demarche: Vec<RawDemarche>,
-}
+mod raw;
 
-/// One `[[demarche]]` table.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDemarche {
-    number: u64,
-    api_url: Option<String>,
-    out: String,
-    groupe: Option<u64>,
-    #[serde(default)]
-    states: Vec<String>,
-    since: Option<String>,
-    token_file: Option<String>,
-    token_env: Option<String>,
-    concurrency: Option<usize>,
-    page_size: Option<u32>,
-    #[serde(default)]
-    no_zip: bool,
-    seda: Option<RawSeda>,
-}
-
-/// `seda = { config = "...", out = "...", profile = "vitam" }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSeda {
-    config: String,
-    out: String,
-    profile: Option<Profile>,
-}
+use raw::{demarche_lines, line_of, RawConfig, RawDemarche};
 
 /// Where a démarche's token comes from (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,23 +257,6 @@ fn resolve(base: &Path, path: &str) -> PathBuf {
     } else {
         base.join(p)
     }
-}
-
-/// 1-based line of byte offset `at`.
-fn line_of(text: &str, at: usize) -> usize {
-    text.get(..at).unwrap_or(text).matches('\n').count() + 1
-}
-
-/// Lines of the `[[demarche]]` headers, in order.
-fn demarche_lines(text: &str) -> Vec<usize> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            let l = l.trim_start();
-            l.starts_with("[[") && l[2..].trim_start().starts_with("demarche")
-        })
-        .map(|(i, _)| i + 1)
-        .collect()
 }
 
 /// The endpoint a config's démarches use: the file's, else the command line's.
