@@ -252,7 +252,7 @@ fn write_found(
     mut known: Option<&mut KnownRows>,
     selection: Option<&[(String, Option<String>)]>,
     progress: &Task,
-    read: &mut dyn FnMut(&FoundBundle) -> Result<(Row, Vec<DynColumn>), String>,
+    read: &mut dyn FnMut(&FoundBundle) -> read::Read,
 ) -> Result<InventoryReport, InventoryError> {
     progress.start(found.len() as u64);
     // Rows are spilled to a temporary file, one JSON line each: the column

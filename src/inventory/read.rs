@@ -13,7 +13,8 @@ use crate::bagit::bundles::{BagReader, FoundBundle};
 use crate::digest::{hash_reader, DigestAlg};
 use crate::store::bucket::BucketBundles;
 
-type Read = Result<(Row, Vec<DynColumn>), String>;
+/// A row and its dynamic columns, or why the bundle is left out.
+pub(super) type Read = Result<(Row, Vec<DynColumn>), String>;
 
 /// The reader of the bundles of the folder `archive_dir`.
 pub(super) fn in_folder(archive_dir: &Path) -> impl FnMut(&FoundBundle) -> Read {

@@ -247,7 +247,7 @@ fn a_bucket_that_cannot_be_read_stops_seda_and_inventory_naming_it() {
 
     // Wrong credentials: the server's refusal, and no secret shown.
     let mut cmd = ds_archive();
-    cmd.args(&inventory);
+    cmd.args(inventory);
     s3_env(&mut cmd, &s3.endpoint);
     let wrong = "wr0ng-secret-Kq2";
     let refused = cmd.env("AWS_SECRET_ACCESS_KEY", wrong).output().unwrap();
