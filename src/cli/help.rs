@@ -71,21 +71,25 @@ Exit codes:
 pub const SEDA: &str = "\
 Example:
   ds-archive seda --from archive-12345 --out sip --config seda.toml --profile vitam --max-size 1G
+  ds-archive seda --from s3://archives/demarche-12345 --out sip --config seda.toml
 
 Exit codes:
   0    every dossier packaged
   1    some dossiers skipped (listed on stderr)
-  2    fatal: bad configuration or options, --from holds no dossier bundle, unwritable --out";
+  2    fatal: bad configuration or options, --from holds no dossier bundle or its bucket
+       cannot be read, unwritable --out";
 
 /// `inventory --help`.
 pub const INVENTORY: &str = "\
 Example:
   ds-archive inventory archive-12345 --format ods --out dossiers-12345.ods
+  ds-archive inventory s3://archives/demarche-12345 --out dossiers-12345.csv
 
 Exit codes:
   0    every bundle listed
   1    some bundles could not be read (left out, listed on stderr)
-  2    fatal: DIR holds no dossier bundle or the output cannot be written";
+  2    fatal: DIR holds no dossier bundle, its bucket cannot be read, or the output
+       cannot be written";
 
 /// `export --help`.
 pub const EXPORT: &str = "\
