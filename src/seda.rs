@@ -3,7 +3,8 @@
 //!
 //! This module owns the command: option resolution, the walk over bundles,
 //! the skip list and the summary. The work is split in submodules:
-//! [`config`] (the archivist's TOML), [`integrity`] (the digest gate a bag must pass before packaging),
+//! [`config`] (the archivist's TOML), `source` (the archive folder or bucket
+//! the bundles come from), [`integrity`] (the digest gate a bag must pass before packaging),
 //! [`plan`] (pure: dossier → archive units and objects) with [`people`] (the
 //! demandeur, mandataire and service), [`events`] (the dossier's lifecycle),
 //! [`formats`] (each object's `FormatIdentification`, from `metadata.json`)
@@ -15,7 +16,8 @@
 //! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
 //! with the embedded XSDs), [`error`] (what fails, typed) and `verify_sip` (checking any SIP zip, used by
 //! `verify`). Bags are read, folder or zip alike, through
-//! [`crate::bagit`]. It does not fetch anything and never modifies the bundles.
+//! [`crate::bagit`]. It fetches nothing from DS and never modifies the bundles
+//! (a bucket's are only read).
 //! User documentation: `docs/seda.md`.
 
 pub mod config;
