@@ -180,7 +180,12 @@ impl<'a> Meter<'a> {
         let Some(first) = nodes.first() else {
             return 0;
         };
-        if !first.definition.ty.inner_named_type().ends_with("Connection") {
+        if !first
+            .definition
+            .ty
+            .inner_named_type()
+            .ends_with("Connection")
+        {
             return 1 + child_cost;
         }
         let page = self

@@ -33,7 +33,8 @@ fn each_field_costs_one_plus_its_children() {
 fn a_connection_multiplies_its_items_by_the_page_size() {
     // pageInfo (1 + 2 subfields) and nodes (1) are metadata, counted once;
     // each node's x and y are counted `first` times.
-    let q = "query q($n: Int) { list(first: $n) { pageInfo { hasNextPage endCursor } nodes { x y } } }";
+    let q =
+        "query q($n: Int) { list(first: $n) { pageInfo { hasNextPage endCursor } nodes { x y } } }";
     assert_eq!(toy(q, json!({"n": 10})).complexity, 10 * 2 + 4 + 1);
     assert_eq!(toy(q, json!({"n": 100})).complexity, 100 * 2 + 4 + 1);
     // Without `first`, DS's default page size (100).
@@ -70,7 +71,12 @@ fn every_document_stays_under_ds_caps_at_a_full_page() {
     let mut figures = Vec::new();
     for op in Operation::ALL {
         let m = measure_op(&schema, op, 100);
-        figures.push(format!("{} {} (depth {})", op.name(), m.complexity, m.depth));
+        figures.push(format!(
+            "{} {} (depth {})",
+            op.name(),
+            m.complexity,
+            m.depth
+        ));
         assert!(
             m.complexity <= DS_MAX_COMPLEXITY,
             "{} at first = 100 costs {}, over DS's {DS_MAX_COMPLEXITY}",
