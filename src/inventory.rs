@@ -20,6 +20,7 @@ mod command;
 pub mod known;
 pub mod ods;
 pub mod row;
+pub mod sheets;
 mod write;
 pub mod xlsx;
 
@@ -86,6 +87,8 @@ pub struct InventoryReport {
     pub columns: Vec<ColumnInfo>,
     /// Selected column ids no dossier has (written as empty columns).
     pub unknown_columns: Vec<String>,
+    /// DS's extra sheets written after "Dossiers" (ODS and XLSX only).
+    pub sheets: Vec<sheets::SheetInfo>,
 }
 
 /// Why no inventory could be written.
@@ -151,7 +154,7 @@ pub fn write_inventory_counted(
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
     let report = write_found(archive_dir, &found, format, out, None, None, progress)?;
-    write_sidecar(out, &report.columns)?;
+    write_sidecar(out, &report)?;
     Ok(report)
 }
 
@@ -183,17 +186,19 @@ pub fn write_selected(
         Some(columns),
         &hidden,
     )?;
-    write_sidecar(out, &report.columns)?;
+    write_sidecar(out, &report)?;
     Ok(report)
 }
 
-/// Write `columns.json` beside `out` ([`columns::sidecar_path`]).
+/// Write `columns.json` beside `out` ([`columns::sidecar_path`]): the
+/// report's columns, and its extra sheets' when it has some.
 ///
 /// # Errors
 /// It cannot be written.
-pub fn write_sidecar(out: &Path, columns: &[ColumnInfo]) -> Result<(), InventoryError> {
+pub fn write_sidecar(out: &Path, report: &InventoryReport) -> Result<(), InventoryError> {
     let path = columns::sidecar_path(out);
-    crate::fsx::write_atomic(&path, &columns::sidecar_json(columns))
+    let json = columns::sidecar_json_with_sheets(&report.columns, &report.sheets);
+    crate::fsx::write_atomic(&path, &json)
         .map_err(|e| io_err("cannot write", &path)(std::io::Error::other(e.to_string())))
 }
 
@@ -253,10 +258,17 @@ fn write_found(
     let mut rows = 0usize;
     let mut gathered = Gathered::default();
     let mut skipped = Vec::new();
+    // DS's extra sheets: a CSV holds none.
+    let mut extra = (format != Format::Csv).then(|| sheets::Collector::new(&dir));
     for f in found {
         progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
-        match kept.map_or_else(|| read_bundle(f, &zip_sums), Ok) {
+        let read = kept.map_or_else(|| read_bundle(f, &zip_sums), Ok);
+        let read = match (read, extra.as_mut()) {
+            (Ok(r), Some(x)) => x.read_bundle(f).map(|()| r),
+            (r, _) => r,
+        };
+        match read {
             Ok((row, cols)) => {
                 gathered.add(cols);
                 serde_json::to_writer(&mut spill_out, &row)
@@ -298,13 +310,19 @@ fn write_found(
         r.map(|r| cells(&r))
             .map_err(io_err("cannot read", spill.path()))
     });
-    write::table(format, out, &header, lines)?;
+    let extra = extra
+        .map(sheets::Collector::finish)
+        .transpose()
+        .map_err(io_err("cannot write", &dir))?
+        .unwrap_or_default();
+    write::table(format, out, &header, lines, &extra)?;
     Ok(InventoryReport {
         path: out.to_owned(),
         rows,
         skipped,
         columns: table,
         unknown_columns,
+        sheets: extra.into_iter().map(|s| s.info).collect(),
     })
 }
 
