@@ -1,0 +1,202 @@
+//! DS's extra sheets in the XLSX and ODS tables ("Avis", one per répétition
+//! block), read back by independent readers: openpyxl for the XLSX, odfpy
+//! for the ODS (a missing module skips locally, fails in CI).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ds_archive::bagit::bundles::{discover, BagReader};
+use ds_archive::inventory::sheets::{dossier_sheets, SheetInfo};
+use ds_archive::inventory::{write_inventory, Format};
+use serde_json::Value;
+
+use crate::inventory::{have_python_module, read_csv, sample_archive};
+
+/// Sheets in workbook order: (name, rows, header first).
+type Book = Vec<(String, Vec<Vec<String>>)>;
+
+const OPENPYXL: &str = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+out = []
+for ws in wb.worksheets:
+    rows = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
+    assert all(isinstance(v, str) for row in rows for v in row), "every cell is text"
+    out.append([ws.title, rows])
+json.dump(out, sys.stdout)
+"#;
+
+const ODFPY: &str = r#"
+import json, sys
+from odf.opendocument import load
+from odf.table import Table, TableRow, TableCell
+from odf.text import P
+from odf import teletype
+doc = load(sys.argv[1])
+out = []
+for t in doc.spreadsheet.getElementsByType(Table):
+    rows = []
+    for r in t.getElementsByType(TableRow):
+        cells = []
+        for c in r.getElementsByType(TableCell):
+            repeat = int(c.getAttribute("numbercolumnsrepeated") or 1)
+            cells.extend(["\n".join(teletype.extractText(p) for p in c.getElementsByType(P))] * repeat)
+        rows.append(cells)
+    out.append([t.getAttribute("name"), rows])
+json.dump(out, sys.stdout)
+"#;
+
+/// The workbook as `script` reads it, or `None` when `module` is missing.
+fn read_with(module: &str, script: &str, path: &Path) -> Option<Book> {
+    if !have_python_module(module) {
+        return None;
+    }
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let book: Book = serde_json::from_slice(&out.stdout).expect("sheets as JSON");
+    Some(
+        book.into_iter()
+            .map(|(name, rows)| (name, trimmed(rows)))
+            .collect(),
+    )
+}
+
+/// Rows without trailing empty cells (readers stop at the last value).
+fn trimmed(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    rows.into_iter()
+        .map(|mut r| {
+            while r.last().is_some_and(String::is_empty) {
+                r.pop();
+            }
+            r
+        })
+        .collect()
+}
+
+/// Our own rows of each extra sheet: the library's extraction over every
+/// bag, laid out in the columns the report lists.
+fn expected(archive: &Path, sheets: &[SheetInfo]) -> Book {
+    let mut by_sheet: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    for f in discover(archive).expect("bundles") {
+        let mut bag = BagReader::open(&f.location).expect("bag");
+        let dossier = bag.read_json("data/dossier.json").expect("dossier.json");
+        for (key, row) in dossier_sheets(f.number, &dossier).rows {
+            let info = sheets
+                .iter()
+                .find(|s| s.id == key)
+                .expect("a sheet per key");
+            let cells = info
+                .columns
+                .iter()
+                .map(|c| row.get(&c.id).cloned().unwrap_or_default())
+                .collect();
+            by_sheet.entry(key).or_default().push(cells);
+        }
+    }
+    sheets
+        .iter()
+        .map(|s| {
+            let mut rows = vec![s.columns.iter().map(|c| c.header.clone()).collect()];
+            rows.extend(by_sheet.remove(&s.id).unwrap_or_default());
+            (s.name.clone(), trimmed(rows))
+        })
+        .collect()
+}
+
+#[test]
+fn extra_sheets_read_back_by_openpyxl_and_odfpy_hold_our_rows() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let archive = sample_archive(tmp.path());
+    let xlsx = tmp.path().join("dossiers.xlsx");
+    let report = write_inventory(&archive, Format::Xlsx, &xlsx).expect("xlsx");
+    let ods = tmp.path().join("t.ods");
+    let ods_report = write_inventory(&archive, Format::Ods, &ods).expect("ods");
+    assert_eq!(report.sheets, ods_report.sheets);
+
+    // Avis first, then the blocks: the form's before the annotations'.
+    let names: Vec<&str> = report.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[0], "Avis");
+    assert!(names[1].ends_with(") Membres de l'équipe"), "{names:?}");
+    assert!(names[2].ends_with(") Visites sur site"), "{names:?}");
+    let groups: Vec<&str> = report.sheets.iter().map(|s| s.group.as_str()).collect();
+    assert_eq!(groups, ["avis", "champ", "annotation"]);
+    for s in &report.sheets[1..] {
+        let stable = s.stable_id.as_deref().expect("a block's stable id");
+        assert_eq!(s.id, format!("type_de_champ/{stable}"));
+        assert!(s.name.starts_with(&format!("({stable}) ")), "{}", s.name);
+    }
+    // Every dossier's avis has a row (half the sample's dossiers have one).
+    assert_eq!(report.sheets[0].rows, 12);
+
+    // columns.json covers every sheet.
+    let sidecar: Value =
+        serde_json::from_slice(&fs_err::read(tmp.path().join("dossiers.columns.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        sidecar["sheets"],
+        serde_json::to_value(&report.sheets).unwrap()
+    );
+
+    let ours = expected(&archive, &report.sheets);
+    for (what, book) in [
+        ("openpyxl", read_with("openpyxl", OPENPYXL, &xlsx)),
+        ("odfpy", read_with("odf", ODFPY, &ods)),
+    ] {
+        let Some(book) = book else { continue };
+        let read: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(read[0], "Dossiers", "{what}");
+        assert_eq!(read[1..], names[..], "{what}");
+        assert_eq!(book[1..], ours[..], "{what} reads other cells than ours");
+    }
+
+    // Another path to the same values: a block's column joined per dossier
+    // is the main table's flattened cell.
+    let (header, rows) = read_csv(&archive.join("dossiers.csv"));
+    let membres = &report.sheets[1];
+    let col = membres
+        .columns
+        .iter()
+        .position(|c| c.header == "Nom et prénom")
+        .expect("Nom et prénom");
+    let flat = header
+        .iter()
+        .position(|h| h == "Membres de l'équipe / Nom et prénom")
+        .expect("flattened column");
+    let (_, sheet_rows) = &ours[1];
+    for row in &rows {
+        let joined: Vec<&str> = sheet_rows[1..]
+            .iter()
+            .filter(|r| r[0] == row[0])
+            .map(|r| r.get(col).map_or("", String::as_str))
+            .collect();
+        assert_eq!(joined.join(" | "), row[flat], "dossier {}", row[0]);
+    }
+}
+
+#[test]
+fn a_csv_has_no_sheets_and_its_columns_json_none() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let archive = sample_archive(tmp.path());
+    let csv = tmp.path().join("d.csv");
+    let report = write_inventory(&archive, Format::Csv, &csv).expect("csv");
+    assert!(report.sheets.is_empty());
+    let sidecar: Value =
+        serde_json::from_slice(&fs_err::read(tmp.path().join("d.columns.json")).unwrap()).unwrap();
+    assert!(sidecar.get("sheets").is_none(), "{sidecar}");
+    // No sibling files either.
+    let names: Vec<String> = fs_err::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("d"))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
