@@ -263,10 +263,14 @@ fn write_found(
     for f in found {
         progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
-        let read = kept.map_or_else(|| read_bundle(f, &zip_sums), Ok);
+        let read = match kept {
+            Some(row) => Ok((row, None)),
+            None => read_bundle(f, &zip_sums).map(|(row, dossier)| (row, Some(dossier))),
+        };
         let read = match (read, extra.as_mut()) {
-            (Ok(r), Some(x)) => x.read_bundle(f).map(|()| r),
-            (r, _) => r,
+            (Ok((row, Some(dossier))), Some(x)) => x.add_dossier(f.number, &dossier).map(|()| row),
+            (Ok((row, None)), Some(x)) => x.read_bundle(f).map(|()| row),
+            (r, _) => r.map(|(row, _)| row),
         };
         match read {
             Ok((row, cols)) => {
@@ -326,10 +330,11 @@ fn write_found(
     })
 }
 
+/// The row of bundle `f`, and its `dossier.json` (for the extra sheets).
 fn read_bundle(
     f: &FoundBundle,
     zip_sums: &BTreeMap<String, String>,
-) -> Result<(Row, Vec<DynColumn>), String> {
+) -> Result<((Row, Vec<DynColumn>), serde_json::Value), String> {
     let mut bag = BagReader::open(&f.location).map_err(|e| format!("unreadable bag: {e}"))?;
     let metadata = bag
         .read_json("data/metadata.json")
@@ -347,7 +352,7 @@ fn read_bundle(
         }
         _ => None,
     };
-    Ok(full_row(f.number, &metadata, &dossier, zip))
+    Ok((full_row(f.number, &metadata, &dossier, zip), dossier))
 }
 
 /// The file name of the bundle's zip, if it has one.

@@ -37,19 +37,11 @@ where
         extra
             .iter()
             .map(|sheet| {
-                let path = sheet.info.name.clone();
+                let path = sheet.spill_path();
                 let rows = sheet
                     .rows()
-                    .map_err(io_err(
-                        "cannot read the spilled rows of sheet",
-                        Path::new(&path),
-                    ))?
-                    .map(move |r| {
-                        r.map_err(io_err(
-                            "cannot read the spilled rows of sheet",
-                            Path::new(&path),
-                        ))
-                    });
+                    .map_err(io_err("cannot read", path))?
+                    .map(move |r| r.map_err(io_err("cannot read", path)));
                 Ok(Tab {
                     name: sheet.info.name.clone(),
                     header: sheet.header(),

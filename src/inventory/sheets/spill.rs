@@ -68,7 +68,15 @@ impl Collector {
         let dossier = bag
             .read_json("data/dossier.json")
             .map_err(|e| format!("data/dossier.json: {e}"))?;
-        self.add(dossier_sheets(f.number, &dossier))
+        self.add_dossier(f.number, &dossier)
+    }
+
+    /// Add the extra-sheet rows of dossier `number`, from its `dossier.json`.
+    ///
+    /// # Errors
+    /// A row cannot be spilled: a message naming the folder.
+    pub fn add_dossier(&mut self, number: u64, dossier: &serde_json::Value) -> Result<(), String> {
+        self.add(dossier_sheets(number, dossier))
             .map_err(|e| format!("cannot spill a sheet row in `{}`: {e}", self.dir.display()))
     }
 
@@ -217,6 +225,12 @@ fn block_columns(gathered: Gathered, group: &str) -> Vec<ColumnInfo> {
 }
 
 impl Sheet {
+    /// The temporary file its rows are spilled to.
+    #[must_use]
+    pub fn spill_path(&self) -> &Path {
+        self.spill.path()
+    }
+
     /// The sheet's header.
     #[must_use]
     pub fn header(&self) -> Vec<String> {
