@@ -3,17 +3,19 @@
 //!
 //! This module owns reading the bundles for that purpose (through
 //! [`crate::bagit::bundles`], folder or zip alike, without re-verifying digests:
-//! that is `verify`'s job) and writing the file atomically. What goes into a
-//! row is decided in [`row`] (pure), the columns' ids, order and headers in
-//! [`columns`], what a cell may hold in [`cell`]; the containers are [`ods`]
-//! and [`xlsx`]. Callers that pick their own columns (export templates) use
-//! [`write_selected`]. The
-//! `archive` command calls [`write_inventory`] with [`Format::Csv`] and
-//! `<DIR>/dossiers.csv` at the end of a run. Column rules: `docs/inventory.md`.
+//! that is `verify`'s job; one bundle's row in [`bundle_rows`]) and writing
+//! the file atomically. What goes into a row is decided in [`row`] (pure),
+//! the columns' ids, order and headers in [`columns`], what a cell may hold
+//! in [`cell`], DS's extra sheets of ODS and XLSX tables in [`sheets`]; the
+//! containers are [`ods`] and [`xlsx`]. Callers that pick their own columns
+//! (export templates) use [`write_selected`]. The `archive` command calls
+//! [`write_inventory`] with [`Format::Csv`] and `<DIR>/dossiers.csv` at the
+//! end of a run. Column rules: `docs/inventory.md`.
 //!
-//! All rows are held in memory until the header (the union of every
-//! dossier's champs) is known: about a few kB per dossier.
+//! Rows are spilled to temporary files beside the output until the header
+//! (the union of every dossier's champs) is known, so memory stays flat.
 
+mod bundle_rows;
 pub mod cell;
 pub mod columns;
 mod command;
@@ -24,17 +26,17 @@ pub mod sheets;
 mod write;
 pub mod xlsx;
 
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::bagit::bundles::{discover, BagReader, FoundBundle};
-use crate::digest::{hash_reader, DigestAlg};
+use crate::bagit::bundles::{discover, FoundBundle};
 use crate::progress::Task;
+pub use bundle_rows::row_of_bundle;
+use bundle_rows::{kept_row, read_bundle, read_zip_sums};
 use columns::{ColumnInfo, Gathered};
 pub use command::{command, command_with};
-use known::{KnownRow, KnownRows};
-use row::{dossier_row, DynColumn, Row};
+use known::KnownRows;
+use row::Row;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -197,7 +199,7 @@ pub fn write_selected(
 /// It cannot be written.
 pub fn write_sidecar(out: &Path, report: &InventoryReport) -> Result<(), InventoryError> {
     let path = columns::sidecar_path(out);
-    let json = columns::sidecar_json_with_sheets(&report.columns, &report.sheets);
+    let json = sheets::sidecar_json(&report.columns, &report.sheets);
     crate::fsx::write_atomic(&path, &json)
         .map_err(|e| io_err("cannot write", &path)(std::io::Error::other(e.to_string())))
 }
@@ -328,103 +330,4 @@ fn write_found(
         unknown_columns,
         sheets: extra.into_iter().map(|s| s.info).collect(),
     })
-}
-
-/// The row of bundle `f`, and its `dossier.json` (for the extra sheets).
-fn read_bundle(
-    f: &FoundBundle,
-    zip_sums: &BTreeMap<String, String>,
-) -> Result<((Row, Vec<DynColumn>), serde_json::Value), String> {
-    let mut bag = BagReader::open(&f.location).map_err(|e| format!("unreadable bag: {e}"))?;
-    let metadata = bag
-        .read_json("data/metadata.json")
-        .map_err(|e| format!("data/metadata.json: {e}"))?;
-    let dossier = bag
-        .read_json("data/dossier.json")
-        .map_err(|e| format!("data/dossier.json: {e}"))?;
-    let zip = match (&f.zip, zip_name(f)) {
-        (Some(zip), Some(name)) => {
-            let sum = match zip_sums.get(&name) {
-                Some(s) => s.clone(),
-                None => sha256_file(zip).map_err(|e| format!("`{name}`: {e}"))?,
-            };
-            Some((name, sum))
-        }
-        _ => None,
-    };
-    Ok((full_row(f.number, &metadata, &dossier, zip), dossier))
-}
-
-/// The file name of the bundle's zip, if it has one.
-fn zip_name(f: &FoundBundle) -> Option<String> {
-    let zip = f.zip.as_ref()?;
-    Some(
-        zip.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    )
-}
-
-/// The row of dossier `number` from its `metadata.json` and `dossier.json`,
-/// and its zip's name and SHA-256 when it has one.
-fn full_row(
-    number: u64,
-    metadata: &serde_json::Value,
-    dossier: &serde_json::Value,
-    zip: Option<(String, String)>,
-) -> (Row, Vec<DynColumn>) {
-    let (mut row, cols) = dossier_row(metadata, dossier);
-    row.entry(columns::fixed_id("id").to_owned())
-        .or_insert_with(|| number.to_string());
-    if let Some((name, sum)) = zip {
-        row.insert(columns::fixed_id("bundle").to_owned(), name);
-        row.insert(columns::fixed_id("bundle_sha256").to_owned(), sum);
-    }
-    (row, cols)
-}
-
-/// The row an `archive` run kept for `f`, if it describes `f` as found now
-/// (same zip, or still no zip).
-fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, Vec<DynColumn>)> {
-    let (row, cols) = known.get(f.number, f.version)?.into_parts();
-    (row.get(columns::fixed_id("bundle")) == zip_name(f).as_ref()).then_some((row, cols))
-}
-
-/// The row [`write_inventory`] would read from a bundle whose
-/// `metadata.json` and `dossier.json` hold these values, and with this zip
-/// (name, SHA-256).
-#[must_use]
-pub fn row_of_bundle(
-    number: u64,
-    metadata: &serde_json::Value,
-    dossier: &serde_json::Value,
-    zip: Option<(String, String)>,
-) -> KnownRow {
-    let (row, cols) = full_row(number, metadata, dossier, zip);
-    KnownRow::new(row, cols)
-}
-
-/// `<DIR>/manifest-sha256.txt`, when the archive run wrote one: zip name →
-/// lowercase hex.
-fn read_zip_sums(archive_dir: &Path) -> BTreeMap<String, String> {
-    let Ok(text) = fs_err::read_to_string(archive_dir.join("manifest-sha256.txt")) else {
-        return BTreeMap::new();
-    };
-    text.lines()
-        .filter_map(|l| {
-            let (sum, name) = l.split_once(char::is_whitespace)?;
-            let name = name
-                .trim_start()
-                .trim_start_matches('*')
-                .trim_start_matches("./");
-            (sum.len() == 64 && sum.bytes().all(|b| b.is_ascii_hexdigit()))
-                .then(|| (name.to_owned(), sum.to_ascii_lowercase()))
-        })
-        .collect()
-}
-
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = fs_err::File::open(path)?;
-    let (_, mut d) = hash_reader(&mut f, &[DigestAlg::Sha256], &mut Vec::new())?;
-    Ok(d.remove(&DigestAlg::Sha256).unwrap_or_default())
 }

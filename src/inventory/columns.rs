@@ -248,21 +248,7 @@ pub fn sidecar_path(out: &std::path::Path) -> std::path::PathBuf {
 /// The text of `columns.json`: `{"version": 1, "columns": [...]}`.
 #[must_use]
 pub fn sidecar_json(columns: &[ColumnInfo]) -> Vec<u8> {
-    sidecar_json_with_sheets(columns, &[])
-}
-
-/// [`sidecar_json`], plus `"sheets": [...]` listing DS's extra sheets of an
-/// ODS or XLSX table (none: no `sheets` key, as for a CSV).
-#[must_use]
-pub fn sidecar_json_with_sheets(
-    columns: &[ColumnInfo],
-    sheets: &[super::sheets::SheetInfo],
-) -> Vec<u8> {
-    let doc = if sheets.is_empty() {
-        serde_json::json!({ "version": 1, "columns": columns })
-    } else {
-        serde_json::json!({ "version": 1, "columns": columns, "sheets": sheets })
-    };
+    let doc = serde_json::json!({ "version": 1, "columns": columns });
     let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
     bytes.push(b'\n');
     bytes

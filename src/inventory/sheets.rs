@@ -76,6 +76,20 @@ pub struct Tab<'a> {
     pub rows: Box<dyn Iterator<Item = Vec<String>> + 'a>,
 }
 
+/// The text of `columns.json` for a table with extra sheets: that of
+/// [`super::columns::sidecar_json`], plus `"sheets": [...]` (no such key
+/// without sheets, as for a CSV).
+#[must_use]
+pub fn sidecar_json(columns: &[ColumnInfo], sheets: &[SheetInfo]) -> Vec<u8> {
+    if sheets.is_empty() {
+        return super::columns::sidecar_json(columns);
+    }
+    let doc = serde_json::json!({ "version": 1, "columns": columns, "sheets": sheets });
+    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
 /// A répétition block met in a dossier, with the sub-champs its rows hold.
 #[derive(Debug, Clone)]
 pub struct Block {
