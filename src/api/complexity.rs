@@ -22,9 +22,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use apollo_compiler::collections::HashMap;
 use apollo_compiler::executable::{Field, Selection, SelectionSet};
-use apollo_compiler::schema::ExtendedType;
-use apollo_compiler::{ExecutableDocument, Node, Schema};
+use apollo_compiler::schema::{ExtendedType, Implementers};
+use apollo_compiler::{ExecutableDocument, Name, Node, Schema};
 use serde_json::Value;
 
 /// DS's complexity cap (GH#13549).
@@ -61,6 +62,7 @@ pub fn measure(
         schema,
         doc,
         variables,
+        implementers: schema.implementers_map(),
     };
     let mut root = Scopes::new();
     m.collect(&op.selection_set, &mut root);
@@ -79,6 +81,8 @@ struct Meter<'a> {
     schema: &'a Schema,
     doc: &'a ExecutableDocument,
     variables: &'a serde_json::Map<String, Value>,
+    /// Interface → the object types implementing it.
+    implementers: HashMap<Name, Implementers>,
 }
 
 impl<'a> Meter<'a> {
@@ -104,17 +108,13 @@ impl<'a> Meter<'a> {
     }
 
     /// The concrete types a selection on `ty` may apply to.
-    fn concrete(&self, ty: &'a str) -> Vec<&'a str> {
+    fn concrete<'t>(&'t self, ty: &'t str) -> Vec<&'t str> {
         match self.schema.types.get(ty) {
             Some(ExtendedType::Interface(_)) => self
-                .schema
-                .types
-                .iter()
-                .filter(|(n, t)| {
-                    matches!(t, ExtendedType::Object(_)) && self.schema.is_subtype(ty, n)
-                })
-                .map(|(n, _)| n.as_str())
-                .collect(),
+                .implementers
+                .get(ty)
+                .map(|i| i.objects.iter().map(Name::as_str).collect())
+                .unwrap_or_default(),
             Some(ExtendedType::Union(u)) => u.members.iter().map(|m| m.name.as_str()).collect(),
             _ => vec![ty],
         }
