@@ -200,3 +200,38 @@ fn a_csv_has_no_sheets_and_its_columns_json_none() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+#[test]
+fn sheet_cells_lose_control_characters_and_hostile_labels_make_valid_names() {
+    use crate::seda::fixture::{write_bundle, BundleSpec};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut spec = BundleSpec::sample(1);
+    let block = &mut spec.dossier["champs"][2];
+    block["label"] = "Membres: [équipe]/*?\\ avec un nom bien trop long pour Excel".into();
+    block["rows"][0]["champs"][0]["stringValue"] = "Al\u{1b}[31mice\u{7}".into();
+    write_bundle(tmp.path(), &spec);
+    let ods = tmp.path().join("d.ods");
+    let report = write_inventory(tmp.path(), Format::Ods, &ods).expect("ods");
+    let sheet = report
+        .sheets
+        .iter()
+        .find(|s| s.group == "champ")
+        .expect("the block's sheet");
+    assert!(sheet.name.chars().count() <= 31, "{}", sheet.name);
+    assert!(
+        !sheet.name.contains(['[', ']', ':', '*', '?', '/', '\\']),
+        "{}",
+        sheet.name
+    );
+    let mut z = zip::ZipArchive::new(fs_err::File::open(&ods).unwrap()).unwrap();
+    let mut content = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("content.xml").unwrap(), &mut content).unwrap();
+    assert!(!content.contains('\u{1b}') && !content.contains('\u{7}'));
+    assert!(content.contains("<text:p>Al[31mice</text:p>"), "{content}");
+    // Excel's own rules, as rust_xlsxwriter enforces them, accept the name.
+    let xlsx = tmp.path().join("d.xlsx");
+    write_inventory(tmp.path(), Format::Xlsx, &xlsx).expect("xlsx");
+    if let Some(book) = read_with("openpyxl", OPENPYXL, &xlsx) {
+        assert!(book.iter().any(|(n, _)| *n == sheet.name), "{book:?}");
+    }
+}
