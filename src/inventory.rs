@@ -67,7 +67,8 @@ pub struct InventoryArgs {
     /// The archive folder written by `ds-archive archive`.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// csv, ods or xlsx.
+    /// csv, ods or xlsx (ods and xlsx add DS's extra sheets: Avis, one per
+    /// répétition block).
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
     /// Output file (default `<DIR>/dossiers.<format>`); its columns are
