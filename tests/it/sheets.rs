@@ -235,3 +235,65 @@ fn sheet_cells_lose_control_characters_and_hostile_labels_make_valid_names() {
         assert!(book.iter().any(|(n, _)| *n == sheet.name), "{book:?}");
     }
 }
+
+/// A bundle folder with only what the inventory reads.
+fn bundle(dir: &Path, number: u64, revisions: &Value, rows: &Value) {
+    let data = dir.join(format!("dossier-{number}/data"));
+    fs_err::create_dir_all(&data).unwrap();
+    let dossier = serde_json::json!({
+        "demarche": {"number": 42, "revisions": revisions},
+        "dossier": {"number": number, "champs": [{"__typename": "RepetitionChamp",
+            "champDescriptorId": "Q2hhbXAtMTA=", "label": "Membres", "rows": rows}]}
+    });
+    fs_err::write(data.join("dossier.json"), dossier.to_string()).unwrap();
+    fs_err::write(data.join("metadata.json"), format!("{{\"id\": {number}}}")).unwrap();
+}
+
+#[test]
+fn a_sub_champ_added_by_a_revision_is_appended_to_its_blocks_sheet() {
+    use serde_json::json;
+    let r1 = json!({"id": "r1", "datePublication": "2024-01-01T00:00:00+01:00", "champDescriptors": [
+        {"id": "Q2hhbXAtMTA=", "champDescriptors": [{"id": "Q2hhbXAtMTE="}]}]});
+    let r2 = json!({"id": "r2", "datePublication": "2024-06-01T00:00:00+02:00", "champDescriptors": [
+        {"id": "Q2hhbXAtMTA=", "champDescriptors": [{"id": "Q2hhbXAtMTI="}, {"id": "Q2hhbXAtMTE="}]}]});
+    let nom =
+        |v: &str| json!({"champDescriptorId": "Q2hhbXAtMTE=", "label": "Nom", "stringValue": v});
+    let age = json!({"champDescriptorId": "Q2hhbXAtMTI=", "label": "Âge", "stringValue": "41"});
+    let tmp = tempfile::tempdir().unwrap();
+    let (before, after) = (tmp.path().join("before"), tmp.path().join("after"));
+    let alice = json!([{"champs": [nom("Alice")]}]);
+    bundle(&before, 2, &json!([r1]), &alice);
+    bundle(&after, 2, &json!([r1]), &alice);
+    // Revision 2 puts the new sub-champ first in its form, and its dossier
+    // is read first: the new column still comes last.
+    let bob = json!([{"champs": [age, nom("Bob")]}]);
+    bundle(&after, 1, &json!([r2, r1]), &bob);
+    let ids = |dir: &Path| -> Vec<String> {
+        let out = dir.join("d.xlsx");
+        let report = write_inventory(dir, Format::Xlsx, &out).unwrap();
+        assert_eq!(report.sheets.len(), 1, "{:?}", report.sheets);
+        report.sheets[0]
+            .columns
+            .iter()
+            .map(|c| c.id.clone())
+            .collect()
+    };
+    let (old, new) = (ids(&before), ids(&after));
+    assert_eq!(old, ["self/id", "ds-archive/row", "type_de_champ/11"]);
+    assert_eq!(
+        new[..old.len()],
+        old[..],
+        "the old columns stay where they were"
+    );
+    assert_eq!(new[old.len()..], ["type_de_champ/12"]);
+    if let Some(book) = read_with("openpyxl", OPENPYXL, &after.join("d.xlsx")) {
+        assert_eq!(
+            book[1].1,
+            [
+                vec!["Dossier ID", "Ligne", "Nom", "Âge"],
+                vec!["1", "1", "Bob", "41"],
+                vec!["2", "1", "Alice"]
+            ]
+        );
+    }
+}
