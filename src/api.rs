@@ -10,6 +10,7 @@
 //! must not travel to another host).
 
 mod answer;
+pub mod complexity;
 mod query;
 mod retry;
 

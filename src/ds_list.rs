@@ -129,7 +129,7 @@ impl PageSize {
             page_size = self.size,
             timeouts = self.timeouts,
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-            "DS timed out on a page: asking again with a smaller page"
+            "DS timed out on a page (or found it over its complexity cap): asking again with a smaller page"
         );
         Ok(delay)
     }

@@ -39,7 +39,8 @@ pub struct ExportArgs {
     /// Also (or only) write the template's table: one row per dossier, its
     /// [[columns]] in order (the standard inventory columns when it lists
     /// none), as .csv, .xlsx or .ods by the file's extension, with a
-    /// columns.json beside it.
+    /// columns.json beside it; .xlsx and .ods add DS's extra sheets (Avis,
+    /// one per répétition block).
     #[arg(long, value_name = "FILE")]
     pub table: Option<PathBuf>,
     /// One zip per dossier (`<folder>.zip`) rather than a folder tree.

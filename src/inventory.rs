@@ -3,17 +3,19 @@
 //!
 //! This module owns reading the bundles for that purpose (through
 //! [`crate::bagit::bundles`], folder or zip alike, without re-verifying digests:
-//! that is `verify`'s job) and writing the file atomically. What goes into a
-//! row is decided in [`row`] (pure), the columns' ids, order and headers in
-//! [`columns`], what a cell may hold in [`cell`]; the containers are [`ods`]
-//! and [`xlsx`]. Callers that pick their own columns (export templates) use
-//! [`write_selected`]. The
-//! `archive` command calls [`write_inventory`] with [`Format::Csv`] and
-//! `<DIR>/dossiers.csv` at the end of a run. Column rules: `docs/inventory.md`.
+//! that is `verify`'s job; one bundle's row in [`bundle_rows`]) and writing
+//! the file atomically. What goes into a row is decided in [`row`] (pure),
+//! the columns' ids, order and headers in [`columns`], what a cell may hold
+//! in [`cell`], DS's extra sheets of ODS and XLSX tables in [`sheets`]; the
+//! containers are [`ods`] and [`xlsx`]. Callers that pick their own columns
+//! (export templates) use [`write_selected`]. The `archive` command calls
+//! [`write_inventory`] with [`Format::Csv`] and `<DIR>/dossiers.csv` at the
+//! end of a run. Column rules: `docs/inventory.md`.
 //!
-//! All rows are held in memory until the header (the union of every
-//! dossier's champs) is known: about a few kB per dossier.
+//! Rows are spilled to temporary files beside the output until the header
+//! (the union of every dossier's champs) is known, so memory stays flat.
 
+mod bundle_rows;
 pub mod cell;
 pub mod columns;
 mod command;
@@ -21,6 +23,7 @@ pub mod known;
 pub mod ods;
 mod read;
 pub mod row;
+pub mod sheets;
 mod write;
 pub mod xlsx;
 
@@ -29,11 +32,12 @@ use std::path::{Path, PathBuf};
 
 use crate::bagit::bundles::{discover, FoundBundle};
 use crate::progress::Task;
+use bundle_rows::kept_row;
+pub use bundle_rows::row_of_bundle;
 use columns::{ColumnInfo, Gathered};
 pub use command::{command, command_with};
-use known::{KnownRow, KnownRows};
-use read::zip_name;
-use row::{dossier_row, DynColumn, Row};
+use known::KnownRows;
+use row::Row;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -65,7 +69,8 @@ pub struct InventoryArgs {
     /// s3://BUCKET/PREFIX (then --out is required: the file is written locally).
     #[arg(value_name = "DIR|URL")]
     pub dir: PathBuf,
-    /// csv, ods or xlsx.
+    /// csv, ods or xlsx (ods and xlsx add DS's extra sheets: Avis, one per
+    /// répétition block).
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
     /// Output file (default `<DIR>/dossiers.<format>`); its columns are
@@ -90,6 +95,8 @@ pub struct InventoryReport {
     pub columns: Vec<ColumnInfo>,
     /// Selected column ids no dossier has (written as empty columns).
     pub unknown_columns: Vec<String>,
+    /// DS's extra sheets written after "Dossiers" (ODS and XLSX only).
+    pub sheets: Vec<sheets::SheetInfo>,
 }
 
 /// Why no inventory could be written.
@@ -160,7 +167,7 @@ pub fn write_inventory_counted(
     }
     let mut read = read::in_folder(archive_dir);
     let report = write_found(&found, format, out, None, None, progress, &mut read)?;
-    write_sidecar(out, &report.columns)?;
+    write_sidecar(out, &report)?;
     Ok(report)
 }
 
@@ -185,17 +192,19 @@ pub fn write_selected(
     let hidden = Task::hidden();
     let mut read = read::in_folder(archive_dir);
     let report = write_found(&found, format, out, None, Some(columns), &hidden, &mut read)?;
-    write_sidecar(out, &report.columns)?;
+    write_sidecar(out, &report)?;
     Ok(report)
 }
 
-/// Write `columns.json` beside `out` ([`columns::sidecar_path`]).
+/// Write `columns.json` beside `out` ([`columns::sidecar_path`]): the
+/// report's columns, and its extra sheets' when it has some.
 ///
 /// # Errors
 /// It cannot be written.
-pub fn write_sidecar(out: &Path, columns: &[ColumnInfo]) -> Result<(), InventoryError> {
+pub fn write_sidecar(out: &Path, report: &InventoryReport) -> Result<(), InventoryError> {
     let path = columns::sidecar_path(out);
-    crate::fsx::write_atomic(&path, &columns::sidecar_json(columns))
+    let json = sheets::sidecar_json(&report.columns, &report.sheets);
+    crate::fsx::write_atomic(&path, &json)
         .map_err(|e| io_err("cannot write", &path)(std::io::Error::other(e.to_string())))
 }
 
@@ -239,7 +248,7 @@ pub fn write_bucket_inventory(
     }
     let mut read = read::from_bucket(&bucket);
     let report = write_found(bucket.found(), format, out, None, None, progress, &mut read)?;
-    write_sidecar(out, &report.columns)?;
+    write_sidecar(out, &report)?;
     Ok(report)
 }
 
@@ -275,10 +284,21 @@ fn write_found(
     let mut rows = 0usize;
     let mut gathered = Gathered::default();
     let mut skipped = Vec::new();
+    // DS's extra sheets: a CSV holds none.
+    let mut extra = (format != Format::Csv).then(|| sheets::Collector::new(&dir));
     for f in found {
         progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
-        match kept.map_or_else(|| read(f), Ok) {
+        let read = match kept {
+            Some(row) => Ok((row, None)),
+            None => read(f).map(|(row, dossier)| (row, Some(dossier))),
+        };
+        let read = match (read, extra.as_mut()) {
+            (Ok((row, Some(dossier))), Some(x)) => x.add_dossier(f.number, &dossier).map(|()| row),
+            (Ok((row, None)), Some(x)) => x.read_bundle(f).map(|()| row),
+            (r, _) => r.map(|(row, _)| row),
+        };
+        match read {
             Ok((row, cols)) => {
                 gathered.add(cols);
                 serde_json::to_writer(&mut spill_out, &row)
@@ -320,51 +340,18 @@ fn write_found(
         r.map(|r| cells(&r))
             .map_err(io_err("cannot read", spill.path()))
     });
-    write::table(format, out, &header, lines)?;
+    let extra = extra
+        .map(sheets::Collector::finish)
+        .transpose()
+        .map_err(io_err("cannot write", &dir))?
+        .unwrap_or_default();
+    write::table(format, out, &header, lines, &extra)?;
     Ok(InventoryReport {
         path: out.to_owned(),
         rows,
         skipped,
         columns: table,
         unknown_columns,
+        sheets: extra.into_iter().map(|s| s.info).collect(),
     })
-}
-
-/// The row of dossier `number` from its `metadata.json` and `dossier.json`,
-/// and its zip's name and SHA-256 when it has one.
-fn full_row(
-    number: u64,
-    metadata: &serde_json::Value,
-    dossier: &serde_json::Value,
-    zip: Option<(String, String)>,
-) -> (Row, Vec<DynColumn>) {
-    let (mut row, cols) = dossier_row(metadata, dossier);
-    row.entry(columns::fixed_id("id").to_owned())
-        .or_insert_with(|| number.to_string());
-    if let Some((name, sum)) = zip {
-        row.insert(columns::fixed_id("bundle").to_owned(), name);
-        row.insert(columns::fixed_id("bundle_sha256").to_owned(), sum);
-    }
-    (row, cols)
-}
-
-/// The row an `archive` run kept for `f`, if it describes `f` as found now
-/// (same zip, or still no zip).
-fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, Vec<DynColumn>)> {
-    let (row, cols) = known.get(f.number, f.version)?.into_parts();
-    (row.get(columns::fixed_id("bundle")) == zip_name(f).as_ref()).then_some((row, cols))
-}
-
-/// The row [`write_inventory`] would read from a bundle whose
-/// `metadata.json` and `dossier.json` hold these values, and with this zip
-/// (name, SHA-256).
-#[must_use]
-pub fn row_of_bundle(
-    number: u64,
-    metadata: &serde_json::Value,
-    dossier: &serde_json::Value,
-    zip: Option<(String, String)>,
-) -> KnownRow {
-    let (row, cols) = full_row(number, metadata, dossier, zip);
-    KnownRow::new(row, cols)
 }

@@ -52,6 +52,8 @@ mod seda;
 mod seda_profile;
 #[path = "it/seda_units.rs"]
 mod seda_units;
+#[path = "it/sheets.rs"]
+mod sheets;
 #[path = "it/signals.rs"]
 mod signals;
 #[path = "it/timestamps.rs"]

@@ -56,10 +56,7 @@ pub fn write(dir: &Path, template: &Template, out: &Path) -> Result<InventoryRep
     let format = format_of(out)?;
     let written = match selection(template) {
         Some(columns) => inventory::write_selected(dir, format, out, &columns),
-        None => inventory::write_inventory(dir, format, out).and_then(|report| {
-            inventory::write_sidecar(out, &report.columns)?;
-            Ok(report)
-        }),
+        None => inventory::write_inventory(dir, format, out),
     };
     written.map_err(|e| e.to_string())
 }

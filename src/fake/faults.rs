@@ -8,13 +8,18 @@
 //! `getDossier`...), so a test reaches the request it means, the first of a
 //! run or one deep inside it, whatever else the client asks in between.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+mod counters;
 mod dropped;
+mod rate_limit;
+pub(crate) use counters::Counters;
+pub use counters::Stats;
 use dropped::DroppedField;
+pub(crate) use rate_limit::RateLimiter;
 
 /// Fault switches of a running fake. Obtain it with `FakeServer::faults`.
 #[derive(Debug)]
@@ -22,6 +27,8 @@ pub struct Faults {
     state: Mutex<FaultState>,
     rate_limit_per_minute: AtomicU32,
     url_ttl_secs: AtomicU64,
+    /// 0: no cap.
+    max_complexity: AtomicU64,
 }
 
 /// One injected answer to a GraphQL request.
@@ -66,6 +73,7 @@ impl Faults {
             state: Mutex::new(FaultState::default()),
             rate_limit_per_minute: AtomicU32::new(rate_limit_per_minute),
             url_ttl_secs: AtomicU64::new(url_ttl_secs),
+            max_complexity: AtomicU64::new(crate::api::complexity::DS_MAX_COMPLEXITY),
         }
     }
 
@@ -173,6 +181,18 @@ impl Faults {
         self.with(|s| *s = FaultState::default());
     }
 
+    /// DS's query complexity cap (60 000 by default, as DS since GH#13549;
+    /// `None`: no cap, as DS before). Documents over it are refused with
+    /// graphql-ruby's message, before they run.
+    pub fn set_max_complexity(&self, cap: Option<u64>) {
+        self.max_complexity
+            .store(cap.unwrap_or(0), Ordering::SeqCst);
+    }
+
+    pub(crate) fn max_complexity(&self) -> Option<u64> {
+        Some(self.max_complexity.load(Ordering::SeqCst)).filter(|c| *c > 0)
+    }
+
     pub(crate) fn rate_limit(&self) -> u32 {
         self.rate_limit_per_minute.load(Ordering::SeqCst)
     }
@@ -249,129 +269,9 @@ fn take_one(counter: &mut u32) -> bool {
     }
 }
 
-/// A snapshot of what the fake served.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Every POST to the GraphQL endpoint, whatever its outcome.
-    pub graphql_requests: u64,
-    /// GraphQL requests by `operationName` (`""` when none was given).
-    pub graphql_by_operation: BTreeMap<String, u64>,
-    /// GET requests for files (storage and generated PDF/GeoJSON), whatever their outcome.
-    pub file_requests: u64,
-    /// File GETs that carried an `Authorization` header: file URLs are
-    /// signed, and a client that sent the API token with them would hand it
-    /// to whatever host serves the files.
-    pub file_requests_with_credentials: u64,
-    /// HTTP 429 answers.
-    pub rate_limited: u64,
-}
-
-/// Counters behind [`Stats`].
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    by_operation: Mutex<BTreeMap<String, u64>>,
-    graphql: AtomicU64,
-    files: AtomicU64,
-    files_with_credentials: AtomicU64,
-    rate_limited: AtomicU64,
-}
-
-impl Counters {
-    pub(crate) fn graphql(&self, operation: &str) {
-        self.graphql.fetch_add(1, Ordering::SeqCst);
-        let mut map = self
-            .by_operation
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *map.entry(operation.to_owned()).or_default() += 1;
-    }
-
-    pub(crate) fn file(&self, with_credentials: bool) {
-        self.files.fetch_add(1, Ordering::SeqCst);
-        if with_credentials {
-            self.files_with_credentials.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    pub(crate) fn rate_limited(&self) {
-        self.rate_limited.fetch_add(1, Ordering::SeqCst);
-    }
-
-    pub(crate) fn snapshot(&self) -> Stats {
-        Stats {
-            graphql_requests: self.graphql.load(Ordering::SeqCst),
-            graphql_by_operation: self
-                .by_operation
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone(),
-            file_requests: self.files.load(Ordering::SeqCst),
-            file_requests_with_credentials: self.files_with_credentials.load(Ordering::SeqCst),
-            rate_limited: self.rate_limited.load(Ordering::SeqCst),
-        }
-    }
-}
-
-/// Fixed-window rate limiter keyed by the `Authorization` value, windows
-/// aligned on the epoch, like DS's rack-attack rule (whose windows are
-/// minutes).
-#[derive(Debug)]
-pub(crate) struct RateLimiter {
-    window_secs: u64,
-    windows: HashMap<String, (u64, u32)>,
-}
-
-impl RateLimiter {
-    /// A limiter counting in windows of `window_secs` seconds (0 counts as 1).
-    pub(crate) fn new(window_secs: u64) -> Self {
-        Self {
-            window_secs: window_secs.max(1),
-            windows: HashMap::new(),
-        }
-    }
-
-    /// Count one request at `now` (epoch seconds). `Err(reset)` when over
-    /// `limit`, with the epoch second at which the window ends.
-    pub(crate) fn hit(&mut self, key: &str, now: u64, limit: u32) -> Result<(), u64> {
-        let window = now / self.window_secs;
-        let entry = self.windows.entry(key.to_owned()).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        if entry.1 > limit {
-            Err((window + 1) * self.window_secs)
-        } else {
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rate_limit_windows_align_on_minutes() {
-        let mut rl = RateLimiter::new(60);
-        let t0 = 1_700_000_040; // 40 s into a minute
-        assert_eq!(rl.hit("a", t0, 2), Ok(()));
-        assert_eq!(rl.hit("a", t0 + 1, 2), Ok(()));
-        assert_eq!(rl.hit("a", t0 + 2, 2), Err(1_700_000_100));
-        // Another token has its own budget.
-        assert_eq!(rl.hit("b", t0 + 2, 2), Ok(()));
-        // The next minute starts afresh.
-        assert_eq!(rl.hit("a", 1_700_000_100, 2), Ok(()));
-    }
-
-    #[test]
-    fn shorter_windows_align_on_their_own_length() {
-        let mut rl = RateLimiter::new(2);
-        let t0 = 1_700_000_041; // second half of a 2 s window
-        assert_eq!(rl.hit("a", t0, 1), Ok(()));
-        assert_eq!(rl.hit("a", t0, 1), Err(1_700_000_042));
-        assert_eq!(rl.hit("a", 1_700_000_042, 1), Ok(()));
-    }
 
     #[test]
     fn next_n_switches_are_consumed() {

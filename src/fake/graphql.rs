@@ -218,6 +218,9 @@ fn execute(
             return (StatusCode::OK, json!({ "errors": errors }));
         }
     };
+    if let Some(refused) = over_complexity(app, &doc, op_name, &variables) {
+        return (StatusCode::OK, refused);
+    }
     let variables: JsonMap =
         match apollo_compiler::response::JsonValue::from(Value::Object(variables)) {
             apollo_compiler::response::JsonValue::Object(map) => map,
@@ -261,6 +264,24 @@ fn execute(
         _ => {}
     }
     (StatusCode::OK, out)
+}
+
+/// graphql-ruby's answer to a document over the schema's `max_complexity`
+/// (an analysis error: HTTP 200, no data), or `None` when it may run.
+fn over_complexity(
+    app: &AppState,
+    doc: &apollo_compiler::ExecutableDocument,
+    op_name: Option<&str>,
+    variables: &serde_json::Map<String, Value>,
+) -> Option<Value> {
+    let cap = app.faults.max_complexity()?;
+    let measured = crate::api::complexity::measure(schema(), doc, op_name, variables).ok()?;
+    (measured.complexity > cap).then(|| {
+        json!({"errors": [{"message": format!(
+            "Query has complexity of {}, which exceeds max complexity of {cap}",
+            measured.complexity
+        )}]})
+    })
 }
 
 fn to_value(v: &impl serde::Serialize) -> Value {

@@ -13,6 +13,11 @@
 
 mod columns;
 mod connection;
+mod generated;
+mod wrap;
+
+use generated::GeneratedFile;
+use wrap::wrap;
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -21,9 +26,8 @@ use std::collections::HashSet;
 use apollo_compiler::executable::{Selection, SelectionSet};
 use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::JsonValue;
-use apollo_compiler::schema::{ExtendedType, Type};
 use apollo_compiler::validation::Valid;
-use apollo_compiler::{ExecutableDocument, Schema};
+use apollo_compiler::ExecutableDocument;
 use serde_json::Value;
 
 use super::clock;
@@ -310,103 +314,6 @@ fn fallback<'v>(ty: &str, name: &str, value: &'v Value) -> Option<&'v Value> {
         _ => None,
     }
     .filter(|v| !v.is_null())
-}
-
-/// Turn a stored value into a resolved value of GraphQL type `ty`.
-fn wrap<'b>(ctx: &'b Ctx<'b>, ty: &'b Type, value: Option<&'b Value>) -> ResolvedValue<'b> {
-    let Some(value) = value.filter(|v| !v.is_null()) else {
-        return ResolvedValue::null();
-    };
-    if ty.is_list() {
-        let item = ty.item_type();
-        let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
-        return ResolvedValue::list(items.iter().map(move |v| wrap(ctx, item, Some(v))));
-    }
-    let named = ty.inner_named_type().as_str();
-    let schema: &Schema = super::schema::schema();
-    match schema.types.get(named) {
-        Some(ExtendedType::Object(_)) => {
-            if named == "Revision" {
-                return ResolvedValue::object(Obj::borrowed(
-                    ctx,
-                    "Revision",
-                    full_revision(ctx, value),
-                ));
-            }
-            if named == "Dossier" {
-                if let Some(n) = value.get("__ref").and_then(Value::as_u64) {
-                    return match ctx.data.dossiers.get(&n) {
-                        Some(d) => ResolvedValue::object(Obj::borrowed(ctx, "Dossier", d)),
-                        None => ResolvedValue::null(),
-                    };
-                }
-            }
-            ResolvedValue::object(Obj::borrowed(ctx, named, value))
-        }
-        Some(ExtendedType::Interface(_) | ExtendedType::Union(_)) => {
-            // A stored object without `__typename` is a fixture bug: it reads as
-            // null, which the non-null checks then report.
-            match value.get("__typename").and_then(Value::as_str) {
-                Some(stored) => {
-                    ResolvedValue::object(Obj::borrowed(ctx, ctx.reported_type(stored), value))
-                }
-                None => ResolvedValue::null(),
-            }
-        }
-        _ => leaf(value),
-    }
-}
-
-/// A `{id}` revision reference, replaced by the démarche's full revision.
-fn full_revision<'b>(ctx: &'b Ctx<'b>, value: &'b Value) -> &'b Value {
-    let id = value.get("id");
-    ctx.data
-        .demarche
-        .get("revisions")
-        .and_then(Value::as_array)
-        .and_then(|revs| revs.iter().find(|r| r.get("id") == id))
-        .unwrap_or(value)
-}
-
-/// `Dossier.pdf` / `Dossier.geojson`: rendered per download, so no checksum.
-struct GeneratedFile<'a> {
-    ctx: &'a Ctx<'a>,
-    pdf: bool,
-    number: u64,
-}
-
-impl ObjectValue for GeneratedFile<'_> {
-    fn type_name(&self) -> &str {
-        "File"
-    }
-
-    fn resolve_field<'b>(
-        &'b self,
-        info: &'b ResolveInfo<'b>,
-    ) -> Result<ResolvedValue<'b>, FieldError> {
-        let kind = if self.pdf { "pdf" } else { "geojson" };
-        let value: JsonValue = match info.field_name() {
-            "filename" if self.pdf => format!("dossier-{}.pdf", self.number).into(),
-            "filename" => format!("dossier-{}-features.json", self.number).into(),
-            "contentType" if self.pdf => "application/pdf".into(),
-            "contentType" => "application/geo+json".into(),
-            "checksum" => "".into(),
-            "byteSizeBigInt" => "0".into(),
-            "byteSize" => 0.into(),
-            "createdAt" => clock::render_now().into(),
-            "virusScanResult" => "safe".into(),
-            "url" => format!(
-                "{}/api/v2/dossiers/{kind}/{}",
-                self.ctx.base_url,
-                self.ctx
-                    .signer
-                    .signed_id(kind, self.number, self.ctx.expires)
-            )
-            .into(),
-            _ => return Err(self.unknown_field_error(info)),
-        };
-        Ok(ResolvedValue::leaf(value))
-    }
 }
 
 impl<'a> Obj<'a> {

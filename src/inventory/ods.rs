@@ -1,4 +1,4 @@
-//! A minimal OpenDocument spreadsheet (ODS 1.2): one sheet of text cells.
+//! A minimal OpenDocument spreadsheet (ODS 1.2): sheets of text cells.
 //!
 //! Layout required by ODF: the zip's first entry is `mimetype`, stored
 //! uncompressed, holding `application/vnd.oasis.opendocument.spreadsheet`;
@@ -12,6 +12,8 @@ use std::io::{self, Seek, Write};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use zip::write::SimpleFileOptions;
+
+use super::sheets::Tab;
 
 /// The ODS MIME type (content of the `mimetype` entry).
 pub const MIME: &str = "application/vnd.oasis.opendocument.spreadsheet";
@@ -32,6 +34,19 @@ where
     W: Write + Seek,
     I: IntoIterator<Item = Vec<String>>,
 {
+    let tab = Tab {
+        name: sheet.to_owned(),
+        header: header.to_vec(),
+        rows: Box::new(rows.into_iter()),
+    };
+    write_ods_book(out, vec![tab])
+}
+
+/// Write a spreadsheet with these sheets, in order, into `out`.
+///
+/// # Errors
+/// Any write error.
+pub fn write_ods_book<W: Write + Seek>(out: W, tabs: Vec<Tab<'_>>) -> io::Result<W> {
     let mut zip = zip::ZipWriter::new(out);
     let fixed = zip::DateTime::default();
     let stored = SimpleFileOptions::default()
@@ -69,20 +84,22 @@ where
         w.write_event(Event::Start(root))?;
         w.write_event(Event::Start(BytesStart::new("office:body")))?;
         w.write_event(Event::Start(BytesStart::new("office:spreadsheet")))?;
-        w.write_event(Event::Start(
-            BytesStart::new("table:table").with_attributes([("table:name", sheet)]),
-        ))?;
-        let columns = header.len().max(1).to_string();
-        w.write_event(Event::Empty(
-            BytesStart::new("table:table-column")
-                .with_attributes([("table:number-columns-repeated", columns.as_str())]),
-        ))?;
-        write_row(&mut w, header)?;
-        for row in rows {
-            write_row(&mut w, &row)?;
+        for tab in tabs {
+            w.write_event(Event::Start(
+                BytesStart::new("table:table").with_attributes([("table:name", tab.name.as_str())]),
+            ))?;
+            let columns = tab.header.len().max(1).to_string();
+            w.write_event(Event::Empty(
+                BytesStart::new("table:table-column")
+                    .with_attributes([("table:number-columns-repeated", columns.as_str())]),
+            ))?;
+            write_row(&mut w, &tab.header)?;
+            for row in tab.rows {
+                write_row(&mut w, &row)?;
+            }
+            w.write_event(Event::End(BytesEnd::new("table:table")))?;
         }
         for name in [
-            "table:table",
             "office:spreadsheet",
             "office:body",
             "office:document-content",

@@ -7,14 +7,15 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::full_row;
+use super::bundle_rows::{full_row, zip_name};
 use super::row::{DynColumn, Row};
 use crate::bagit::bundles::{BagReader, FoundBundle};
 use crate::digest::{hash_reader, DigestAlg};
 use crate::store::bucket::BucketBundles;
 
-/// A row and its dynamic columns, or why the bundle is left out.
-pub(super) type Read = Result<(Row, Vec<DynColumn>), String>;
+/// A row and its dynamic columns, with the bundle's `dossier.json` (for the
+/// extra sheets), or why the bundle is left out.
+pub(super) type Read = Result<((Row, Vec<DynColumn>), serde_json::Value), String>;
 
 /// The reader of the bundles of the folder `archive_dir`.
 pub(super) fn in_folder(archive_dir: &Path) -> impl FnMut(&FoundBundle) -> Read {
@@ -55,17 +56,7 @@ fn read_bundle(
         }
         _ => None,
     };
-    Ok(full_row(f.number, &metadata, &dossier, zip))
-}
-
-/// The file name of the bundle's zip, if it has one.
-pub(super) fn zip_name(f: &FoundBundle) -> Option<String> {
-    let zip = f.zip.as_ref()?;
-    Some(
-        zip.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    )
+    Ok((full_row(f.number, &metadata, &dossier, zip), dossier))
 }
 
 /// `<DIR>/manifest-sha256.txt`, when the archive run wrote one: zip name →

@@ -104,7 +104,7 @@ pub fn dossier_row(metadata: &Value, dossier_json: &Value) -> (Row, Vec<DynColum
 
 /// Each champ descriptor's [`Rank`]: revisions in publication order (drafts
 /// last), descriptors in form order, répétition sub-champs after their block.
-fn revision_ranks(demarche: Option<&Value>) -> HashMap<String, Rank> {
+pub(super) fn revision_ranks(demarche: Option<&Value>) -> HashMap<String, Rank> {
     let mut revisions: Vec<(Option<time::OffsetDateTime>, &Value)> = demarche
         .and_then(|d| d.get("revisions"))
         .and_then(Value::as_array)
@@ -271,7 +271,7 @@ impl Out<'_> {
     }
 }
 
-fn descriptor_id(champ: &Value) -> String {
+pub(super) fn descriptor_id(champ: &Value) -> String {
     let id = text(champ.get("champDescriptorId"));
     if id.is_empty() {
         // Older payloads: the champ id without the repetition row suffix.
@@ -286,7 +286,7 @@ fn descriptor_id(champ: &Value) -> String {
 }
 
 /// The display value of a champ: DS's `stringValue`, or the file names.
-fn champ_value(champ: &Value) -> String {
+pub(super) fn champ_value(champ: &Value) -> String {
     let s = text(champ.get("stringValue"));
     if !s.is_empty() {
         return s;

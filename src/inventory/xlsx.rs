@@ -5,7 +5,8 @@
 //! formula), the header row is bold, frozen and carries an autofilter, as in
 //! DS's own exports. The sheet runs in the crate's constant-memory mode:
 //! rows go to a temporary file in the output's folder as they come, so a
-//! 10⁵-dossier inventory never sits in memory.
+//! 10⁵-dossier inventory never sits in memory. A workbook may hold several
+//! sheets ([`write_book`]): DS's extra sheets ([`super::sheets`]).
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -13,6 +14,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::cell::xlsx_cell;
+use super::sheets::Tab;
 
 /// Excel's last column (XFD) and last row, 0-based.
 const MAX_COL: usize = 16_383;
@@ -33,39 +35,62 @@ where
     W: Write + Send,
     I: IntoIterator<Item = Vec<String>>,
 {
-    if header.len() > MAX_COL + 1 {
-        return Err(io::Error::other(format!(
-            "{} columns: more than the {} an XLSX sheet holds",
-            header.len(),
-            MAX_COL + 1
-        )));
-    }
+    let tab = Tab {
+        name: sheet.to_owned(),
+        header: header.to_vec(),
+        rows: Box::new(rows.into_iter()),
+    };
+    write_book(out, tempdir, vec![tab])
+}
+
+/// Write a workbook with these sheets, in order, each streamed in turn.
+///
+/// # Errors
+/// Any write error; more columns or rows than Excel holds; a sheet name
+/// Excel refuses or uses twice.
+pub fn write_book<W: Write + Send>(out: W, tempdir: &Path, tabs: Vec<Tab<'_>>) -> io::Result<()> {
     let mut book = Workbook::new();
     book.set_tempdir(tempdir).map_err(other)?;
-    let ws = book.add_worksheet_with_constant_memory().map_err(other)?;
-    ws.set_name(sheet).map_err(other)?;
     let bold = Format::new().set_bold();
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, col(c), xlsx_cell(h), &bold)
-            .map_err(other)?;
-    }
-    let mut last = 0u32;
-    for (i, row) in rows.into_iter().enumerate() {
-        let r = u32::try_from(i + 1)
-            .ok()
-            .filter(|r| *r <= MAX_ROW)
-            .ok_or_else(|| io::Error::other("more rows than an XLSX sheet holds"))?;
-        for (c, v) in row.iter().enumerate().take(header.len()) {
-            if !v.is_empty() {
-                ws.write_string(r, col(c), xlsx_cell(v)).map_err(other)?;
-            }
+    for tab in tabs {
+        let header = &tab.header;
+        if header.len() > MAX_COL + 1 {
+            return Err(io::Error::other(format!(
+                "sheet `{}`: {} columns, more than the {} an XLSX sheet holds",
+                tab.name,
+                header.len(),
+                MAX_COL + 1
+            )));
         }
-        last = r;
-    }
-    if !header.is_empty() {
-        ws.set_freeze_panes(1, 0).map_err(other)?;
-        ws.autofilter(0, 0, last, col(header.len() - 1))
-            .map_err(other)?;
+        let ws = book.add_worksheet_with_constant_memory().map_err(other)?;
+        ws.set_name(&tab.name).map_err(other)?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(0, col(c), xlsx_cell(h), &bold)
+                .map_err(other)?;
+        }
+        let mut last = 0u32;
+        for (i, row) in tab.rows.enumerate() {
+            let r = u32::try_from(i + 1)
+                .ok()
+                .filter(|r| *r <= MAX_ROW)
+                .ok_or_else(|| {
+                    io::Error::other(format!(
+                        "sheet `{}`: more rows than an XLSX sheet holds",
+                        tab.name
+                    ))
+                })?;
+            for (c, v) in row.iter().enumerate().take(header.len()) {
+                if !v.is_empty() {
+                    ws.write_string(r, col(c), xlsx_cell(v)).map_err(other)?;
+                }
+            }
+            last = r;
+        }
+        if !header.is_empty() {
+            ws.set_freeze_panes(1, 0).map_err(other)?;
+            ws.autofilter(0, 0, last, col(header.len() - 1))
+                .map_err(other)?;
+        }
     }
     book.save_to_writer(out).map_err(other)
 }

@@ -440,6 +440,19 @@ fn a_templates_columns_make_a_table_in_their_order_with_their_headers() {
     let out = run(&[&args[..], &["--table", xlsx.to_str().unwrap()]].concat());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(fs_err::read(&xlsx).unwrap().starts_with(b"PK"));
+    // DS's extra sheets come along, whatever columns the template picks.
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(tmp.path().join("dossiers.columns.json")).unwrap())
+            .unwrap();
+    assert_eq!(sidecar["columns"].as_array().unwrap().len(), 3, "{sidecar}");
+    let sheets: Vec<&str> = sidecar["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(sheets.first(), Some(&"Avis"), "{sidecar}");
+    assert_eq!(sheets.len(), 3, "{sidecar}");
     let out = run(&[&args[..], &["--table", "dossiers.xls"]].concat());
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains(".xlsx"));

@@ -584,6 +584,26 @@ async fn graphql_fault_switches() {
 }
 
 #[tokio::test]
+async fn documents_over_ds_complexity_cap_are_refused_before_they_run() {
+    let server = start().await;
+    let auth = Some("Bearer fake-token");
+    let page = |first: u32| json!({"query": format!("{{ demarche(number: 12345) {{ a: dossiers(first: {first}) {{ nodes {{ ...D }} }} b: dossiers(first: {first}) {{ nodes {{ ...D }} }} }} }} fragment D on Dossier {{ number state champs {{ id label stringValue }} }}")});
+    server.faults().set_max_complexity(Some(1000));
+    // Two aliased connections of 100: 1 + 2 × (100 × 6 + 1 + 1).
+    let (status, body) = post(&server, auth, &page(100)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Query has complexity of 1205, which exceeds max complexity of 1000",
+        "{body}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    let (_, body) = post(&server, auth, &page(50)).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn operation_faults_hit_only_their_operation_in_order() {
     use ds_archive::fake::GraphqlFault::{Close, Status, Timeout, TimeoutWithoutData};
     let server = start().await;

@@ -20,7 +20,7 @@ fn archive_with_three(dir: &Path) {
     zip_bundle(dir, 3, true);
 }
 
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).expect("csv");
     let header = r
         .headers()
@@ -165,6 +165,8 @@ fn ods_is_a_valid_opendocument_zip() {
             quick_xml::events::Event::Start(e) if e.name().as_ref() == b"table:table-row" => {
                 rows += 1
             }
+            // The first sheet, "Dossiers" (DS's extra sheets follow).
+            quick_xml::events::Event::End(e) if e.name().as_ref() == b"table:table" => break,
             quick_xml::events::Event::Eof => break,
             _ => {}
         }
@@ -271,7 +273,7 @@ fn formats_are_the_last_columns(out: &Path, header: &[String], rows: &[Vec<Strin
 }
 
 /// Whether python3 can import `module`; fails when CI requires tools.
-fn have_python_module(module: &str) -> bool {
+pub(crate) fn have_python_module(module: &str) -> bool {
     let found = std::process::Command::new("python3")
         .args(["-c", &format!("import {module}")])
         .output()
@@ -287,7 +289,7 @@ fn have_python_module(module: &str) -> bool {
 }
 
 /// The archive of the light sample démarche (both revisions, hostile names).
-fn sample_archive(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn sample_archive(dir: &Path) -> std::path::PathBuf {
     let fake = crate::common::Fake::start_light();
     let out = dir.join("archive");
     let run = fake.archive(&out, &[]);

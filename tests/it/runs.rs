@@ -432,6 +432,23 @@ fn graphql_timeouts_shrink_the_page_and_lose_nothing() {
 }
 
 #[test]
+fn pages_over_ds_complexity_cap_are_asked_smaller_and_lose_nothing() {
+    // A full dossier page costs about 361 per dossier (api::complexity): a
+    // cap of 10 000 refuses pages of 40, takes pages of 20.
+    let (fake, dir, run) = with_faults(
+        |f| f.set_max_complexity(Some(10_000)),
+        &["--page-size", "40"],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("smaller page"),
+        "{}",
+        text(&run)
+    );
+    assert_complete(&fake, &dir.path().join("a"));
+}
+
+#[test]
 fn refused_file_urls_are_refreshed_from_ds() {
     let (fake, dir, run) = with_faults(|f| f.fail_downloads(2, 403), &["--state", "refuse"]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));

@@ -1,0 +1,57 @@
+//! The inventory row of one bundle: made from its `metadata.json` and
+//! `dossier.json` (read by [`super::read`]), or taken from the rows an
+//! `archive` run kept, with the zip's name and SHA-256.
+
+use super::columns;
+use super::known::{KnownRow, KnownRows};
+use super::row::{dossier_row, DynColumn, Row};
+use crate::bagit::bundles::FoundBundle;
+
+/// The file name of the bundle's zip, if it has one.
+pub(super) fn zip_name(f: &FoundBundle) -> Option<String> {
+    let zip = f.zip.as_ref()?;
+    Some(
+        zip.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    )
+}
+
+/// The row of dossier `number` from its `metadata.json` and `dossier.json`,
+/// and its zip's name and SHA-256 when it has one.
+pub(super) fn full_row(
+    number: u64,
+    metadata: &serde_json::Value,
+    dossier: &serde_json::Value,
+    zip: Option<(String, String)>,
+) -> (Row, Vec<DynColumn>) {
+    let (mut row, cols) = dossier_row(metadata, dossier);
+    row.entry(columns::fixed_id("id").to_owned())
+        .or_insert_with(|| number.to_string());
+    if let Some((name, sum)) = zip {
+        row.insert(columns::fixed_id("bundle").to_owned(), name);
+        row.insert(columns::fixed_id("bundle_sha256").to_owned(), sum);
+    }
+    (row, cols)
+}
+
+/// The row an `archive` run kept for `f`, if it describes `f` as found now
+/// (same zip, or still no zip).
+pub(super) fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, Vec<DynColumn>)> {
+    let (row, cols) = known.get(f.number, f.version)?.into_parts();
+    (row.get(columns::fixed_id("bundle")) == zip_name(f).as_ref()).then_some((row, cols))
+}
+
+/// The row [`super::write_inventory`] would read from a bundle whose
+/// `metadata.json` and `dossier.json` hold these values, and with this zip
+/// (name, SHA-256).
+#[must_use]
+pub fn row_of_bundle(
+    number: u64,
+    metadata: &serde_json::Value,
+    dossier: &serde_json::Value,
+    zip: Option<(String, String)>,
+) -> KnownRow {
+    let (row, cols) = full_row(number, metadata, dossier, zip);
+    KnownRow::new(row, cols)
+}

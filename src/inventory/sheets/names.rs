@@ -1,0 +1,102 @@
+//! Sheet names Excel and LibreOffice accept: at most 31 characters, none of
+//! `[ ] : * ? / \`, no control character, not starting or ending with `'`,
+//! not "History" (reserved by Excel), and unique in the workbook ignoring
+//! case. A répétition sheet is named as DS names it, `(<stable id>) <label>`,
+//! cut to fit; accents are kept (DS transliterates them to ASCII).
+
+use std::collections::HashSet;
+
+/// Excel's limit, in characters.
+const MAX_CHARS: usize = 31;
+
+/// Hands out valid, unique sheet names.
+#[derive(Debug, Default)]
+pub(super) struct Namer {
+    taken: HashSet<String>,
+}
+
+impl Namer {
+    /// A namer that knows `taken` names are in use.
+    pub(super) fn new<'a>(taken: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            taken: taken.into_iter().map(str::to_lowercase).collect(),
+        }
+    }
+
+    /// A valid name for `wanted`, made unique with ` (2)`, ` (3)`... (the
+    /// suffix kept within the limit).
+    pub(super) fn name(&mut self, wanted: &str) -> String {
+        let base = valid(wanted);
+        let mut n = 1u32;
+        loop {
+            let candidate = if n == 1 {
+                base.clone()
+            } else {
+                let suffix = format!(" ({n})");
+                let keep = MAX_CHARS - suffix.chars().count();
+                format!("{}{suffix}", cut(&base, keep).trim_end())
+            };
+            if !candidate.eq_ignore_ascii_case("history")
+                && self.taken.insert(candidate.to_lowercase())
+            {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+/// `wanted` without the characters Excel refuses, cut to 31 characters.
+fn valid(wanted: &str) -> String {
+    let cleaned: String = wanted
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .collect();
+    let cleaned = cleaned.trim().trim_matches('\'').trim();
+    let cut = cut(cleaned, MAX_CHARS)
+        .trim_end()
+        .trim_end_matches('\'')
+        .to_owned();
+    if cut.is_empty() {
+        "Sheet".to_owned()
+    } else {
+        cut
+    }
+}
+
+fn cut(s: &str, chars: usize) -> &str {
+    s.char_indices().nth(chars).map_or(s, |(i, _)| &s[..i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_valid_for_excel() {
+        let mut n = Namer::new(["Dossiers"]);
+        assert_eq!(n.name("(12) Membres du foyer"), "(12) Membres du foyer");
+        assert_eq!(
+            n.name("(13) Dépenses [HT]: a/b\\c*d?e\tfin"),
+            "(13) Dépenses HT abcde fin"
+        );
+        let long = n.name("(14) Une très longue liste de personnes à contacter");
+        assert_eq!(long.chars().count(), 31);
+        assert_eq!(long, "(14) Une très longue liste de p");
+        assert_eq!(n.name("'quoted'"), "quoted");
+        assert_eq!(n.name("[]"), "Sheet");
+    }
+
+    #[test]
+    fn names_are_unique_ignoring_case() {
+        let mut n = Namer::new(["Dossiers", "Avis"]);
+        assert_eq!(n.name("dossiers"), "dossiers (2)");
+        assert_eq!(n.name("History"), "History (2)");
+        let a = n.name("(1) Une très longue liste de personnes");
+        let b = n.name("(1) Une très longue liste de personnes à joindre");
+        assert_eq!(a, "(1) Une très longue liste de pe");
+        assert_eq!(b, "(1) Une très longue liste d (2)");
+        assert!(b.chars().count() <= 31);
+    }
+}
