@@ -127,8 +127,8 @@ pub async fn run(
     let mode = if mode == Mode::Bars { Mode::Log } else { mode };
     let mut tasks = Vec::with_capacity(units.len());
     for (unit, api) in units.iter().zip(clients) {
-        let unit = unit.clone();
-        let tsa = tsa.cloned();
+        let mut unit = unit.clone();
+        unit.opts.tsa = tsa.cloned();
         let permits = Arc::clone(&permits);
         let cancel = cancel.clone();
         let url = unit
@@ -137,13 +137,10 @@ pub async fn run(
             .unwrap_or_else(|| client.api_url.clone());
         tasks.push(tokio::spawn(async move {
             let ran = archive_unit(&unit, api, permits, cancel, &url, hint, mode).await;
-            // What was archived gets its token even when some dossiers failed.
-            let stamped = match (&ran, &tsa) {
-                (Ran::Archived(s), Some(tsa)) if !s.interrupted => Some(
-                    crate::timestamp::after_run(&unit.opts.out, tsa).await
-                        == crate::error::exit::OK,
-                ),
-                _ => None,
+            // The pipeline timestamps the run manifest before publishing it.
+            let stamped = match &ran {
+                Ran::Archived(s) => s.stamped,
+                Ran::Failed { .. } => None,
             };
             let seda = match (&ran, &unit.seda) {
                 (Ran::Archived(s), Some(step)) if !s.interrupted => {

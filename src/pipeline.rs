@@ -70,6 +70,9 @@ pub struct Options {
     /// Where finished bundles are published: `out` itself, or a bucket
     /// (then `out` is the local work dir: journal, staging, run files).
     pub target: Arc<dyn crate::store::Target>,
+    /// The TSAs that timestamp the run manifest before the run files are
+    /// published (none: no timestamp).
+    pub tsa: Option<crate::timestamp::TsaClient>,
 }
 
 /// Overlap subtracted from the previous run's start when a rerun picks up
@@ -273,6 +276,14 @@ pub async fn archive(
         })?;
     }
     report::write_run_files(&ctx.opts.out, &ctx, journal.state(), &summary)?;
+    // What was archived gets its token even when some dossiers failed, and
+    // before the run files are published: the token travels with the
+    // manifest it covers (into the bucket too), and report.json says how
+    // the timestamp went.
+    if let (Some(tsa), false) = (&ctx.opts.tsa, summary.interrupted) {
+        let code = crate::timestamp::after_run(&ctx.opts.out, tsa).await;
+        summary.stamped = Some(code == crate::error::exit::OK);
+    }
     ctx.opts
         .target
         .publish_run_files(&ctx.opts.out, &ctx.run_id)

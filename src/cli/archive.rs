@@ -17,7 +17,7 @@ use crate::error::{exit, Error};
 use crate::model::DossierState;
 use crate::pipeline::{self, Keep, Options};
 use crate::progress::Progress;
-use crate::timestamp::{TsaArgs, TsaClient};
+use crate::timestamp::TsaArgs;
 
 /// Options of `archive`.
 #[derive(Debug, Args)]
@@ -201,6 +201,7 @@ pub(super) fn options(
         page_size: common.page_size,
         allow_other_demarche: false,
         groupe: None,
+        tsa: None,
     })
 }
 
@@ -239,7 +240,7 @@ pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
             Ok(t) => t,
             Err(e) => return fatal(&e, None),
         };
-        run_pipeline(client, opts, progress, &args.api_url, tsa.as_ref()).await
+        run_pipeline(client, Options { tsa, ..opts }, progress, &args.api_url).await
     })
 }
 
@@ -261,7 +262,6 @@ pub(super) async fn run_pipeline(
     opts: Options,
     progress: Progress,
     url: &str,
-    tsa: Option<&TsaClient>,
 ) -> u8 {
     let cancel = CancellationToken::new();
     let watcher = match Watcher::start(cancel.clone()) {
@@ -281,12 +281,7 @@ pub(super) async fn run_pipeline(
             if summary.interrupted {
                 return stopped_by.map_or(exit::INTERRUPTED, StopSignal::exit_code);
             }
-            // What was archived gets its token even when some dossiers failed.
-            let stamped = match tsa {
-                Some(tsa) => crate::timestamp::after_run(&out, tsa).await,
-                None => exit::OK,
-            };
-            if summary.complete() && stamped == exit::OK {
+            if summary.complete() && summary.stamped != Some(false) {
                 exit::OK
             } else {
                 exit::FAILURES

@@ -92,7 +92,8 @@ pub fn run_demo(args: &DemoArgs, progress: Progress) -> u8 {
             Ok(t) => t,
             Err(e) => return fatal(&e, None),
         };
-        let code = run_pipeline(client, opts, progress, &server.graphql_url(), tsa.as_ref()).await;
+        let opts = crate::pipeline::Options { tsa, ..opts };
+        let code = run_pipeline(client, opts, progress, &server.graphql_url()).await;
         server.shutdown().await;
         if code == exit::OK {
             console::out(args.out.display());

@@ -44,6 +44,9 @@ pub struct Summary {
     pub resumed_at: Vec<String>,
     /// Stopped by Ctrl-C.
     pub interrupted: bool,
+    /// The run manifest's timestamp: asked for and got (`Some(true)`), asked
+    /// for and failed (`Some(false)`), not asked for.
+    pub stamped: Option<bool>,
     /// Dossiers the archive folder holds after the run.
     pub archive_dossiers: usize,
     /// Incremental run: only dossiers modified at DS since this date were listed.

@@ -494,3 +494,46 @@ fn demo_and_archive_take_the_tsa_options() {
         );
     }
 }
+
+#[test]
+fn a_bucket_run_publishes_its_token_beside_the_manifest_it_covers() {
+    use crate::s3common::{s3_env, S3s, BUCKET};
+    if !have_tool("openssl") {
+        return;
+    }
+    let tsa = Tsa::start(Mode::Reply, None);
+    let fake = Fake::start_light();
+    let s3 = S3s::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    let url = format!("s3://{BUCKET}/p");
+    let mut cmd = fake.archive_with(Path::new(&url), &["--work-dir"]);
+    cmd.arg(&work).args(["--tsa-url", &tsa.url]);
+    s3_env(&mut cmd, &s3.endpoint);
+    let run = cmd.output().unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+
+    // The run's folder in the bucket holds the manifest, the token that
+    // covers it and a report that says so: not left for the next run.
+    let runs: Vec<PathBuf> = std::fs::read_dir(s3.object("p/runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let folder = &runs[0];
+    for name in [MANIFEST, TSQ, TSR, "report.json"] {
+        assert!(folder.join(name).is_file(), "{name} not in {folder:?}");
+    }
+    assert_eq!(
+        std::fs::read(folder.join(TSR)).unwrap(),
+        std::fs::read(work.join(TSR)).unwrap()
+    );
+    let bucket_report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        bucket_report["timestamp"]["status"], "stamped",
+        "{bucket_report:#}"
+    );
+    assert!(openssl_verifies(folder, &tsa.ca()));
+}
