@@ -75,6 +75,23 @@ pub(crate) fn out(line: impl std::fmt::Display) {
     }
 }
 
+/// A long output on stdout written as it is made (a JSON document listing
+/// every dossier), followed by a newline; the same broken-pipe rule as
+/// [`out`].
+pub(crate) fn out_with(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    if write(&mut stdout)
+        .and_then(|()| writeln!(stdout))
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+}
+
 /// A message on stderr at `level` (`ERROR`, `WARN`, `INFO`), with fields in
 /// JSON mode; the text form is `text` as is.
 pub(crate) fn message(level: &str, text: &str, fields: &Value) {

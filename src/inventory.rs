@@ -26,6 +26,7 @@ pub mod row;
 pub mod sheets;
 mod write;
 pub mod xlsx;
+mod zip_sums;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

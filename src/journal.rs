@@ -15,9 +15,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+mod done;
 mod state;
 mod tally;
-pub use state::{DoneVersion, Event, RunInfo, State};
+pub use done::{DoneSet, DoneVersion};
+pub use state::{Event, RunInfo, State};
 pub use tally::RunTally;
 
 /// Name of the state folder inside the output folder.

@@ -163,9 +163,8 @@ pub async fn archive(
     let known: Vec<String> = journal
         .state()
         .done
-        .values()
-        .flatten()
-        .map(|v| v.name.clone())
+        .iter()
+        .map(|v| v.name().into_owned())
         .collect();
     let found = opts.target.recorded(&known).await?;
     if !found.is_empty() {

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::json;
+use serde::ser::{Serialize, SerializeMap as _, Serializer};
+use serde_json::{json, Value};
 
 use super::fatal;
 use crate::console;
@@ -47,12 +48,13 @@ pub fn run(args: &StatusArgs) -> u8 {
         }
         Err(e) => return fatal(&e.to_string(), None),
     };
-    let versions: usize = state.done.values().map(Vec::len).sum();
+    let versions = state.done.versions();
     let last = state.last_run.as_ref();
     if args.json {
-        // Built only when asked for: it holds every dossier, and the text
-        // form must not grow with them (docs/benchmarks.md, "Memory").
-        let value = json!({
+        // Everything but the list of dossiers, which is written as it is
+        // read from the state: the output grows with the archive, the
+        // memory must not (docs/benchmarks.md, "Memory").
+        let head = json!({
             "archived": state.done.len(),
             "versions": versions,
             "failed": state.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
@@ -67,12 +69,12 @@ pub fn run(args: &StatusArgs) -> u8 {
                 "pending": r.finished_at.is_none(),
             })),
             "high_water_mark": state.finished_runs.last().map(|r| &r.high_water),
-            "dossiers": state.done.iter().map(|(n, v)| json!({
-                "number": n,
-                "versions": v.iter().map(|x| json!({"version": x.version, "name": x.name, "updated_at": x.updated_at})).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
         });
-        console::out(serde_json::to_string_pretty(&value).unwrap_or_default());
+        let doc = StatusJson {
+            head: &head,
+            done: &state.done,
+        };
+        console::out_with(|w| serde_json::to_writer_pretty(w, &doc).map_err(std::io::Error::from));
     } else {
         console::out(format!(
             "archived dossiers: {} ({versions} bundle versions)",
@@ -87,8 +89,8 @@ pub fn run(args: &StatusArgs) -> u8 {
             let kind = if *pending { "in DS's trash" } else { "purged" };
             console::out(format!("  dossier {n}: {reason} on {date} ({kind})"));
         }
-        for (n, v) in state.done.iter().filter(|(_, v)| v.len() > 1) {
-            let names: Vec<&str> = v.iter().map(|x| x.name.as_str()).collect();
+        for (n, v) in state.done.several() {
+            let names: Vec<String> = v.iter().map(|x| x.name().into_owned()).collect();
             console::out(format!(
                 "  dossier {n}: {} versions: {}",
                 v.len(),
@@ -116,5 +118,36 @@ pub fn run(args: &StatusArgs) -> u8 {
         exit::OK
     } else {
         exit::FAILURES
+    }
+}
+
+/// `status --json`: the keys of `head`, then `dossiers`, one entry a dossier
+/// made as it is written.
+struct StatusJson<'a> {
+    head: &'a Value,
+    done: &'a journal::DoneSet,
+}
+
+impl Serialize for StatusJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for (key, value) in self.head.as_object().into_iter().flatten() {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("dossiers", &Dossiers(self.done))?;
+        map.end()
+    }
+}
+
+struct Dossiers<'a>(&'a journal::DoneSet);
+
+impl Serialize for Dossiers<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.by_dossier().map(|(n, v)| {
+            json!({
+                "number": n,
+                "versions": v.iter().map(|x| json!({"version": x.version, "name": x.name(), "updated_at": x.updated_at()})).collect::<Vec<_>>(),
+            })
+        }))
     }
 }

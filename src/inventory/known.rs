@@ -6,11 +6,12 @@
 //! dossiers that was half a second of reading back JSON the run had just
 //! written. Each archived dossier's row is computed while the dossier is
 //! built (from the very values written to its bag, with the same code), and
-//! spilled here, one JSON line each; memory holds only the offsets. A row
+//! spilled here, one JSON line each; memory holds only the offsets, 24 bytes
+//! a row in one buffer (a hash map took about 55 and doubled as it grew: part
+//! of `archive`'s growth with the dossiers, docs/benchmarks.md "Memory"). A row
 //! that cannot be kept (spill write failed) is simply read from its bundle
 //! again: this is a cache, never the only source.
 
-use std::collections::HashMap;
 use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
 
 use serde::{Deserialize, Serialize};
@@ -46,7 +47,25 @@ impl KnownRow {
 pub struct KnownRows {
     spill: Option<BufWriter<std::fs::File>>,
     end: u64,
-    index: HashMap<(u64, u32), (u64, usize)>,
+    /// In the order added, until a lookup sorts it by (number, version)
+    /// keeping the last addition of each.
+    index: Vec<Spilled>,
+    sorted: bool,
+}
+
+/// Where a row is in the spill file.
+#[derive(Debug, Clone, Copy)]
+struct Spilled {
+    number: u64,
+    offset: u64,
+    version: u32,
+    len: u32,
+}
+
+impl Spilled {
+    fn key(&self) -> (u64, u32) {
+        (self.number, self.version)
+    }
 }
 
 impl KnownRows {
@@ -59,7 +78,8 @@ impl KnownRows {
         Self {
             spill,
             end: 0,
-            index: HashMap::new(),
+            index: Vec::new(),
+            sorted: true,
         }
     }
 
@@ -77,13 +97,40 @@ impl KnownRows {
             self.index.clear();
             return;
         }
-        self.index.insert((number, version), (self.end, line.len()));
+        let Ok(len) = u32::try_from(line.len()) else {
+            // Written but not indexed: read from its bundle instead.
+            self.end += line.len() as u64;
+            return;
+        };
+        self.index.push(Spilled {
+            number,
+            offset: self.end,
+            version,
+            len,
+        });
+        self.sorted = false;
         self.end += line.len() as u64;
     }
 
     /// The row kept for version `version` of dossier `number`, if any.
     pub fn get(&mut self, number: u64, version: u32) -> Option<KnownRow> {
-        let &(offset, len) = self.index.get(&(number, version))?;
+        if !self.sorted {
+            // Stable: of a key added twice, the later stays after.
+            self.index.sort_by_key(Spilled::key);
+            self.index.dedup_by(|later, earlier| {
+                let same = later.key() == earlier.key();
+                if same {
+                    *earlier = *later;
+                }
+                same
+            });
+            self.sorted = true;
+        }
+        let i = self
+            .index
+            .binary_search_by_key(&(number, version), Spilled::key)
+            .ok()?;
+        let (offset, len) = (self.index[i].offset, self.index[i].len as usize);
         let spill = self.spill.as_mut()?;
         spill.flush().ok()?;
         let file = spill.get_mut();
@@ -94,10 +141,14 @@ impl KnownRows {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// How many rows are kept.
+    /// How many rows are kept (sorts a copy of the index: for tests and
+    /// diagnostics).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.index.len()
+        let mut keys: Vec<(u64, u32)> = self.index.iter().map(Spilled::key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len()
     }
 
     /// Whether no row is kept.

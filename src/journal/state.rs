@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::done::{DoneSet, DoneVersion};
 use super::tally::RunTally;
 use crate::model::DossierState;
 
@@ -113,8 +114,8 @@ pub enum Event {
 /// What the journal says, replayed.
 #[derive(Debug, Default, Clone)]
 pub struct State {
-    /// Every complete version of each dossier, oldest first.
-    pub done: BTreeMap<u64, Vec<DoneVersion>>,
+    /// Every complete version of each dossier.
+    pub done: DoneSet,
     /// The latest failure of dossiers not done since.
     pub failed: BTreeMap<u64, String>,
     /// Deleted dossiers.
@@ -125,23 +126,6 @@ pub struct State {
     pub last_run: Option<RunInfo>,
     /// Runs that finished, with their start times (oldest first).
     pub finished_runs: Vec<RunInfo>,
-}
-
-/// A complete dossier version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DoneVersion {
-    /// Version number.
-    pub version: u32,
-    /// DS's last modification date of the archived data.
-    pub updated_at: String,
-    /// Bag folder name.
-    pub name: String,
-    /// SHA-256 of the zip.
-    pub zip_sha256: String,
-    /// Payload files.
-    pub files: u64,
-    /// Payload bytes.
-    pub bytes: u64,
 }
 
 /// A run as the journal knows it.
@@ -229,14 +213,9 @@ impl State {
                 }
                 self.publishing.remove(name);
                 self.failed.remove(number);
-                self.done.entry(*number).or_default().push(DoneVersion {
-                    version: *version,
-                    updated_at: updated_at.clone(),
-                    name: name.clone(),
-                    zip_sha256: zip_sha256.clone(),
-                    files: *files,
-                    bytes: *bytes,
-                });
+                self.done.insert(DoneVersion::new(
+                    *number, *version, updated_at, name, zip_sha256, *files, *bytes,
+                ));
             }
             Event::DossierFailed {
                 number,
@@ -284,7 +263,7 @@ impl State {
     /// The latest complete version of a dossier.
     #[must_use]
     pub fn latest(&self, number: u64) -> Option<&DoneVersion> {
-        self.done.get(&number).and_then(|v| v.last())
+        self.done.latest(number)
     }
 
     /// The run to resume: the last one, if it did not finish.

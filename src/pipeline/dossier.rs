@@ -76,7 +76,7 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
     };
     let latest = ctx.journal.lock().await.state().latest(number).cloned();
     if let Some(done) = &latest {
-        if done.updated_at == dossier.updated_at {
+        if done.updated_at() == dossier.updated_at {
             return Handled::Unchanged(number);
         }
     }

@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use super::{Ctx, Summary};
 use crate::error::{Error, Result};
 use crate::inventory::known::KnownRows;
-use crate::journal::{State, STATE_DIR};
+use crate::journal::{DoneVersion, State, STATE_DIR};
 use crate::{fsx, model};
 
 /// Now, RFC 3339 in UTC.
@@ -103,23 +103,17 @@ fn demarche_lines(path: &Path) -> String {
         .collect()
 }
 
-/// The run-level manifest's entries: every zip of every version, as
-/// `(bag name, zip SHA-256)`, sorted by zip name. Borrowed from the state, so
-/// a few bytes a dossier (issue #16: memory flat in the number of dossiers).
+/// The run-level manifest's entries: every version with a zip, sorted by
+/// zip name. Borrowed from the state, so 8 bytes a version (issue #16: memory
+/// flat in the number of dossiers).
 #[must_use]
-pub fn run_manifest_entries(state: &State) -> Vec<(&str, &str)> {
-    let mut entries: Vec<(&str, &str)> = state
-        .done
-        .values()
-        .flatten()
-        .filter(|v| !v.zip_sha256.is_empty())
-        .map(|v| (v.name.as_str(), v.zip_sha256.as_str()))
-        .collect();
+pub fn run_manifest_entries(state: &State) -> Vec<&DoneVersion> {
+    let mut entries: Vec<&DoneVersion> = state.done.iter().filter(|v| v.has_zip()).collect();
     // By zip name: `dossier-1-v2.zip` sorts before `dossier-1.zip`.
-    fn zip_name(name: &str) -> impl Iterator<Item = u8> + '_ {
-        name.bytes().chain(*b".zip")
-    }
-    entries.sort_by(|a, b| zip_name(a.0).cmp(zip_name(b.0)));
+    entries.sort_by(|a, b| {
+        let (a, b) = (a.name(), b.name());
+        a.bytes().chain(*b".zip").cmp(b.bytes().chain(*b".zip"))
+    });
     entries
 }
 
@@ -137,8 +131,8 @@ pub(crate) fn write_run_files(
     // read, the rest grows with the dossiers.
     let docs = super::demarche_docs::manifest_lines(out, &demarche_lines(&manifest_path));
     let write = |w: &mut dyn std::io::Write| {
-        for (name, sha) in &entries {
-            writeln!(w, "{sha}  {name}.zip")?;
+        for v in &entries {
+            writeln!(w, "{}  {}.zip", v.zip_sha256(), v.name())?;
         }
         docs.iter()
             .try_for_each(|(name, sum)| writeln!(w, "{sum}  {name}"))
@@ -222,17 +216,16 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
     // job, and the report must stay small on a 10^5-dossier archive.
     let versions: Vec<Value> = state
         .done
-        .iter()
-        .filter(|(_, versions)| versions.len() > 1)
+        .several()
         .map(|(number, versions)| {
             json!({
                 "number": number,
                 "versions": versions.iter().map(|v| json!({
                     "version": v.version,
-                    "name": v.name,
-                    "zip": (!v.zip_sha256.is_empty()).then(|| format!("{}.zip", v.name)),
-                    "zip_sha256": (!v.zip_sha256.is_empty()).then_some(&v.zip_sha256),
-                    "updated_at": v.updated_at,
+                    "name": v.name(),
+                    "zip": v.has_zip().then(|| format!("{}.zip", v.name())),
+                    "zip_sha256": v.has_zip().then(|| v.zip_sha256()),
+                    "updated_at": v.updated_at(),
                     "files": v.files,
                     "bytes": v.bytes,
                 })).collect::<Vec<_>>(),
@@ -277,7 +270,7 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
             "deleted_at_ds": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
                 "number": n, "reason": reason, "date": date, "pending": pending,
             })).collect::<Vec<_>>(),
-            "versions": state.done.values().map(Vec::len).sum::<usize>(),
+            "versions": state.done.versions(),
             "dossiers_with_several_versions": versions,
         },
     })
