@@ -39,12 +39,7 @@ fn read_bundle(
     downloaded: Option<&str>,
 ) -> Read {
     let mut bag = BagReader::open(&f.location).map_err(|e| format!("unreadable bag: {e}"))?;
-    let metadata = bag
-        .read_json("data/metadata.json")
-        .map_err(|e| format!("data/metadata.json: {e}"))?;
-    let dossier = bag
-        .read_json("data/dossier.json")
-        .map_err(|e| format!("data/dossier.json: {e}"))?;
+    let (metadata, dossier) = bag.read_metadata_and_dossier()?;
     let zip = match (&f.zip, zip_name(f)) {
         (Some(zip), Some(name)) => {
             let sum = match (zip_sums.get(&name), downloaded) {
