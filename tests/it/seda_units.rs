@@ -291,7 +291,7 @@ fn sample_sips_say_who_what_and_when() {
 }
 
 #[test]
-fn control_characters_never_reach_titles_or_descriptions() {
+fn control_characters_and_non_xml_ones_never_reach_titles_or_descriptions() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("archive");
     fs_err::create_dir_all(&archive).unwrap();
@@ -299,7 +299,8 @@ fn control_characters_never_reach_titles_or_descriptions() {
     spec.files.push(FileSpec::new(
         "data/pieces_justificatives/RIB/tab.pdf",
         b"%PDF-1.4 tab",
-        Some("Relevé\tbancaire\n(copie)\r\n\u{7}.pdf"),
+        // U+FFFE and U+FFFF: valid in JSON, forbidden in XML.
+        Some("Relevé\tbancaire\n(copie)\r\n\u{7}\u{fffe}\u{ffff}.pdf"),
         "champ",
     ));
     write_bundle(&archive, &spec);
@@ -321,7 +322,10 @@ fn control_characters_never_reach_titles_or_descriptions() {
     for element in ["Title", "Description", "Filename"] {
         for node in root.find_all(element) {
             assert!(
-                !node.text.chars().any(char::is_control),
+                !node
+                    .text
+                    .chars()
+                    .any(|c| c.is_control() || c == '\u{fffe}' || c == '\u{ffff}'),
                 "{element} {:?}",
                 node.text
             );
