@@ -212,6 +212,16 @@ impl BagReader {
             std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{rel}: {e}"))
         })
     }
+
+    /// The bag's `data/metadata.json` and `data/dossier.json`: what the
+    /// readers of an archive (inventory, export) start from.
+    ///
+    /// # Errors
+    /// Either file is unreadable or not JSON; the message names the file.
+    pub fn read_metadata_and_dossier(&mut self) -> Result<(Value, Value), String> {
+        let mut json = |rel: &str| self.read_json(rel).map_err(|e| format!("{rel}: {e}"));
+        Ok((json("data/metadata.json")?, json("data/dossier.json")?))
+    }
 }
 
 /// A problem that stops reading, as an I/O error naming where it is.

@@ -148,12 +148,7 @@ fn fill(
         let planned = BagReader::open(&f.location)
             .map_err(|e| format!("unreadable bag: {e}"))
             .and_then(|mut bag| {
-                let metadata = bag
-                    .read_json("data/metadata.json")
-                    .map_err(|e| format!("data/metadata.json: {e}"))?;
-                let dossier = bag
-                    .read_json("data/dossier.json")
-                    .map_err(|e| format!("data/dossier.json: {e}"))?;
+                let (metadata, dossier) = bag.read_metadata_and_dossier()?;
                 let plan = plan_dossier(t, &metadata, &dossier, &mut folders)?;
                 Ok((bag, plan))
             });

@@ -1,5 +1,6 @@
-//! What a cell may hold once written: no control characters, and in CSV no
-//! text a spreadsheet would run as a formula.
+//! What a cell may hold once written: no control characters (nor the two
+//! code points XML forbids), and in CSV no text a spreadsheet would run as
+//! a formula.
 //!
 //! Why: cell values come from usagers (free text, file names). A file name
 //! with an ANSI escape or a BEL garbles a terminal or breaks an XML-based
@@ -12,19 +13,20 @@
 pub const XLSX_MAX_CHARS: usize = 32_767;
 
 /// `value` without control characters, except line breaks and tabs (a
-/// `\r\n` becomes `\n`).
+/// `\r\n` becomes `\n`), and without U+FFFE and U+FFFF, which XML 1.0
+/// (ODS, XLSX) forbids anywhere.
 #[must_use]
 pub fn clean(value: &str) -> String {
-    if !value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    if !value.chars().any(dropped) {
         return value.to_owned();
     }
-    value
-        .chars()
-        .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
-        .collect()
+    value.chars().filter(|&c| !dropped(c)).collect()
+}
+
+/// A character no cell keeps: see [`clean`].
+#[must_use]
+pub fn dropped(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{fffe}' | '\u{ffff}')
 }
 
 /// A cleaned value for CSV: one that starts with `=`, `+`, `-` or `@` gets
@@ -91,6 +93,7 @@ mod tests {
     fn control_characters_go_line_breaks_and_tabs_stay() {
         assert_eq!(clean("a\u{1b}[31mb\u{7}\r\nc\td"), "a[31mb\nc\td");
         assert_eq!(clean("plain"), "plain");
+        assert_eq!(clean("a\u{fffe}b\u{ffff}c\u{fffd}"), "abc\u{fffd}");
     }
 
     #[test]

@@ -35,12 +35,7 @@ pub(super) fn from_bucket(bucket: &BucketBundles) -> impl FnMut(&FoundBundle) ->
 
 fn read_bundle(f: &FoundBundle, zip_sums: &ZipSums, downloaded: Option<&str>) -> Read {
     let mut bag = BagReader::open(&f.location).map_err(|e| format!("unreadable bag: {e}"))?;
-    let metadata = bag
-        .read_json("data/metadata.json")
-        .map_err(|e| format!("data/metadata.json: {e}"))?;
-    let dossier = bag
-        .read_json("data/dossier.json")
-        .map_err(|e| format!("data/dossier.json: {e}"))?;
+    let (metadata, dossier) = bag.read_metadata_and_dossier()?;
     let zip = match (&f.zip, zip_name(f)) {
         (Some(zip), Some(name)) => {
             let sum = match (zip_sums.get(&name), downloaded) {

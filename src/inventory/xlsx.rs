@@ -5,13 +5,15 @@
 //! formula), the header row is bold, frozen and carries an autofilter, as in
 //! DS's own exports. The sheet runs in the crate's constant-memory mode:
 //! rows go to a temporary file in the output's folder as they come, so a
-//! 10⁵-dossier inventory never sits in memory. A workbook may hold several
-//! sheets ([`write_book`]): DS's extra sheets ([`super::sheets`]).
+//! 10⁵-dossier inventory never sits in memory. The document properties
+//! carry a fixed date, not the time of writing, so the same archive gives
+//! the same bytes. A workbook may hold several sheets ([`write_book`]):
+//! DS's extra sheets ([`super::sheets`]).
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::cell::xlsx_cell;
 use super::sheets::Tab;
@@ -51,6 +53,11 @@ where
 pub fn write_book<W: Write + Send>(out: W, tempdir: &Path, tabs: Vec<Tab<'_>>) -> io::Result<()> {
     let mut book = Workbook::new();
     book.set_tempdir(tempdir).map_err(other)?;
+    // The crate stamps the document with the time of writing unless told
+    // otherwise; a fixed date (the zip entries' own) keeps two runs on the
+    // same archive byte-identical, as the CSV and ODS are.
+    let epoch = ExcelDateTime::from_ymd(1980, 1, 1).map_err(other)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
     let bold = Format::new().set_bold();
     for tab in tabs {
         let header = &tab.header;
@@ -128,5 +135,29 @@ mod tests {
         assert!(!sheet.contains("<f>"), "no formula: {sheet}");
         assert!(sheet.contains("=1+1 &amp; &lt;b&gt;"), "{sheet}");
         assert!(sheet.contains("autoFilter"), "{sheet}");
+    }
+
+    #[test]
+    fn the_workbook_carries_no_wall_clock_date() {
+        // Two runs on the same archive must give the same bytes: the
+        // document properties would otherwise hold the time of writing.
+        let tmp = tempfile::tempdir().expect("tmp");
+        let header = vec!["id".to_owned()];
+        let mut bytes = Vec::new();
+        write_xlsx(&mut bytes, tmp.path(), "Dossiers", &header, vec![]).expect("write");
+        let mut z = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+        let mut core = String::new();
+        z.by_name("docProps/core.xml")
+            .expect("core properties")
+            .read_to_string(&mut core)
+            .expect("read");
+        for element in ["dcterms:created", "dcterms:modified"] {
+            assert!(
+                core.contains(&format!(
+                    "<{element} xsi:type=\"dcterms:W3CDTF\">1980-01-01T00:00:00Z</{element}>"
+                )),
+                "{element} fixed: {core}"
+            );
+        }
     }
 }

@@ -58,6 +58,7 @@ pub fn safe_extension(filename: &str) -> Option<String> {
 /// Control characters are dropped: a tab or line break (which a file name can
 /// carry) becomes one space, so `a\tb` reads `a b` rather than `ab`, and every
 /// value is one line (SAE search screens and titles show no line breaks).
+/// U+FFFE and U+FFFF, which XML forbids, are dropped too.
 /// `<`/`>` become `‹`/`›` (so no HTML tag and no comment marker survives),
 /// leading `_`/`#` and whitespace are trimmed, and the result is cut to
 /// [`MAX_TEXT_CHARS`].
@@ -72,6 +73,8 @@ pub fn clean_text(raw: &str) -> Option<String> {
                 }
             }
             c if c.is_control() => {}
+            // Valid in JSON, forbidden anywhere in XML 1.0.
+            '\u{fffe}' | '\u{ffff}' => {}
             '<' => out.push('‹'),
             '>' => out.push('›'),
             c => out.push(c),
@@ -178,6 +181,7 @@ mod tests {
     #[test]
     fn text_is_cleaned_for_vitam() {
         assert_eq!(clean_text("__#note").as_deref(), Some("note"));
+        assert_eq!(clean_text("a\u{fffe}b\u{ffff}").as_deref(), Some("ab"));
         assert_eq!(
             clean_text("a <!-- b --> <b>c</b>").as_deref(),
             Some("a ‹!-- b --› ‹b›c‹/b›")

@@ -11,17 +11,18 @@
 //!
 //! What is read: from `start`, the elements every valid manifest must hold,
 //! with the path of element names that leads to each. A pattern counts as
-//! required under `element`, `group`, `interleave`, `oneOrMore`, `mixed`
-//! and through `ref`/`define` (followed once per path: recursive
-//! definitions end there). Nothing under `optional`, `zeroOrMore` or
-//! `choice` counts: which branch of a choice applies is not decided here
-//! (xmllint does). Elements named by a name class (`anyName`, `nsName`, a
-//! `choice` of names) are not named, so not counted; attributes, values and
-//! datatypes are left to xmllint. Namespaces are ignored (SEDA has one);
-//! annotations (`a:documentation`) and `div` wrappers are skipped over.
-//! `include`, `externalRef`, `parentRef` and nested grammars are refused: a
-//! profile exported by As@lae is one self-contained file, and following
-//! another file half-way would understate what it requires.
+//! required under `element`, `group`, `interleave`, `oneOrMore`, `mixed` and
+//! through `ref`/`define` (followed once per path: recursive definitions end
+//! there; a walk past `MAX_STEPS` patterns is refused). Nothing under
+//! `optional`, `zeroOrMore` or `choice` counts: which branch of a choice
+//! applies is not decided here (xmllint does). Elements named by a name class
+//! (`anyName`, `nsName`, a `choice` of names) are not named, so not counted;
+//! attributes, values and datatypes are left to xmllint. Namespaces are
+//! ignored (SEDA has one); annotations (`a:documentation`) and `div` wrappers
+//! are skipped over. `include`, `externalRef`, `parentRef` and nested
+//! grammars are refused: a profile exported by As@lae is one self-contained
+//! file, and following another file half-way would understate what it
+//! requires.
 
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -97,6 +98,7 @@ pub fn required_elements(rng: &str) -> Result<Vec<Required>, String> {
         out: Vec::new(),
         path: Vec::new(),
         refs: Vec::new(),
+        steps: 0,
     };
     walk.pattern(start)?;
     Ok(walk.out)
@@ -130,11 +132,26 @@ struct Walk<'a> {
     path: Vec<String>,
     /// The `ref`s being followed, so a recursive definition ends.
     refs: Vec<String>,
+    /// Patterns visited so far, against [`MAX_STEPS`].
+    steps: usize,
 }
+
+/// How many patterns a walk may visit. Refs are followed once per path, so
+/// definitions that each reference the next twice make 2^n paths: a file
+/// that large is refused, not walked for ever into an endless list. Real
+/// profiles, where a definition is reused a few times, stay far below.
+const MAX_STEPS: usize = 1_000_000;
 
 impl<'a> Walk<'a> {
     /// Record the elements `p` requires.
     fn pattern(&mut self, p: &'a Node) -> Result<(), String> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(format!(
+                "reading it takes more than {MAX_STEPS} steps (definitions that reference \
+                 each other over and over): refused rather than read for ever"
+            ));
+        }
         match p.name.as_str() {
             "element" => self.element(p),
             "start" | "group" | "interleave" | "oneOrMore" | "mixed" | "define" => self.children(p),

@@ -23,8 +23,9 @@ use crate::digest::DigestAlg;
 /// The SEDA 2.2 namespace.
 pub const SEDA_22_NS: &str = "fr:gouv:culture:archivesdefrance:seda:v2.2";
 
-/// The `CodeListVersions` placeholders Vitam's samples carry.
-const CODE_LISTS: &[&str] = &[
+/// The `CodeListVersions` placeholders Vitam's samples carry (also
+/// elements [`super::profile`] knows ds-archive writes).
+pub(super) const CODE_LISTS: &[&str] = &[
     "ReplyCodeListVersion",
     "MessageDigestAlgorithmCodeListVersion",
     "MimeTypeCodeListVersion",

@@ -184,3 +184,22 @@ pub fn bag_files(bag: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn dataset() -> Dataset {
     Dataset::sample()
 }
+
+/// `seda` arguments from `from` into `out` with `config`: the default
+/// profile, one SIP for all, a fixed date (byte-stable SIPs), XSD checked.
+pub fn seda_args(from: &Path, out: &Path, config: &Path) -> ds_archive::seda::SedaArgs {
+    ds_archive::seda::SedaArgs {
+        from: from.to_owned(),
+        out: out.to_owned(),
+        config: config.to_owned(),
+        profile: None,
+        per_dossier: false,
+        batch: false,
+        max_objects: None,
+        max_size: None,
+        dossiers: Vec::new(),
+        date: Some("2024-06-01T10:00:00+02:00".to_owned()),
+        no_xsd: false,
+        s3: Default::default(),
+    }
+}

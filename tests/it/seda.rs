@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use ds_archive::seda::{self, verify_sip, SedaArgs};
+use ds_archive::seda::{self, verify_sip};
 
 /// Builders for archive folders: BagIt bags `dossier-<N>/` and their zips.
 pub mod fixture {
@@ -259,27 +259,11 @@ pub mod fixture {
     }
 }
 
+use crate::common::seda_args;
 use fixture::{write_bundle, write_config, zip_bundle, BundleSpec, FileSpec};
 
 fn have_xmllint() -> bool {
     crate::common::have_tool("xmllint")
-}
-
-fn args(from: &Path, out: &Path, config: &Path) -> SedaArgs {
-    SedaArgs {
-        from: from.to_owned(),
-        out: out.to_owned(),
-        config: config.to_owned(),
-        profile: None,
-        per_dossier: false,
-        batch: false,
-        max_objects: None,
-        max_size: None,
-        dossiers: Vec::new(),
-        date: Some("2024-06-01T10:00:00+02:00".to_owned()),
-        no_xsd: false,
-        s3: Default::default(),
-    }
 }
 
 fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
@@ -371,7 +355,7 @@ fn per_dossier_vitam_sips_are_valid_and_keep_original_names() {
     zip_bundle(&archive, 12, true); // only the zip is left for 12
     let config = write_config(tmp.path(), "");
 
-    let outcome = seda::run(&args(&archive, &out, &config)).expect("run");
+    let outcome = seda::run(&seda_args(&archive, &out, &config)).expect("run");
     assert!(outcome.skipped.is_empty(), "{:?}", outcome.skipped);
     let names: Vec<String> = outcome
         .sips
@@ -423,7 +407,7 @@ fn asalae_profile_uses_sha256() {
         "[access_rule]\nrule = \"ACC-00002\"\nstart_date = \"2024-01-01\"\n\
          [appraisal_rule]\nrule = \"APP-00001\"\nfinal_action = \"Destroy\"\n",
     );
-    let mut a = args(&archive, &out, &config);
+    let mut a = seda_args(&archive, &out, &config);
     a.profile = Some(seda::Profile::Asalae);
     let outcome = seda::run(&a).expect("run");
     assert_eq!(outcome.sips.len(), 1);
@@ -444,7 +428,7 @@ fn batches_split_under_max_objects() {
     }
     let config = write_config(tmp.path(), "");
     // One sample dossier weighs 1 + 4 groups + 6 items + 6 objects = 17.
-    let mut a = args(&archive, &out, &config);
+    let mut a = seda_args(&archive, &out, &config);
     a.max_objects = Some(40);
     let outcome = seda::run(&a).expect("run");
     let groups: Vec<Vec<u64>> = outcome.sips.iter().map(|s| s.dossiers.clone()).collect();
@@ -454,7 +438,7 @@ fn batches_split_under_max_objects() {
         assert_good_sip(&sip.path, "SHA-512");
     }
     // Size limit: one dossier per SIP.
-    let mut b = args(&archive, &tmp.path().join("o2"), &config);
+    let mut b = seda_args(&archive, &tmp.path().join("o2"), &config);
     b.max_size = Some(10);
     assert_eq!(seda::run(&b).expect("run").sips.len(), 3);
 }
@@ -470,7 +454,7 @@ fn a_tampered_or_incomplete_bundle_is_skipped() {
     fs_err::remove_file(bag2.join("data/messagerie/2024-04-02/note.txt")).expect("rm");
     write_bundle(&archive, &BundleSpec::sample(3));
     let config = write_config(tmp.path(), "");
-    let mut a = args(&archive, &out, &config);
+    let mut a = seda_args(&archive, &out, &config);
     a.dossiers = vec![1, 2, 3, 99];
     let outcome = seda::run(&a).expect("run");
     assert_eq!(outcome.sips.len(), 1);
@@ -500,8 +484,8 @@ fn same_input_and_date_give_identical_sips() {
     fs_err::create_dir_all(&archive).expect("mkdir");
     write_bundle(&archive, &BundleSpec::sample(5));
     let config = write_config(tmp.path(), "");
-    let one = seda::run(&args(&archive, &tmp.path().join("o1"), &config)).expect("run");
-    let two = seda::run(&args(&archive, &tmp.path().join("o2"), &config)).expect("run");
+    let one = seda::run(&seda_args(&archive, &tmp.path().join("o1"), &config)).expect("run");
+    let two = seda::run(&seda_args(&archive, &tmp.path().join("o2"), &config)).expect("run");
     assert_eq!(
         fs_err::read(&one.sips[0].path).expect("read"),
         fs_err::read(&two.sips[0].path).expect("read")
@@ -512,7 +496,7 @@ fn same_input_and_date_give_identical_sips() {
 fn bad_config_is_fatal() {
     let tmp = tempfile::tempdir().expect("tmp");
     let config = write_config(tmp.path(), "digest_algorithm = \"MD5\"\n");
-    let a = args(tmp.path(), &tmp.path().join("o"), &config);
+    let a = seda_args(tmp.path(), &tmp.path().join("o"), &config);
     assert_eq!(seda::command(&a), 2);
 }
 

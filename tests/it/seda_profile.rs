@@ -10,7 +10,7 @@ use std::process::Command;
 
 use ds_archive::seda::{self, profile, SedaArgs, SedaConfig};
 
-use crate::common::{have_tool, text, Fake};
+use crate::common::{have_tool, seda_args, text, Fake};
 use crate::seda::fixture::{write_bundle, write_config, BundleSpec};
 
 const PROFILES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/profiles");
@@ -21,20 +21,11 @@ fn profile_text(name: &str) -> String {
     fs_err::read_to_string(Path::new(PROFILES).join(name)).unwrap()
 }
 
+/// `seda` with the As@lae profile.
 fn args(from: &Path, out: &Path, config: &Path) -> SedaArgs {
     SedaArgs {
-        from: from.to_owned(),
-        out: out.to_owned(),
-        config: config.to_owned(),
         profile: Some(seda::Profile::Asalae),
-        per_dossier: false,
-        batch: false,
-        max_objects: None,
-        max_size: None,
-        dossiers: Vec::new(),
-        date: Some("2024-06-01T10:00:00+02:00".to_owned()),
-        no_xsd: false,
-        s3: Default::default(),
+        ..seda_args(from, out, config)
     }
 }
 
@@ -96,8 +87,8 @@ fn sips_follow_the_profile_file_or_their_dossiers_are_skipped_saying_why() {
         root.walk(&mut all);
         for n in all {
             assert!(
-                profile::WRITTEN.contains(&n.name.as_str()),
-                "{} not in WRITTEN",
+                profile::is_written(&n.name),
+                "{} not known as written",
                 n.name
             );
         }

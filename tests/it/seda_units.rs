@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ds_archive::seda::{self, verify_sip, SedaArgs};
+use ds_archive::seda::{self, verify_sip};
 use serde_json::Value;
 
-use crate::common::{have_tool, text, Fake};
+use crate::common::{have_tool, seda_args, text, Fake};
 use crate::seda::fixture::{write_bundle, write_config, BundleSpec, FileSpec};
 
 /// One XML element: local name, `id` attribute, its own text, children in order.
@@ -84,23 +84,6 @@ impl Node {
     }
 }
 
-fn args(from: &Path, out: &Path, config: &Path) -> SedaArgs {
-    SedaArgs {
-        from: from.to_owned(),
-        out: out.to_owned(),
-        config: config.to_owned(),
-        profile: None,
-        per_dossier: false,
-        batch: false,
-        max_objects: None,
-        max_size: None,
-        dossiers: Vec::new(),
-        date: Some("2024-06-01T10:00:00+02:00".to_owned()),
-        no_xsd: false,
-        s3: Default::default(),
-    }
-}
-
 pub fn manifest(zip_path: &Path) -> Node {
     use std::io::Read as _;
     let mut zip = zip::ZipArchive::new(fs_err::File::open(zip_path).unwrap()).unwrap();
@@ -171,7 +154,7 @@ fn sample_sips_say_who_what_and_when() {
     );
 
     for profile in [seda::Profile::Vitam, seda::Profile::Asalae] {
-        let mut a = args(&archive, &dir.path().join(format!("{profile:?}")), &config);
+        let mut a = seda_args(&archive, &dir.path().join(format!("{profile:?}")), &config);
         a.profile = Some(profile);
         a.dossiers = vec![MANDATAIRE, COMPANY];
         let out = seda::run(&a).unwrap();
@@ -279,7 +262,7 @@ fn sample_sips_say_who_what_and_when() {
         dir.path(),
         "personal_names = false\n[appraisal_rule]\nrule = \"APP-00001\"\n",
     );
-    let mut a = args(&archive, &dir.path().join("anonymous"), &names_off);
+    let mut a = seda_args(&archive, &dir.path().join("anonymous"), &names_off);
     a.dossiers = vec![MANDATAIRE, COMPANY];
     let out = seda::run(&a).unwrap();
     assert!(out.skipped.is_empty(), "{:?}", out.skipped);
@@ -308,7 +291,7 @@ fn sample_sips_say_who_what_and_when() {
 }
 
 #[test]
-fn control_characters_never_reach_titles_or_descriptions() {
+fn control_characters_and_non_xml_ones_never_reach_titles_or_descriptions() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("archive");
     fs_err::create_dir_all(&archive).unwrap();
@@ -316,12 +299,13 @@ fn control_characters_never_reach_titles_or_descriptions() {
     spec.files.push(FileSpec::new(
         "data/pieces_justificatives/RIB/tab.pdf",
         b"%PDF-1.4 tab",
-        Some("Relevé\tbancaire\n(copie)\r\n\u{7}.pdf"),
+        // U+FFFE and U+FFFF: valid in JSON, forbidden in XML.
+        Some("Relevé\tbancaire\n(copie)\r\n\u{7}\u{fffe}\u{ffff}.pdf"),
         "champ",
     ));
     write_bundle(&archive, &spec);
     let config = write_config(dir.path(), "");
-    let out = seda::run(&args(&archive, &dir.path().join("sips"), &config)).unwrap();
+    let out = seda::run(&seda_args(&archive, &dir.path().join("sips"), &config)).unwrap();
     assert!(out.skipped.is_empty(), "{:?}", out.skipped);
     let sip = &out.sips[0].path;
     assert_xsd_valid(sip);
@@ -338,7 +322,10 @@ fn control_characters_never_reach_titles_or_descriptions() {
     for element in ["Title", "Description", "Filename"] {
         for node in root.find_all(element) {
             assert!(
-                !node.text.chars().any(char::is_control),
+                !node
+                    .text
+                    .chars()
+                    .any(|c| c.is_control() || c == '\u{fffe}' || c == '\u{ffff}'),
                 "{element} {:?}",
                 node.text
             );
@@ -355,7 +342,7 @@ fn the_archiving_profile_is_checked_before_any_sip_is_written() {
     write_bundle(&archive, &BundleSpec::sample(5));
     let config = write_config(dir.path(), "required_elements = [\"Sender\", \"Event\"]\n");
     let sips = dir.path().join("sips");
-    let out = seda::run(&args(&archive, &sips, &config)).unwrap();
+    let out = seda::run(&seda_args(&archive, &sips, &config)).unwrap();
     assert!(out.sips.is_empty());
     assert_eq!(out.skipped.len(), 1);
     let reason = &out.skipped[0].reason;
@@ -368,16 +355,16 @@ fn the_archiving_profile_is_checked_before_any_sip_is_written() {
         0,
         "nothing written"
     );
-    assert_eq!(seda::command(&args(&archive, &sips, &config)), 1);
+    assert_eq!(seda::command(&seda_args(&archive, &sips, &config)), 1);
 
     // An element only the configuration can give stops the command first.
     let config = write_config(dir.path(), "required_elements = [\"ArchivalProfile\"]\n");
-    let err = seda::run(&args(&archive, &dir.path().join("o2"), &config)).unwrap_err();
+    let err = seda::run(&seda_args(&archive, &dir.path().join("o2"), &config)).unwrap_err();
     assert!(matches!(err, seda::SedaError::Config(_)), "{err:?}");
     assert!(err.to_string().contains("`ArchivalProfile`"), "{err}");
     assert!(!dir.path().join("o2").exists());
     assert_eq!(
-        seda::command(&args(&archive, &dir.path().join("o2"), &config)),
+        seda::command(&seda_args(&archive, &dir.path().join("o2"), &config)),
         2
     );
 }

@@ -236,6 +236,47 @@ fn sheet_cells_lose_control_characters_and_hostile_labels_make_valid_names() {
     }
 }
 
+#[test]
+fn characters_xml_forbids_never_reach_an_ods_or_xlsx() {
+    // U+FFFE and U+FFFF are valid in dossier.json (JSON) but not in XML
+    // 1.0: a cell or sheet name holding one makes the whole workbook
+    // unreadable (LibreOffice reports a format error, openpyxl and odfpy
+    // stop on the parse error).
+    use crate::seda::fixture::{write_bundle, BundleSpec};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut spec = BundleSpec::sample(1);
+    let block = &mut spec.dossier["champs"][2];
+    block["label"] = "Membres\u{ffff}".into();
+    block["rows"][0]["champs"][0]["stringValue"] = "Al\u{fffe}ice\u{ffff}".into();
+    write_bundle(tmp.path(), &spec);
+    let ods = tmp.path().join("d.ods");
+    write_inventory(tmp.path(), Format::Ods, &ods).expect("ods");
+    let mut z = zip::ZipArchive::new(fs_err::File::open(&ods).unwrap()).unwrap();
+    let mut content = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("content.xml").unwrap(), &mut content).unwrap();
+    assert!(!content.contains(['\u{fffe}', '\u{ffff}']), "{content}");
+    assert!(content.contains("<text:p>Alice</text:p>"), "{content}");
+    let xlsx = tmp.path().join("d.xlsx");
+    write_inventory(tmp.path(), Format::Xlsx, &xlsx).expect("xlsx");
+    let mut z = zip::ZipArchive::new(fs_err::File::open(&xlsx).unwrap()).unwrap();
+    for i in 0..z.len() {
+        let mut part = z.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut part, &mut text).unwrap();
+        assert!(!text.contains(['\u{fffe}', '\u{ffff}']), "{}", part.name());
+    }
+    let (Some(from_ods), Some(from_xlsx)) = (
+        read_with("odf", ODFPY, &ods),
+        read_with("openpyxl", OPENPYXL, &xlsx),
+    ) else {
+        return;
+    };
+    for book in [from_ods, from_xlsx] {
+        let rows: Vec<&String> = book.iter().flat_map(|(_, r)| r).flatten().collect();
+        assert!(rows.iter().any(|c| *c == "Alice"), "{book:?}");
+    }
+}
+
 /// A bundle folder with only what the inventory reads.
 fn bundle(dir: &Path, number: u64, revisions: &Value, rows: &Value) {
     let data = dir.join(format!("dossier-{number}/data"));

@@ -1,10 +1,13 @@
 //! Sheet names Excel and LibreOffice accept: at most 31 characters, none of
-//! `[ ] : * ? / \`, no control character, not starting or ending with `'`,
-//! not "History" (reserved by Excel), and unique in the workbook ignoring
+//! `[ ] : * ? / \`, no control character (nor U+FFFE, U+FFFF, which XML
+//! forbids), not starting or ending with `'`, not "History" (reserved by
+//! Excel), and unique in the workbook ignoring
 //! case. A répétition sheet is named as DS names it, `(<stable id>) <label>`,
 //! cut to fit; accents are kept (DS transliterates them to ASCII).
 
 use std::collections::HashSet;
+
+use crate::inventory::cell::dropped;
 
 /// Excel's limit, in characters.
 const MAX_CHARS: usize = 31;
@@ -51,7 +54,7 @@ fn valid(wanted: &str) -> String {
     let cleaned: String = wanted
         .chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .filter(|&c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !dropped(c))
         .collect();
     let cleaned = cleaned.trim().trim_matches('\'').trim();
     let cut = cut(cleaned, MAX_CHARS)

@@ -119,3 +119,25 @@ fn the_test_profile_requires_what_the_dossier_unit_carries() {
         );
     }
 }
+
+#[test]
+fn a_profile_whose_refs_multiply_is_refused_not_walked_forever() {
+    // Each level references the next twice: 2^40 paths to one element, a
+    // walk that would never end and a list that would fill memory.
+    let levels = 40;
+    let mut defines = String::new();
+    for i in 0..levels {
+        let next = i + 1;
+        defines.push_str(&format!(
+            r#"<define name="d{i}"><group><ref name="d{next}"/><ref name="d{next}"/></group></define>"#
+        ));
+    }
+    defines.push_str(&format!(
+        r#"<define name="d{levels}"><element name="Title"><text/></element></define>"#
+    ));
+    let rng = format!(
+        r#"{HEAD}<start><element name="ArchiveTransfer"><ref name="d0"/></element></start>{defines}</grammar>"#
+    );
+    let err = required_elements(&rng).expect_err("refused");
+    assert!(err.contains("more than"), "{err}");
+}
