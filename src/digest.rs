@@ -288,7 +288,11 @@ pub fn hash_reader(
     algs: &[DigestAlg],
     buf: &mut Vec<u8>,
 ) -> io::Result<(u64, HexDigests)> {
-    buf.resize(BLOCK, 0);
+    if buf.len() != BLOCK {
+        // One zeroed allocation: `resize` fills byte by byte in a debug
+        // build, milliseconds per call for callers that pass a new Vec.
+        *buf = vec![0; BLOCK];
+    }
     let mut hasher = MultiHasher::new(algs);
     loop {
         let n = match reader.read(buf) {

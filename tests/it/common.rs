@@ -16,6 +16,10 @@ pub const TOKEN: &str = "tok-Zq7SECRET-3f9a1c";
 /// minute, which no test should ever wait out.
 pub const RATE_WINDOW_SECS: u64 = 1;
 
+/// The first retry's wait in every command the tests run (the default is
+/// 500 ms, doubled at each next try).
+pub const RETRY_DELAY_MS: &str = "2";
+
 /// Largest generated file of [`Fake::start_light`]: still several 64 KiB
 /// chunks, so streaming, slow bodies and cut bodies work as with big files.
 pub const LIGHT_FILE_MAX: u64 = 256 * 1024;
@@ -120,7 +124,11 @@ pub fn ds_archive() -> std::process::Command {
     cmd.env_remove("DS_API_TOKEN")
         .env_remove("DS_API_URL")
         .env("SOURCE_DATE_EPOCH", "1735689600")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // Retries a few ms apart rather than from half a second up: the
+        // tries are counted, never timed, by the tests. A test's own
+        // `--retry-delay-ms` or env still wins.
+        .env("DS_ARCHIVE_RETRY_DELAY_MS", RETRY_DELAY_MS);
     cmd
 }
 

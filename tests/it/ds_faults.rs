@@ -53,7 +53,7 @@ fn assert_complete(fake: &Fake, out: &Path, run: &Output) {
 
 #[test]
 fn the_first_request_of_a_run_may_time_out_and_fail_several_times() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let faults = fake.server.faults();
     faults.fail_operation(
         "getDemarche",
@@ -72,7 +72,7 @@ fn the_first_request_of_a_run_may_time_out_and_fail_several_times() {
 
 #[test]
 fn a_page_of_one_dossier_that_times_out_is_asked_again_after_a_backoff() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     fake.server.faults().fail_operation(
         "getDossiers",
         [Timeout, TimeoutWithoutData, Status(503), Timeout],
@@ -96,7 +96,7 @@ fn a_page_of_one_dossier_that_times_out_is_asked_again_after_a_backoff() {
 
 #[test]
 fn refreshing_expired_file_urls_survives_timeouts_and_server_errors() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let faults = fake.server.faults();
     // The first file download is refused: its dossier is asked again for
     // fresh URLs, and that request meets DS under load.
@@ -114,7 +114,7 @@ fn refreshing_expired_file_urls_survives_timeouts_and_server_errors() {
 
 #[test]
 fn the_deleted_dossiers_listing_survives_timeouts_and_server_errors() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let number = fake.server.dataset().dossier_numbers()[0];
     assert!(fake
         .server
@@ -142,7 +142,7 @@ fn the_deleted_dossiers_listing_survives_timeouts_and_server_errors() {
 
 #[test]
 fn a_deleted_listing_that_keeps_failing_fails_the_run_and_the_rerun_lists_it() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let number = fake.server.dataset().dossier_numbers()[0];
     assert!(fake
         .server
@@ -195,7 +195,7 @@ fn a_deleted_listing_that_keeps_failing_fails_the_run_and_the_rerun_lists_it() {
 
 #[test]
 fn when_the_tries_run_out_the_error_names_the_operation() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     fake.server
         .faults()
         .fail_operation("getDemarche", [TimeoutWithoutData, Timeout, Timeout]);

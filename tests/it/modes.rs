@@ -88,7 +88,7 @@ fn publish_everything(
 
 #[test]
 fn every_published_file_follows_the_umask_like_the_bags() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     for (umask, file_mode, dir_mode) in [("022", 0o644, 0o755), ("027", 0o640, 0o750)] {
         let (out, sips) = publish_everything(&fake, dir.path(), umask);

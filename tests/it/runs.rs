@@ -517,7 +517,7 @@ fn a_file_that_never_matches_its_md5_fails_only_its_dossier() {
 
 #[test]
 fn a_file_without_its_checksum_fails_its_dossier_naming_the_field() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let number = fake.server.dataset().dossier_numbers()[0];
     assert!(!fake.server.dataset().file_contents(number).is_empty());
     // A query that stops selecting `checksum`, or a proxy that drops it: the
@@ -555,7 +555,7 @@ fn a_file_without_its_checksum_fails_its_dossier_naming_the_field() {
 
 #[test]
 fn a_page_without_has_next_page_or_a_dossier_without_number_fails_the_run() {
-    let fake = Fake::start();
+    let fake = Fake::start_light();
     let dir = tempfile::tempdir().unwrap();
     let all = fake.server.dataset().dossier_numbers().len();
     for (on, field, culprit) in [

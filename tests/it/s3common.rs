@@ -127,7 +127,14 @@ impl Drop for Moto {
     }
 }
 
+/// The first python that imports moto's server, looked for once per test
+/// process: each look imports moto and flask, a second of CPU.
 fn moto_python() -> Option<PathBuf> {
+    static PYTHON: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(find_moto_python).clone()
+}
+
+fn find_moto_python() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("DS_ARCHIVE_MOTO").map(PathBuf::from),
         Some(PathBuf::from("/opt/ds-archive-venv/bin/python")),
