@@ -22,6 +22,15 @@ pub struct S3Args {
     /// automatic for an endpoint given as an IP address or localhost.
     #[arg(long)]
     s3_force_path_style: bool,
+    /// Tries per S3 request before giving up (default 6): no answer, 429 and
+    /// 5xx (S3's SlowDown) are tried again.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+    s3_retries: Option<u32>,
+    /// Milliseconds before the first S3 retry (default 500; doubled at each
+    /// next one, capped at a minute). Tests set a few ms.
+    #[arg(long, value_name = "MS", env = "DS_ARCHIVE_S3_RETRY_DELAY_MS",
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    s3_retry_delay_ms: Option<u64>,
 }
 
 /// Object storage options (used when --out is s3://BUCKET/PREFIX).
@@ -79,7 +88,11 @@ pub fn s3_client(url: &str, args: &S3Args) -> Result<S3Client, String> {
         endpoint: args.s3_endpoint.clone(),
         force_path_style: args.s3_force_path_style,
     };
-    S3Client::new(S3Config::from_env(url, &given)?)
+    let retry = crate::api::RetryPolicy::with_base_delay(
+        args.s3_retries.unwrap_or(6),
+        std::time::Duration::from_millis(args.s3_retry_delay_ms.unwrap_or(500)),
+    );
+    Ok(S3Client::new(S3Config::from_env(url, &given)?)?.with_retry(retry))
 }
 
 /// The bucket archive at `url`, for the commands that read one (`seda

@@ -8,8 +8,16 @@
 //! SDKs add by default (CRC trailers that several S3-compatible servers
 //! reject). Errors carry the key and the server's code, never a signature
 //! or a credential.
+//!
+//! Every call is retried, signed anew each time, when no answer came (a
+//! dropped or refused connection, a timeout) or the answer was 429, 500,
+//! 502, 503 or 504 (S3's `SlowDown`, `InternalError`, a proxy's hiccup):
+//! object stores shed load that way and an archiver must ride it out. A
+//! retried create-only PUT is safe: if the first try did land, the second
+//! gets 412 and the caller compares digests, as for any key already there.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use base64::Engine as _;
 use reqwest::{Method, StatusCode};
@@ -21,6 +29,7 @@ pub use read::Head;
 
 use super::config::S3Config;
 use super::sigv4::{self, EMPTY_SHA256};
+use crate::api::RetryPolicy;
 
 /// A failed S3 call: what, on which key, and the server's answer.
 #[derive(Debug, thiserror::Error)]
@@ -64,27 +73,40 @@ pub enum Created {
     AlreadyThere,
 }
 
-/// A body to send: bytes in memory (small objects, parts) or a file stream.
+/// A body to send: bytes in memory (small objects, parts) or a file,
+/// streamed (opened again for each try).
 pub enum Body {
     Bytes(Vec<u8>),
-    File { file: tokio::fs::File, len: u64 },
+    File { path: PathBuf, len: u64 },
 }
 
-impl Body {
-    fn len(&self) -> u64 {
-        match self {
-            Self::Bytes(b) => b.len() as u64,
-            Self::File { len, .. } => *len,
-        }
+/// A body as each try sends it: shared bytes, or the file's path.
+enum Resendable {
+    Bytes(bytes::Bytes),
+    File(PathBuf),
+}
+
+impl Resendable {
+    async fn open(&self) -> std::io::Result<reqwest::Body> {
+        Ok(match self {
+            Self::Bytes(b) => reqwest::Body::from(b.clone()),
+            Self::File(path) => {
+                let file = tokio::fs::File::open(path).await?;
+                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+                    file,
+                    1 << 16,
+                ))
+            }
+        })
     }
-    fn into_reqwest(self) -> reqwest::Body {
-        match self {
-            Self::Bytes(b) => reqwest::Body::from(b),
-            Self::File { file, .. } => reqwest::Body::wrap_stream(
-                tokio_util::io::ReaderStream::with_capacity(file, 1 << 16),
-            ),
-        }
-    }
+}
+
+/// Why a request got no answer.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    Net(reqwest::Error),
+    /// The file to send could not be opened.
+    Body(PathBuf, std::io::Error),
 }
 
 /// An S3 bucket at an endpoint, with credentials.
@@ -92,6 +114,7 @@ impl Body {
 pub struct S3Client {
     http: reqwest::Client,
     cfg: S3Config,
+    retry: RetryPolicy,
 }
 
 impl S3Client {
@@ -102,7 +125,17 @@ impl S3Client {
             .connect_timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| format!("cannot build the S3 HTTP client: {e}"))?;
-        Ok(Self { http, cfg })
+        Ok(Self {
+            http,
+            cfg,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// The same client, retrying transient failures with `retry`.
+    #[must_use]
+    pub fn with_retry(self, retry: RetryPolicy) -> Self {
+        Self { retry, ..self }
     }
 
     #[must_use]
@@ -110,15 +143,81 @@ impl S3Client {
         &self.cfg
     }
 
-    /// Send one signed request.
+    /// Send one request, signed anew for each try, retrying what is
+    /// transient (see the module doc). The last answer or failure is the
+    /// caller's.
     async fn send(
+        &self,
+        method: Method,
+        key: &str,
+        query: &[(String, String)],
+        headers: Vec<(String, String)>,
+        payload_sha256: &str,
+        body: Option<Body>,
+    ) -> Result<reqwest::Response, SendError> {
+        let len = body.as_ref().map(|b| match b {
+            Body::Bytes(b) => b.len() as u64,
+            Body::File { len, .. } => *len,
+        });
+        let body = body.map(|b| match b {
+            Body::Bytes(b) => Resendable::Bytes(bytes::Bytes::from(b)),
+            Body::File { path, .. } => Resendable::File(path),
+        });
+        let mut attempt = 1;
+        loop {
+            let sent = match &body {
+                Some(b) => match b.open().await {
+                    Ok(b) => Some((b, len.unwrap_or_default())),
+                    Err(e) => {
+                        let path = match b {
+                            Resendable::File(p) => p.clone(),
+                            Resendable::Bytes(_) => PathBuf::new(),
+                        };
+                        return Err(SendError::Body(path, e));
+                    }
+                },
+                None => None,
+            };
+            let result = self
+                .send_once(
+                    method.clone(),
+                    key,
+                    query,
+                    headers.clone(),
+                    payload_sha256,
+                    sent,
+                )
+                .await;
+            let transient = match &result {
+                Ok(resp) => matches!(resp.status().as_u16(), 429 | 500 | 502 | 503 | 504),
+                Err(_) => true,
+            };
+            if !transient || attempt >= self.retry.max_attempts {
+                return result.map_err(SendError::Net);
+            }
+            let what = match &result {
+                Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
+                Err(e) => net_error_text(e),
+            };
+            tracing::warn!(
+                "S3 {method} `{key}`: {what}; trying again ({attempt}/{})",
+                self.retry.max_attempts
+            );
+            drop(result);
+            tokio::time::sleep(self.retry.backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    /// Send one signed request.
+    async fn send_once(
         &self,
         method: Method,
         key: &str,
         query: &[(String, String)],
         mut headers: Vec<(String, String)>,
         payload_sha256: &str,
-        body: Option<Body>,
+        body: Option<(reqwest::Body, u64)>,
     ) -> Result<reqwest::Response, reqwest::Error> {
         let (url, host, path) = self.cfg.url_for(key);
         let amz_date = time::OffsetDateTime::now_utc()
@@ -132,7 +231,6 @@ impl S3Client {
         if let Some(token) = &self.cfg.credentials.session_token {
             headers.push(("x-amz-security-token".into(), token.clone()));
         }
-        let len = body.as_ref().map(Body::len);
         let auth = sigv4::authorization(
             &sigv4::ToSign {
                 method: method.as_str(),
@@ -157,11 +255,8 @@ impl S3Client {
                 req = req.header(k, v);
             }
         }
-        if let Some(len) = len {
-            req = req.header("content-length", len);
-        }
-        if let Some(body) = body {
-            req = req.body(body.into_reqwest());
+        if let Some((body, len)) = body {
+            req = req.header("content-length", len).body(body);
         }
         req.send().await
     }
@@ -250,7 +345,30 @@ async fn status_error(action: &'static str, key: &str, resp: reqwest::Response) 
     }
 }
 
-fn net_error(action: &'static str, key: &str, e: &reqwest::Error) -> S3Error {
+/// A request that got no answer, as an [`S3Error`].
+fn net_error(action: &'static str, key: &str, e: &SendError) -> S3Error {
+    match e {
+        SendError::Net(e) => reqwest_error(action, key, e),
+        SendError::Body(path, e) => S3Error {
+            action,
+            key: key.to_owned(),
+            message: format!("cannot read `{}` to send it: {e}", path.display()),
+            status: None,
+        },
+    }
+}
+
+/// A failure of reqwest's (no answer, or a body that broke off).
+fn reqwest_error(action: &'static str, key: &str, e: &reqwest::Error) -> S3Error {
+    S3Error {
+        action,
+        key: key.to_owned(),
+        message: net_error_text(e),
+        status: None,
+    }
+}
+
+fn net_error_text(e: &reqwest::Error) -> String {
     // reqwest's message names the URL; ours has no secret in it (signatures
     // travel in headers), but keep only the cause.
     let mut message = e.to_string();
@@ -263,12 +381,7 @@ fn net_error(action: &'static str, key: &str, e: &reqwest::Error) -> S3Error {
         message = format!("{message}: {c}");
         cause = c.source();
     }
-    S3Error {
-        action,
-        key: key.to_owned(),
-        message,
-        status: None,
-    }
+    message
 }
 
 fn meta_headers(meta: &BTreeMap<String, String>) -> impl Iterator<Item = (String, String)> + '_ {

@@ -144,9 +144,6 @@ impl S3Target {
         } else {
             let path = zip.clone();
             let md5 = blocking(move || md5_of(&path)).await?;
-            let file = tokio::fs::File::open(zip)
-                .await
-                .map_err(|e| Error::io("open staged zip", zip, e))?;
             let obj = NewObject {
                 key: &key,
                 sha256: zip_sha256,
@@ -158,7 +155,10 @@ impl S3Target {
                 .put_new(
                     &obj,
                     &md5,
-                    Body::File { file, len },
+                    Body::File {
+                        path: zip.clone(),
+                        len,
+                    },
                     self.opts.retention.as_ref(),
                 )
                 .await

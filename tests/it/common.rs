@@ -128,7 +128,8 @@ pub fn ds_archive() -> std::process::Command {
         // Retries a few ms apart rather than from half a second up: the
         // tries are counted, never timed, by the tests. A test's own
         // `--retry-delay-ms` or env still wins.
-        .env("DS_ARCHIVE_RETRY_DELAY_MS", RETRY_DELAY_MS);
+        .env("DS_ARCHIVE_RETRY_DELAY_MS", RETRY_DELAY_MS)
+        .env("DS_ARCHIVE_S3_RETRY_DELAY_MS", RETRY_DELAY_MS);
     cmd
 }
 

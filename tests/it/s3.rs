@@ -329,3 +329,43 @@ fn killed_mid_run_then_resumed_from_a_fresh_work_dir_gives_a_clean_runs_bucket()
     assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
     fake.server.faults().clear();
 }
+
+#[test]
+fn a_store_shedding_load_is_ridden_out_and_one_that_keeps_failing_is_named() {
+    let fake = Fake::start_light();
+    let s3 = S3s::start();
+    let tmp = tempfile::tempdir().unwrap();
+    // The probe's writes and the first uploads meet 503 SlowDown: each is
+    // tried again, and the archive is whole.
+    s3.shed_next(5);
+    let run = archive_s3(&fake, &s3, "p", &tmp.path().join("w1"), &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let served = s3.take_requests();
+    assert_eq!(served.iter().filter(|l| l.starts_with("503 ")).count(), 5);
+    assert!(
+        text(&run).contains("SlowDown") || text(&run).contains("HTTP 503"),
+        "{}",
+        text(&run)
+    );
+    let checked = verify(&s3.endpoint, &format!("s3://{BUCKET}/p"));
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+
+    // A store that never recovers: the run stops at the probe, naming the
+    // answer, after the tries it was given and no more.
+    s3.take_requests();
+    s3.shed_next(1_000);
+    let down = archive_s3(
+        &fake,
+        &s3,
+        "q",
+        &tmp.path().join("w2"),
+        &["--s3-retries", "3"],
+    );
+    assert_eq!(down.status.code(), Some(2), "{}", text(&down));
+    let said = text(&down);
+    assert!(said.contains("503") && said.contains("SlowDown"), "{said}");
+    let tries = s3.take_requests();
+    assert_eq!(tries.len(), 3, "{tries:#?}");
+    assert!(!said.contains(SECRET_KEY));
+    s3.shed_next(0);
+}

@@ -21,6 +21,8 @@ pub struct S3s {
     pub root: tempfile::TempDir,
     /// Every request served, as `METHOD /path` (bucket and key).
     requests: Arc<Mutex<Vec<String>>>,
+    /// How many of the next requests get 503 SlowDown instead of an answer.
+    shed: Arc<std::sync::atomic::AtomicUsize>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -48,17 +50,37 @@ impl S3s {
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&requests);
+        let shed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let shedding = Arc::clone(&shed);
         rt.spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
                 let (service, log) = (service.clone(), Arc::clone(&log));
+                let shedding = Arc::clone(&shedding);
                 let logged = hyper::service::service_fn(
                     move |req: hyper::Request<hyper::body::Incoming>| {
+                        use std::sync::atomic::Ordering;
                         let line = format!("{} {}", req.method(), req.uri().path());
-                        log.lock().unwrap().push(line);
-                        hyper::service::Service::call(&service, req)
+                        let shed = shedding
+                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                            .is_ok();
+                        log.lock()
+                            .unwrap()
+                            .push(if shed { format!("503 {line}") } else { line });
+                        let service = service.clone();
+                        async move {
+                            if shed {
+                                // What S3 answers a client it wants slower.
+                                let body = "<Error><Code>SlowDown</Code>\
+                                            <Message>Please reduce your request rate.</Message></Error>";
+                                let mut resp = hyper::Response::new(s3s::Body::from(body.to_owned()));
+                                *resp.status_mut() = hyper::StatusCode::SERVICE_UNAVAILABLE;
+                                return Ok(resp);
+                            }
+                            hyper::service::Service::call(&service, req).await
+                        }
                     },
                 );
                 tokio::spawn(async move {
@@ -72,8 +94,14 @@ impl S3s {
             endpoint: format!("http://{addr}"),
             root,
             requests,
+            shed,
             rt,
         }
+    }
+
+    /// Answer the next `n` requests with 503 SlowDown, as a loaded store does.
+    pub fn shed_next(&self, n: usize) {
+        self.shed.store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The requests served since the last call, as `METHOD /bucket/key`.

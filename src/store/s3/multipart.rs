@@ -5,7 +5,9 @@
 
 use reqwest::Method;
 
-use super::{b64, created, hex_to_b64, lock_headers, meta_headers, net_error, status_error};
+use super::{
+    b64, created, hex_to_b64, lock_headers, meta_headers, net_error, reqwest_error, status_error,
+};
 use super::{Body, Created, NewObject, Retention, S3Client, S3Error, EMPTY_SHA256};
 
 impl S3Client {
@@ -42,7 +44,7 @@ impl S3Client {
         let text = resp
             .text()
             .await
-            .map_err(|e| net_error("CreateMultipartUpload", obj.key, &e))?;
+            .map_err(|e| reqwest_error("CreateMultipartUpload", obj.key, &e))?;
         crate::store::xml::element(&text, "UploadId").ok_or_else(|| S3Error {
             action: "CreateMultipartUpload",
             key: obj.key.to_owned(),

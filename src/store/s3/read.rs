@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use sha2::Digest as _;
 use tokio::io::AsyncWriteExt as _;
 
-use super::{net_error, status_error, S3Client, S3Error, EMPTY_SHA256};
+use super::{net_error, reqwest_error, status_error, S3Client, S3Error, EMPTY_SHA256};
 
 /// What HEAD tells.
 #[derive(Debug, Clone)]
@@ -108,7 +108,7 @@ impl S3Client {
             let text = resp
                 .text()
                 .await
-                .map_err(|e| net_error("LIST", prefix, &e))?;
+                .map_err(|e| reqwest_error("LIST", prefix, &e))?;
             let page = crate::store::xml::list_page(&text).map_err(|message| S3Error {
                 action: "LIST",
                 key: prefix.to_owned(),
@@ -165,6 +165,6 @@ impl S3Client {
             message: "no such object (listed, then gone)".to_owned(),
             status: None,
         })?;
-        resp.text().await.map_err(|e| net_error("GET", key, &e))
+        resp.text().await.map_err(|e| reqwest_error("GET", key, &e))
     }
 }
