@@ -6,9 +6,11 @@
 //! run are removed before anything is built; a dossier counts as archived only
 //! once its `dossier_done` line is durable; the listing cursor is saved only
 //! after every dossier of its page is settled. The per-dossier work is in
-//! `dossier`, the run-level files in `report`.
+//! `dossier`, the run-level files in `report`, what a listing of changes
+//! misses (earlier failures, deletions) in `catch_up`.
 
 mod attachments;
+mod catch_up;
 mod census;
 mod commit;
 pub mod demarche_docs;
@@ -36,7 +38,7 @@ use crate::ds_list::{self, Listing};
 use crate::error::{Error, Result};
 use crate::inventory::known::KnownRows;
 use crate::journal::{Event, Journal, STATE_DIR};
-use crate::model::{self, DossierState};
+use crate::model::DossierState;
 use crate::progress::Progress;
 
 pub use keep::Keep;
@@ -247,10 +249,10 @@ pub async fn archive(
     }
 
     if !ctx.cancel.is_cancelled() {
-        retry_failed(&ctx, &seen, &mut summary).await?;
+        catch_up::retry_failed(&ctx, &seen, &mut summary).await?;
     }
     if !ctx.cancel.is_cancelled() {
-        record_deletions(&ctx, updated_since.as_deref(), &mut summary).await?;
+        catch_up::record_deletions(&ctx, updated_since.as_deref(), &mut summary).await?;
     }
     summary.interrupted = ctx.cancel.is_cancelled();
     summary.duration = clock.elapsed();
@@ -288,81 +290,6 @@ pub async fn archive(
         .publish_run_files(&ctx.opts.out, &ctx.run_id)
         .await?;
     Ok(summary)
-}
-
-/// Dossiers that failed in an earlier run and were not listed in this one
-/// (an incremental listing only returns what changed): ask DS for each again.
-async fn retry_failed(ctx: &Arc<Ctx>, seen: &BTreeSet<u64>, summary: &mut Summary) -> Result<()> {
-    let failed: Vec<u64> = {
-        let j = ctx.journal.lock().await;
-        j.state()
-            .failed
-            .keys()
-            .copied()
-            .filter(|n| !seen.contains(n))
-            .collect()
-    };
-    for number in failed {
-        if ctx.cancel.is_cancelled() {
-            break;
-        }
-        let node = match ds_list::dossier(&ctx.client, number).await {
-            Ok(node) => node,
-            Err(e) => {
-                summary
-                    .failed
-                    .push((number, format!("cannot fetch it again: {e}")));
-                continue;
-            }
-        };
-        if runs::moved_out(&node, ctx.opts.groupe) {
-            // Now another groupe's: that groupe's runs archive it.
-            continue;
-        }
-        if !ctx.opts.states.is_empty() {
-            let state = model::str_field(&node, "state").and_then(DossierState::from_api);
-            if !state.is_some_and(|s| ctx.opts.states.contains(&s)) {
-                continue;
-            }
-        }
-        let handled = dossier::handle(Arc::clone(ctx), number, node).await;
-        tally(handled, summary)?;
-    }
-    Ok(())
-}
-
-async fn record_deletions(
-    ctx: &Arc<Ctx>,
-    since: Option<&str>,
-    summary: &mut Summary,
-) -> Result<()> {
-    let deleted =
-        match ds_list::deleted(&ctx.client, ctx.opts.demarche, ctx.opts.groupe, since).await {
-            Ok(d) => d,
-            Err(e) => {
-                // The dossiers themselves are archived; a deletion list we could
-                // not read fails the run (exit code 1), it does not stop it.
-                tracing::error!("could not list the dossiers deleted at DS: {e}");
-                summary.deletions_error = Some(e.to_string());
-                return Ok(());
-            }
-        };
-    let mut journal = ctx.journal.lock().await;
-    for d in deleted {
-        let known = journal.state().deleted.get(&d.number);
-        let entry = (d.reason.clone(), d.date.clone(), d.pending);
-        if known != Some(&entry) {
-            journal.append(Event::Deleted {
-                number: d.number,
-                reason: d.reason.clone(),
-                date: d.date.clone(),
-                pending: d.pending,
-                run_id: Some(ctx.run_id.clone()),
-            })?;
-            summary.deleted.push(d);
-        }
-    }
-    Ok(())
 }
 
 /// Count a handled dossier in the summary; a fatal error stops the run.
