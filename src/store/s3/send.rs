@@ -20,11 +20,14 @@ enum Resendable {
 }
 
 impl Resendable {
-    async fn open(&self) -> std::io::Result<reqwest::Body> {
+    /// The body of one try: the bytes shared, or the file opened again.
+    async fn open(&self) -> Result<reqwest::Body, SendError> {
         Ok(match self {
             Self::Bytes(b) => reqwest::Body::from(b.clone()),
             Self::File(path) => {
-                let file = tokio::fs::File::open(path).await?;
+                let file = tokio::fs::File::open(path)
+                    .await
+                    .map_err(|e| SendError::Body(path.clone(), e))?;
                 reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
                     file,
                     1 << 16,
@@ -55,27 +58,14 @@ impl S3Client {
         payload_sha256: &str,
         body: Option<Body>,
     ) -> Result<reqwest::Response, SendError> {
-        let len = body.as_ref().map(|b| match b {
-            Body::Bytes(b) => b.len() as u64,
-            Body::File { len, .. } => *len,
-        });
         let body = body.map(|b| match b {
-            Body::Bytes(b) => Resendable::Bytes(bytes::Bytes::from(b)),
-            Body::File { path, .. } => Resendable::File(path),
+            Body::Bytes(b) => (b.len() as u64, Resendable::Bytes(bytes::Bytes::from(b))),
+            Body::File { path, len } => (len, Resendable::File(path)),
         });
         let mut attempt = 1;
         loop {
             let sent = match &body {
-                Some(b) => match b.open().await {
-                    Ok(b) => Some((b, len.unwrap_or_default())),
-                    Err(e) => {
-                        let path = match b {
-                            Resendable::File(p) => p.clone(),
-                            Resendable::Bytes(_) => PathBuf::new(),
-                        };
-                        return Err(SendError::Body(path, e));
-                    }
-                },
+                Some((len, b)) => Some((b.open().await?, *len)),
                 None => None,
             };
             let result = self
