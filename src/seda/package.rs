@@ -85,15 +85,31 @@ pub fn write_sip(
     }
     let manifest = render_manifest(header, config, &units, &objects).map_err(SipError::Render)?;
     if check_xsd {
-        if let XsdOutcome::Invalid { message, .. } = validate_manifest(&manifest) {
-            return Err(SipError::InvalidManifest(message));
+        // xmllint was found at start; should it fail to run now (killed, no
+        // room for its temporary files), the SIP is still written, as when
+        // it is not installed, but never without a word naming it.
+        let sip = &header.message_identifier;
+        match validate_manifest(&manifest) {
+            XsdOutcome::Invalid { message, .. } => return Err(SipError::InvalidManifest(message)),
+            XsdOutcome::Unavailable(why) | XsdOutcome::UnknownNamespace(why) => {
+                tracing::warn!(sip = %sip, "manifest not checked against the SEDA XSD: {why}");
+            }
+            XsdOutcome::Valid { .. } => {}
         }
         if let Some(rng) = &config.profile_rng {
-            if let Ok(Some(message)) = super::xsd::validate_relaxng(&manifest, &rng.text) {
-                return Err(SipError::ProfileInvalid {
-                    path: rng.path.clone(),
-                    message,
-                });
+            match super::xsd::validate_relaxng(&manifest, &rng.text) {
+                Ok(None) => {}
+                Ok(Some(message)) => {
+                    return Err(SipError::ProfileInvalid {
+                        path: rng.path.clone(),
+                        message,
+                    })
+                }
+                Err(why) => tracing::warn!(
+                    sip = %sip,
+                    "manifest not validated against the archiving profile `{}`: {why}",
+                    rng.path.display()
+                ),
             }
         }
     }

@@ -575,3 +575,52 @@ fn seda_says_when_it_cannot_check_the_xsd() {
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
     assert!(!stderr(&run).contains("xmllint"), "{}", text(&run));
 }
+
+#[test]
+fn seda_names_the_sip_whose_manifest_xmllint_could_not_check() {
+    let fake = tiny(779);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a");
+    small_archive(&fake, &out, &[]);
+    let config = write_config(tmp.path(), "");
+    // An xmllint found at start (it answers --version) that is killed on
+    // every real check: the SIP is made, and the run says which one went
+    // unchecked instead of passing it off as validated.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let script = bin.join("xmllint");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n[ \"$1\" = --version ] && exit 0\nkill -9 $$\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&script, perms).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let sip = tmp.path().join("sip");
+    let mut args = seda_args(out.to_str().unwrap(), &sip, &config);
+    args.retain(|a| *a != "--no-xsd");
+    let run = ds_archive()
+        .args(&args)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let made: Vec<String> = std::fs::read_dir(&sip)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".zip"))
+        .collect();
+    assert!(!made.is_empty(), "{}", text(&run));
+    let err = stderr(&run);
+    assert!(
+        err.contains("not checked against the SEDA XSD"),
+        "{}",
+        text(&run)
+    );
+    for name in &made {
+        let id = name.trim_end_matches(".zip");
+        assert!(err.contains(id), "{id} not named: {}", text(&run));
+    }
+}

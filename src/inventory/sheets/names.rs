@@ -1,4 +1,6 @@
-//! Sheet names Excel and LibreOffice accept: at most 31 characters, none of
+//! Sheet names Excel and LibreOffice accept: at most 31 characters as Excel
+//! counts them (UTF-16 units: an emoji is two, and rust_xlsxwriter refuses a
+//! name over 31 of them), none of
 //! `[ ] : * ? / \`, no control character (nor U+FFFE, U+FFFF, which XML
 //! forbids), not starting or ending with `'`, not "History" (reserved by
 //! Excel), and unique in the workbook ignoring
@@ -9,8 +11,8 @@ use std::collections::HashSet;
 
 use crate::inventory::cell::dropped;
 
-/// Excel's limit, in characters.
-const MAX_CHARS: usize = 31;
+/// Excel's limit, in UTF-16 units.
+const MAX_UNITS: usize = 31;
 
 /// Hands out valid, unique sheet names.
 #[derive(Debug, Default)]
@@ -36,7 +38,7 @@ impl Namer {
                 base.clone()
             } else {
                 let suffix = format!(" ({n})");
-                let keep = MAX_CHARS - suffix.chars().count();
+                let keep = MAX_UNITS - suffix.encode_utf16().count();
                 format!("{}{suffix}", cut(&base, keep).trim_end())
             };
             if !candidate.eq_ignore_ascii_case("history")
@@ -49,7 +51,7 @@ impl Namer {
     }
 }
 
-/// `wanted` without the characters Excel refuses, cut to 31 characters.
+/// `wanted` without the characters Excel refuses, cut to 31 UTF-16 units.
 fn valid(wanted: &str) -> String {
     let cleaned: String = wanted
         .chars()
@@ -57,7 +59,7 @@ fn valid(wanted: &str) -> String {
         .filter(|&c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !dropped(c))
         .collect();
     let cleaned = cleaned.trim().trim_matches('\'').trim();
-    let cut = cut(cleaned, MAX_CHARS)
+    let cut = cut(cleaned, MAX_UNITS)
         .trim_end()
         .trim_end_matches('\'')
         .to_owned();
@@ -68,8 +70,17 @@ fn valid(wanted: &str) -> String {
     }
 }
 
-fn cut(s: &str, chars: usize) -> &str {
-    s.char_indices().nth(chars).map_or(s, |(i, _)| &s[..i])
+/// The longest prefix of `s` of at most `units` UTF-16 units, never
+/// splitting a character.
+fn cut(s: &str, units: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        used += c.len_utf16();
+        if used > units {
+            return &s[..i];
+        }
+    }
+    s
 }
 
 #[cfg(test)]
@@ -101,5 +112,22 @@ mod tests {
         assert_eq!(a, "(1) Une très longue liste de pe");
         assert_eq!(b, "(1) Une très longue liste d (2)");
         assert!(b.chars().count() <= 31);
+    }
+
+    #[test]
+    fn names_count_as_excel_does() {
+        // An emoji is two UTF-16 units: 31 characters with some are over
+        // Excel's limit, and rust_xlsxwriter refuses the sheet.
+        let mut n = Namer::new(["Dossiers"]);
+        let wanted = "(7) 🏠🏠🏠 Logements et adresses du foyer";
+        let name = n.name(wanted);
+        assert!(name.encode_utf16().count() <= 31, "{name}");
+        assert_eq!(name, "(7) 🏠🏠🏠 Logements et adresse");
+        let again = n.name(wanted);
+        assert!(again.encode_utf16().count() <= 31, "{again}");
+        assert!(again.ends_with(" (2)"), "{again}");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().set_name(&name).unwrap();
+        book.add_worksheet().set_name(&again).unwrap();
     }
 }
