@@ -20,6 +20,7 @@
 //! (a bucket's are only read).
 //! User documentation: `docs/seda.md`.
 
+mod blocks;
 pub mod config;
 mod emit;
 pub mod error;

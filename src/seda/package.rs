@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use zip::write::SimpleFileOptions;
 
+use super::blocks::FixedBlocks;
 use super::config::SedaConfig;
 use super::error::SipError;
 use super::integrity::CheckedBundle;
@@ -157,13 +158,16 @@ pub fn write_sip(
         let opts = options.large_file(o.size >= u64::from(u32::MAX));
         zip.start_file(format!("Content/{}", o.content_name), opts)
             .map_err(zerr)?;
-        let mut hashing = HashingWriter::new(&mut zip, &[header.alg]);
+        // Cut into fixed blocks: the deflated bytes then depend on the
+        // file's bytes only, not on whether a folder or a zip gave them.
+        let mut blocks = FixedBlocks::new(HashingWriter::new(&mut zip, &[header.alg]));
         let copied = bag
-            .copy_to(&o.bag_path, &mut hashing)
+            .copy_to(&o.bag_path, &mut blocks)
             .map_err(|source| SipError::Copy {
                 bag_path: o.bag_path.clone(),
                 source,
             })?;
+        let hashing = blocks.finish().map_err(werr)?;
         let digest = hashing
             .finish_hex()
             .1

@@ -130,3 +130,61 @@ fn keep_folders_is_no_zip_and_both_cannot_be_given() {
     assert_eq!(both.status.code(), Some(2), "{}", text(&both));
     assert!(!tmp.path().join("b").exists());
 }
+
+/// The SIP files under `dir`, by name.
+fn sips(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn sips_from_bag_folders_and_from_the_same_bags_zips_are_the_same_bytes() {
+    // A SIP is a function of the bags' contents: an archivist who rebuilds
+    // one from the zips (the folders gone, or a bucket) gets the very bytes
+    // built earlier from the folders, so its digests still match a deposit.
+    let fake = Fake::start_light();
+    let tmp = tempfile::tempdir().unwrap();
+    let both = tmp.path().join("both");
+    let run_both = fake.archive(&both, &["--keep", "both"]);
+    assert_eq!(run_both.status.code(), Some(0), "{}", text(&run_both));
+    let zips = tmp.path().join("zips");
+    std::fs::create_dir(&zips).unwrap();
+    for name in names(&both).iter().filter(|n| n.ends_with(".zip")) {
+        std::fs::copy(both.join(name), zips.join(name)).unwrap();
+    }
+    let config = write_config(tmp.path(), "");
+    let seda = |from: &Path, to: &Path| {
+        let out = ds_archive()
+            .args(["seda", "--from"])
+            .arg(from)
+            .arg("--out")
+            .arg(to)
+            .arg("--config")
+            .arg(&config)
+            .args(["--no-xsd", "--date", "2026-01-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        sips(to)
+    };
+    let from_folders = seda(&both, &tmp.path().join("sip-folders"));
+    let from_zips = seda(&zips, &tmp.path().join("sip-zips"));
+    assert_eq!(
+        from_folders.len(),
+        fake.server.dataset().dossier_numbers().len()
+    );
+    assert_eq!(
+        from_folders.keys().collect::<Vec<_>>(),
+        from_zips.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &from_folders {
+        assert!(bytes == &from_zips[name], "{name} differs");
+    }
+}
