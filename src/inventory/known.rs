@@ -11,8 +11,17 @@
 //! of `archive`'s growth with the dossiers, docs/benchmarks.md "Memory"). A row
 //! that cannot be kept (spill write failed) is simply read from its bundle
 //! again: this is a cache, never the only source.
+//!
+//! An `s3://` run keeps its rows in a file of its work dir instead
+//! ([`KnownRows::open`], lines of [`line`]): its bundles are in the bucket,
+//! and reading one again means downloading its zip, so the rows outlive the
+//! run, and the rows a run adds are uploaded beside its inventory for a
+//! run on another machine (docs/storage.md).
 
-use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
+mod line;
+
+use std::io::{BufRead, BufReader, BufWriter, Read as _, Seek as _, SeekFrom, Write};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,16 +50,22 @@ impl KnownRow {
     }
 }
 
-/// Rows keyed by dossier number and bundle version, spilled to an unnamed
-/// temporary file.
-#[derive(Debug)]
+/// Rows keyed by dossier number and bundle version, spilled to a file: an
+/// unnamed temporary one ([`Self::in_dir`]), or one kept across runs
+/// ([`Self::open`], an `s3://` run's work dir, whose bundles are not on
+/// local disk to be read again).
+#[derive(Debug, Default)]
 pub struct KnownRows {
+    /// `None`: nothing is kept.
     spill: Option<BufWriter<std::fs::File>>,
     end: u64,
     /// In the order added, until a lookup sorts it by (number, version)
     /// keeping the last addition of each.
     index: Vec<Spilled>,
     sorted: bool,
+    /// Whole lines [`Self::add`]ed since this set was made (offset, length):
+    /// what [`Self::write_fresh`] copies out.
+    fresh: Vec<(u64, u32)>,
 }
 
 /// Where a row is in the spill file.
@@ -73,43 +88,158 @@ impl KnownRows {
     /// disk: a run of 10⁵ dossiers spills a few hundred MB, too much for a
     /// `/tmp` in memory); rows are kept only if that file can be made.
     #[must_use]
-    pub fn in_dir(dir: &std::path::Path) -> Self {
+    pub fn in_dir(dir: &Path) -> Self {
         let spill = tempfile::tempfile_in(dir).ok().map(BufWriter::new);
         Self {
             spill,
-            end: 0,
-            index: Vec::new(),
             sorted: true,
+            ..Self::default()
         }
+    }
+
+    /// The rows kept in the file `path` (made if absent), to which new ones
+    /// are appended. Only the keys are read now. A last line cut short (a
+    /// run killed while writing it) is cut off; any other line that is not
+    /// ours is skipped.
+    ///
+    /// # Errors
+    /// The file cannot be opened, read or cut.
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let mut file = fs_err::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        let mut index = Vec::new();
+        let mut end = 0u64;
+        let mut reader = BufReader::new(&mut file);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                break;
+            }
+            if let Some(spilled) = indexed(&line, end) {
+                index.push(spilled);
+            }
+            end += n as u64;
+        }
+        drop(reader);
+        // Torn last line: gone, so that the next line starts on its own.
+        file.set_len(end)?;
+        file.seek(SeekFrom::Start(end))?;
+        Ok(Self {
+            spill: Some(BufWriter::new(file.into_parts().0)),
+            end,
+            sorted: index.is_empty(),
+            index,
+            fresh: Vec::new(),
+        })
     }
 
     /// Keep the row of version `version` of dossier `number`.
     pub fn add(&mut self, number: u64, version: u32, row: &KnownRow) {
+        let Some((line, start)) = line::frame(number, version, row) else {
+            return;
+        };
+        let offset = self.end;
+        if self.append(&line, Some((number, version, start))) {
+            if let Ok(len) = u32::try_from(line.len()) {
+                self.fresh.push((offset, len));
+            }
+        }
+    }
+
+    /// Append the lines of `rows` (a rows file of another run, as
+    /// [`Self::write_fresh`] writes them); lines that are not whole lines of
+    /// ours are skipped. How many were kept.
+    ///
+    /// # Errors
+    /// `rows` cannot be read.
+    pub fn import(&mut self, mut rows: impl BufRead) -> std::io::Result<usize> {
+        let mut line = Vec::new();
+        let mut kept = 0;
+        loop {
+            line.clear();
+            if rows.read_until(b'\n', &mut line)? == 0 {
+                return Ok(kept);
+            }
+            if let Some((number, version, span)) = line::key(&line) {
+                if self.append(&line, Some((number, version, span.start))) {
+                    kept += 1;
+                }
+            }
+        }
+    }
+
+    /// Write the lines [`Self::add`]ed since this set was made to `to` (the
+    /// rows a run uploads beside its inventory); how many.
+    ///
+    /// # Errors
+    /// The spill file cannot be read or `to` written.
+    pub fn write_fresh(&mut self, to: &mut dyn Write) -> std::io::Result<usize> {
         let Some(spill) = self.spill.as_mut() else {
-            return;
+            return Ok(0);
         };
-        let Ok(line) = serde_json::to_vec(row) else {
-            return;
+        spill.flush()?;
+        let file = spill.get_mut();
+        let mut line = Vec::new();
+        for (offset, len) in &self.fresh {
+            line.resize(*len as usize, 0);
+            file.seek(SeekFrom::Start(*offset))?;
+            file.read_exact(&mut line)?;
+            to.write_all(&line)?;
+        }
+        file.seek(SeekFrom::End(0))?;
+        Ok(self.fresh.len())
+    }
+
+    /// Make what was added durable (a file kept across runs).
+    ///
+    /// # Errors
+    /// The flush or the sync failed.
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        match self.spill.as_mut() {
+            Some(spill) => {
+                spill.flush()?;
+                spill.get_ref().sync_data()
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Write a whole `line` at the end and index it; false if not kept.
+    fn append(&mut self, line: &[u8], key: Option<(u64, u32, usize)>) -> bool {
+        let Some(spill) = self.spill.as_mut() else {
+            return false;
         };
-        if spill.write_all(&line).is_err() {
+        if spill.write_all(line).is_err() {
             // Every row kept so far may be lost with it: read them all again.
             self.spill = None;
             self.index.clear();
-            return;
+            self.fresh.clear();
+            return false;
         }
-        let Ok(len) = u32::try_from(line.len()) else {
+        let offset = self.end;
+        self.end += line.len() as u64;
+        let Some((number, version, start)) = key else {
+            return true;
+        };
+        // The row's JSON: between the key and the closing `}\n`.
+        let Ok(len) = u32::try_from(line.len() - start - 2) else {
             // Written but not indexed: read from its bundle instead.
-            self.end += line.len() as u64;
-            return;
+            return false;
         };
         self.index.push(Spilled {
             number,
-            offset: self.end,
+            offset: offset + start as u64,
             version,
             len,
         });
         self.sorted = false;
-        self.end += line.len() as u64;
+        true
     }
 
     /// The row kept for version `version` of dossier `number`, if any.
@@ -156,6 +286,17 @@ impl KnownRows {
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
+}
+
+/// The index entry of a whole `line` found at `offset` of the file.
+fn indexed(line: &[u8], offset: u64) -> Option<Spilled> {
+    let (number, version, span) = line::key(line)?;
+    Some(Spilled {
+        number,
+        offset: offset + span.start as u64,
+        version,
+        len: u32::try_from(span.len()).ok()?,
+    })
 }
 
 #[cfg(test)]
@@ -215,5 +356,71 @@ mod tests {
         );
         assert_eq!(r["type_de_champ/1"], "x");
         assert_eq!(cols[0].header, "Nom");
+    }
+
+    #[test]
+    fn rows_kept_in_a_file_outlive_the_run_and_a_torn_last_line_is_cut() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rows.jsonl");
+        let mut known = KnownRows::open(&path).expect("open");
+        known.add(1, 1, &row(1, "a"));
+        known.add(2, 1, &row(2, "b"));
+        known.add(1, 1, &row(1, "c"));
+        known.sync().expect("sync");
+        drop(known);
+        // A run killed in the middle of a line.
+        let whole = std::fs::read(&path).expect("read");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("append");
+        file.write_all(b"{\"number\":3,\"version\":1,\"known\":{\"ro")
+            .expect("write");
+        drop(file);
+
+        let mut known = KnownRows::open(&path).expect("reopen");
+        assert_eq!(known.len(), 2);
+        assert_eq!(known.get(1, 1), Some(row(1, "c")));
+        assert_eq!(known.get(2, 1), Some(row(2, "b")));
+        assert_eq!(known.get(3, 1), None);
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            whole,
+            "the torn line is cut"
+        );
+        // The next row starts a line of its own.
+        known.add(3, 1, &row(3, "d"));
+        drop(known);
+        let mut known = KnownRows::open(&path).expect("reopen");
+        assert_eq!(known.get(3, 1), Some(row(3, "d")));
+        assert_eq!(known.get(1, 1), Some(row(1, "c")));
+    }
+
+    #[test]
+    fn the_rows_added_since_opening_go_to_another_run_which_imports_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut a = KnownRows::open(&dir.path().join("a.jsonl")).expect("open");
+        a.add(1, 1, &row(1, "old"));
+        drop(a);
+        let mut a = KnownRows::open(&dir.path().join("a.jsonl")).expect("open");
+        a.add(2, 1, &row(2, "new"));
+        a.add(1, 2, &row(1, "v2"));
+        let mut fresh = Vec::new();
+        assert_eq!(a.write_fresh(&mut fresh).expect("fresh"), 2);
+        // Reading does not disturb later additions.
+        a.add(4, 1, &row(4, "later"));
+        assert_eq!(a.get(4, 1), Some(row(4, "later")));
+
+        let mut b = KnownRows::open(&dir.path().join("b.jsonl")).expect("open");
+        b.add(2, 1, &row(2, "b's own"));
+        fresh.extend_from_slice(b"not a row\n{\"number\":9,");
+        assert_eq!(b.import(fresh.as_slice()).expect("import"), 2);
+        assert_eq!(b.get(1, 2), Some(row(1, "v2")));
+        assert_eq!(b.get(2, 1), Some(row(2, "new")), "the later line wins");
+        assert_eq!((b.get(1, 1), b.get(9, 1)), (None, None));
+        // Imported rows are not b's to upload again.
+        let mut again = Vec::new();
+        assert_eq!(b.write_fresh(&mut again).expect("fresh"), 1);
+        assert!(String::from_utf8_lossy(&again).contains("b's own"));
     }
 }

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use super::bundle_rows::{full_row, zip_name};
+use super::known::KnownRow;
 use super::row::{DynColumn, Row};
 use super::zip_sums::ZipSums;
 use crate::bagit::bundles::{BagReader, FoundBundle};
@@ -31,6 +32,16 @@ pub(super) fn from_bucket(bucket: &BucketBundles) -> impl FnMut(&FoundBundle) ->
         let zip = bucket.fetch(f)?;
         read_bundle(f, &none, Some(&zip.sha256))
     }
+}
+
+/// The row of the zip `f` downloaded from a bucket, whose bytes have the
+/// SHA-256 `sha256`: the row `inventory s3://…` makes of it.
+///
+/// # Errors
+/// The zip cannot be read as a bundle; the message says why.
+pub fn row_of_zip(f: &FoundBundle, sha256: &str) -> Result<KnownRow, String> {
+    let ((row, columns), _) = read_bundle(f, &ZipSums::default(), Some(sha256))?;
+    Ok(KnownRow::new(row, columns))
 }
 
 fn read_bundle(f: &FoundBundle, zip_sums: &ZipSums, downloaded: Option<&str>) -> Read {
