@@ -34,10 +34,11 @@ use std::path::{Path, PathBuf};
 use crate::bagit::bundles::{discover, FoundBundle};
 use crate::progress::Task;
 use bundle_rows::kept_row;
-pub use bundle_rows::row_of_bundle;
+pub use bundle_rows::{kept_row_of_zip, row_of_bundle};
 use columns::{ColumnInfo, Gathered};
 pub use command::{command, command_with};
 use known::KnownRows;
+pub use read::row_of_zip;
 use row::Row;
 
 /// Output format.
@@ -249,6 +250,30 @@ pub fn write_bucket_inventory(
     }
     let mut read = read::from_bucket(&bucket);
     let report = write_found(bucket.found(), format, out, None, None, progress, &mut read)?;
+    write_sidecar(out, &report)?;
+    Ok(report)
+}
+
+/// The CSV inventory of `found` (a bucket's newest zips, as
+/// [`crate::store::bucket::Listing::newest_zips`] gives them), each row from
+/// `row` (kept or made by the caller: an `archive --out s3://…` run), and its
+/// `columns.json`: what [`write_bucket_inventory`] writes for the same bucket
+/// when `row` gives the rows of those zips. A bundle `row` has no row for is
+/// left out with its reason, as an unreadable one is.
+///
+/// # Errors
+/// The output cannot be written.
+pub fn write_known_csv(
+    found: &[FoundBundle],
+    out: &Path,
+    row: &mut dyn FnMut(&FoundBundle) -> Result<known::KnownRow, String>,
+) -> Result<InventoryReport, InventoryError> {
+    // A CSV has no extra sheets: the bundle's `dossier.json` is not needed.
+    let mut read = |f: &FoundBundle| -> read::Read {
+        row(f).map(|r| (r.into_parts(), serde_json::Value::Null))
+    };
+    let hidden = Task::hidden();
+    let report = write_found(found, Format::Csv, out, None, None, &hidden, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
 }

@@ -10,6 +10,7 @@
 //! misses (earlier failures, deletions) in `catch_up`.
 
 mod attachments;
+mod bucket_inventory;
 mod catch_up;
 mod census;
 mod commit;
@@ -210,6 +211,7 @@ pub async fn archive(
     // are kept out of every file we write.
     let mut demarche = demarche;
     dossier::strip_urls(&mut demarche);
+    let known_rows = bucket_inventory::kept_rows(&state_dir, opts.target.bucket().is_some());
     let ctx = Arc::new(Ctx {
         downloads: Semaphore::new(opts.concurrency.max(1)),
         client,
@@ -222,7 +224,7 @@ pub async fn archive(
         commits,
         progress,
         cancel,
-        known_rows: std::sync::Mutex::new(KnownRows::in_dir(&state_dir)),
+        known_rows: std::sync::Mutex::new(known_rows),
     });
 
     let mut summary = Summary {
@@ -285,9 +287,19 @@ pub async fn archive(
         let code = crate::timestamp::after_run(&ctx.opts.out, tsa).await;
         summary.stamped = Some(code == crate::error::exit::OK);
     }
+    // A bucket's inventory, from what the bucket holds (a folder's was
+    // written with the run files).
+    let inventory = match ctx.opts.target.bucket() {
+        Some(client) => {
+            let mut known = std::mem::take(&mut *ctx.known_rows());
+            let state = journal.state();
+            bucket_inventory::make(&ctx.opts.out, client, &mut known, state, &summary).await
+        }
+        None => Vec::new(),
+    };
     ctx.opts
         .target
-        .publish_run_files(&ctx.opts.out, &ctx.run_id)
+        .publish_run_files(&ctx.opts.out, &ctx.run_id, &inventory)
         .await?;
     Ok(summary)
 }

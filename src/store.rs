@@ -74,8 +74,20 @@ pub trait Target: Send + Sync + std::fmt::Debug {
     /// order. An error stops the run.
     fn publish<'a>(&'a self, bundles: &'a [&'a Bundle]) -> BoxFuture<'a, Result<Vec<Outcome>>>;
 
-    /// Publish the run-level files just written in `out` (manifest, report).
-    fn publish_run_files<'a>(&'a self, out: &'a Path, run: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// Publish the run-level files just written in `out` (manifest, report),
+    /// and `extra` beside them (the inventory a bucket run made).
+    fn publish_run_files<'a>(
+        &'a self,
+        out: &'a Path,
+        run: &'a str,
+        extra: &'a [PathBuf],
+    ) -> BoxFuture<'a, Result<()>>;
+
+    /// The bucket, when the bundles go to one: the run's inventory is then
+    /// made from what the bucket holds, not from the local folder.
+    fn bucket(&self) -> Option<&s3::S3Client> {
+        None
+    }
 }
 
 /// The local output folder: bags and zips renamed into it.
@@ -146,7 +158,12 @@ impl Target for Local {
         })
     }
 
-    fn publish_run_files<'a>(&'a self, _out: &'a Path, _run: &'a str) -> BoxFuture<'a, Result<()>> {
+    fn publish_run_files<'a>(
+        &'a self,
+        _out: &'a Path,
+        _run: &'a str,
+        _extra: &'a [PathBuf],
+    ) -> BoxFuture<'a, Result<()>> {
         // Written in place already.
         Box::pin(async { Ok(()) })
     }

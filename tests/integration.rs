@@ -40,6 +40,8 @@ mod modes;
 mod runs;
 #[path = "it/s3.rs"]
 mod s3;
+#[path = "it/s3_inventory.rs"]
+mod s3_inventory;
 #[path = "it/s3_moto.rs"]
 mod s3_moto;
 #[path = "it/s3_readers.rs"]

@@ -42,6 +42,20 @@ pub(super) fn kept_row(known: &mut KnownRows, f: &FoundBundle) -> Option<(Row, V
     (row.get(columns::fixed_id("bundle")) == zip_name(f).as_ref()).then_some((row, cols))
 }
 
+/// The row kept in `known` for the zip `f` whose SHA-256 is `sha256`, if
+/// it describes that very zip (same name, same digest): a row made for
+/// other bytes under the same name (another worker's upload won) is not it.
+pub fn kept_row_of_zip(known: &mut KnownRows, f: &FoundBundle, sha256: &str) -> Option<KnownRow> {
+    let kept = known.get(f.number, f.version)?;
+    let same = kept.row.get(columns::fixed_id("bundle")) == zip_name(f).as_ref()
+        && kept
+            .row
+            .get(columns::fixed_id("bundle_sha256"))
+            .map(String::as_str)
+            == Some(sha256);
+    same.then_some(kept)
+}
+
 /// The row [`super::write_inventory`] would read from a bundle whose
 /// `metadata.json` and `dossier.json` hold these values, and with this zip
 /// (name, SHA-256).

@@ -150,6 +150,16 @@ impl DoneSet {
         }
     }
 
+    /// Version `version` of dossier `number`.
+    #[must_use]
+    pub fn get(&self, number: u64, version: u32) -> Option<&DoneVersion> {
+        let key = (number, version);
+        match self.sorted.binary_search_by_key(&key, DoneVersion::key) {
+            Ok(i) => Some(&self.sorted[i]),
+            Err(_) => self.tail.iter().find(|v| v.key() == key),
+        }
+    }
+
     /// Dossiers with at least one version.
     #[must_use]
     pub fn len(&self) -> usize {

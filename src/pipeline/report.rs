@@ -165,7 +165,10 @@ pub(crate) fn write_run_files(
     }
     let csv = out.join("dossiers.csv");
     let sidecar = crate::inventory::columns::sidecar_path(&csv);
-    if summary.changed_anything() || !csv.exists() || !sidecar.exists() {
+    // A bucket's bundles are not here: its inventory is made from the
+    // bucket (`bucket_inventory`).
+    let here = ctx.opts.target.bucket().is_none();
+    if here && (summary.changed_anything() || !csv.exists() || !sidecar.exists()) {
         write_inventory(out, &csv, &mut ctx.known_rows())?;
     }
     Ok(())

@@ -89,6 +89,28 @@ impl Listing {
     }
 }
 
+/// The keys of the run files named `file` under the prefix of `client`'s
+/// URL (`PREFIX/runs/<UTC stamp>-<run id>/FILE`), sorted: oldest run first.
+///
+/// # Errors
+/// The bucket cannot be listed (the error names the prefix and cause).
+pub async fn run_files(client: &S3Client, file: &str) -> Result<Vec<String>, S3Error> {
+    let runs = client.config().key("runs/");
+    let mut keys: Vec<String> = client
+        .list(&runs)
+        .await?
+        .into_iter()
+        .map(|(key, _)| key)
+        .filter(|key| {
+            key.strip_prefix(&runs)
+                .and_then(|rel| rel.split_once('/'))
+                .is_some_and(|(dir, name)| !dir.is_empty() && name == file)
+        })
+        .collect();
+    keys.sort();
+    Ok(keys)
+}
+
 /// `dossier-3.v2.zip` → (3, 2); `None` for any other name (a zip in a
 /// sub-folder included: bundles sit right under the prefix).
 fn bundle_of_zip(rel: &str) -> Option<(u64, u32)> {

@@ -11,8 +11,7 @@
 //! The metadata is also what a run on another machine reads back
 //! ([`Target::recorded`]) to resume without the local journal.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use futures_util::future::BoxFuture;
 use futures_util::{StreamExt as _, TryStreamExt as _};
@@ -25,6 +24,7 @@ use crate::journal::Event;
 mod multipart;
 mod probe;
 mod record;
+mod run_files;
 
 use record::{already_there, done_event, done_meta, META_SHA256};
 
@@ -57,43 +57,6 @@ impl std::fmt::Debug for S3Target {
 }
 
 impl S3Target {
-    /// Create `key` with `bytes` (a run file or a démarche document); a key
-    /// already there is fine only if it holds the same bytes.
-    async fn put_small(&self, key: &str, file: &str, bytes: Vec<u8>) -> Result<()> {
-        let (sha, md5) = digests(&bytes);
-        let meta = BTreeMap::from([(META_SHA256.to_owned(), sha.clone())]);
-        let obj = NewObject {
-            key,
-            sha256: &sha,
-            meta: &meta,
-            content_type: if file.ends_with(".json") {
-                "application/json"
-            } else if file.ends_with(".txt") {
-                "text/plain"
-            } else {
-                "application/octet-stream"
-            },
-            sign_payload: true,
-        };
-        let created = self
-            .client
-            .put_new(&obj, &md5, Body::Bytes(bytes), self.opts.retention.as_ref())
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?;
-        if let Created::AlreadyThere = created {
-            let head = self
-                .client
-                .head(key)
-                .await
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            if head.and_then(|h| h.meta.get(META_SHA256).cloned()) != Some(sha) {
-                return Err(Error::Conflict(format!(
-                    "`{key}` already exists with other content: left as it is"
-                )));
-            }
-        }
-        Ok(())
-    }
     #[must_use]
     pub fn new(client: S3Client, opts: S3Options) -> Self {
         Self { client, opts }
@@ -293,67 +256,22 @@ impl Target for S3Target {
         })
     }
 
-    fn publish_run_files<'a>(&'a self, out: &'a Path, run: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            // One folder per run part, so nothing is ever replaced; `verify`
-            // reads the latest.
-            let stamp = time::OffsetDateTime::now_utc()
-                .format(time::macros::format_description!(
-                    "[year][month][day]T[hour][minute][second].[subsecond digits:6]Z"
-                ))
-                .unwrap_or_default();
-            // The timestamp token of the manifest travels with it, when
-            // the run asked a TSA for one.
-            let files = [
-                crate::timestamp::MANIFEST,
-                crate::timestamp::TSQ,
-                crate::timestamp::TSR,
-                "report.json",
-            ];
-            for file in files {
-                let path = out.join(file);
-                let Ok(bytes) = fs_err::read(&path) else {
-                    continue;
-                };
-                let key = self.key(&format!("runs/{stamp}-{run}/{file}"));
-                self.put_small(&key, file, bytes).await?;
-            }
-            // The démarche's own documents, listed in the run manifest: under
-            // the same names as in the folder. They are versioned by name
-            // (`notice.v2.pdf`), so a key already there must hold the same
-            // bytes.
-            let docs = out.join(crate::layout::DEMARCHE_DIR);
-            let mut names: Vec<String> = fs_err::read_dir(&docs)
-                .map(|d| {
-                    d.filter_map(std::result::Result::ok)
-                        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                        .filter_map(|e| e.file_name().into_string().ok())
-                        .collect()
-                })
-                .unwrap_or_default();
-            names.sort();
-            for name in names {
-                let bytes =
-                    fs_err::read(docs.join(&name)).map_err(|e| Error::Storage(e.to_string()))?;
-                let rel = format!("{}/{name}", crate::layout::DEMARCHE_DIR);
-                let key = self.key(&rel);
-                self.put_small(&key, &name, bytes).await?;
-            }
-            Ok(())
-        })
+    fn publish_run_files<'a>(
+        &'a self,
+        out: &'a Path,
+        run: &'a str,
+        extra: &'a [PathBuf],
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.upload_run_files(out, run, extra))
+    }
+
+    fn bucket(&self) -> Option<&S3Client> {
+        Some(&self.client)
     }
 }
 
 fn storage(number: u64, e: &S3Error) -> Error {
     Error::Storage(format!("dossier {number}: {e}"))
-}
-
-fn digests(bytes: &[u8]) -> (String, Vec<u8>) {
-    use sha2::Digest as _;
-    (
-        hex::encode(sha2::Sha256::digest(bytes)),
-        md5::Md5::digest(bytes).to_vec(),
-    )
 }
 
 fn md5_of(path: &Path) -> Result<Vec<u8>> {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{digests, S3Target};
+use super::S3Target;
 use crate::store::s3::{Body, Created, NewObject};
 
 impl S3Target {
@@ -80,4 +80,12 @@ impl S3Target {
             }
         }
     }
+}
+
+fn digests(bytes: &[u8]) -> (String, Vec<u8>) {
+    use sha2::Digest as _;
+    (
+        hex::encode(sha2::Sha256::digest(bytes)),
+        md5::Md5::digest(bytes).to_vec(),
+    )
 }

@@ -1,0 +1,231 @@
+//! The inventory of an `archive --out s3://…` run: `dossiers.csv` and
+//! `dossiers.columns.json` of what the bucket holds, made in the work dir and
+//! uploaded with the run's other files, byte for byte what
+//! `ds-archive inventory s3://… --out dossiers.csv` gives for the same bucket.
+//!
+//! Why not as for a folder: the bundles are in the bucket, and reading one
+//! means downloading its zip. So the rows are kept in the work dir across
+//! runs ([`KnownRows::open`]): each dossier's row is kept when the dossier is
+//! built, and a row is trusted only for the zip it was made from (same name,
+//! and the SHA-256 the journal records for that version). The rows a run
+//! adds are uploaded beside its inventory (`dossiers.rows.jsonl`), so a run
+//! with a fresh work dir (another machine) imports them instead of
+//! downloading zips; only the zips whose row is still missing are
+//! downloaded, one at a time, and their rows kept in turn.
+//!
+//! Which bundles: the bucket listed at the end of the run, the newest zip of
+//! each dossier, as `inventory s3://` lists it. Made when the run changed
+//! anything, or when the bucket has no inventory yet (the rule of a folder).
+//! The inventory is a view: a failure is a warning, never the run's end.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::Summary;
+use crate::bagit::bundles::{BundleLocation, FoundBundle};
+use crate::inventory::known::KnownRows;
+use crate::inventory::{self, kept_row_of_zip};
+use crate::journal::State;
+use crate::store::bucket::{run_files, Listing};
+use crate::store::s3::S3Client;
+
+/// The inventory, as named in the work dir and in the run's folder.
+const CSV: &str = "dossiers.csv";
+/// The rows a run added, as uploaded beside its inventory.
+const ROWS: &str = "dossiers.rows.jsonl";
+/// Every row kept, in the work dir's state folder.
+const KEPT: &str = "inventory-rows.jsonl";
+/// The keys of the bucket's rows files already imported, one a line.
+const IMPORTED: &str = "inventory-rows-imported.txt";
+
+/// The rows a run keeps: in the work dir's file for a bucket run, else in an
+/// unnamed temporary file (a folder's bundles are read in place).
+pub(super) fn kept_rows(state_dir: &Path, bucket: bool) -> KnownRows {
+    if bucket {
+        let path = state_dir.join(KEPT);
+        match KnownRows::open(&path) {
+            Ok(rows) => return rows,
+            Err(e) => tracing::warn!(
+                "inventory rows not kept across runs (`{}`: {e}): the inventory downloads the zips it needs",
+                path.display()
+            ),
+        }
+    }
+    KnownRows::in_dir(state_dir)
+}
+
+/// Make the bucket's inventory in `out` (the work dir) when the run calls for
+/// one; the files to upload with the run's files (none if not made).
+pub(super) async fn make(
+    out: &Path,
+    client: &S3Client,
+    known: &mut KnownRows,
+    state: &State,
+    summary: &Summary,
+) -> Vec<PathBuf> {
+    if summary.interrupted {
+        // Ctrl-C: out soon; the next run makes it.
+        return Vec::new();
+    }
+    match try_make(out, client, known, state, summary.changed_anything()).await {
+        Ok(files) => files,
+        Err(e) => {
+            tracing::warn!("{CSV} not made for {}: {e}", client.config().display());
+            Vec::new()
+        }
+    }
+}
+
+async fn try_make(
+    out: &Path,
+    client: &S3Client,
+    known: &mut KnownRows,
+    state: &State,
+    changed: bool,
+) -> Result<Vec<PathBuf>, String> {
+    let shown = |e: crate::store::s3::S3Error| e.to_string();
+    if !changed && !run_files(client, CSV).await.map_err(shown)?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listing = Listing::read(client).await.map_err(shown)?;
+    let state_dir = out.join(crate::journal::STATE_DIR);
+    let spool = tempfile::Builder::new()
+        .prefix(".inventory.")
+        .tempdir_in(&state_dir)
+        .map_err(|e| {
+            format!(
+                "cannot create a temporary folder in `{}`: {e}",
+                state_dir.display()
+            )
+        })?;
+    let found: Vec<FoundBundle> = listing
+        .newest_zips()
+        .into_iter()
+        .map(|(number, version, name)| {
+            let path = spool.path().join(name);
+            FoundBundle {
+                number,
+                version,
+                location: BundleLocation::Zip(path.clone()),
+                zip: Some(path),
+            }
+        })
+        .collect();
+    // The SHA-256 the journal records for a zip (the bucket listed at the
+    // start of the run, and what the run uploaded): a zip it does not know
+    // came since, and is read.
+    let sha = |f: &FoundBundle| {
+        let v = state.done.get(f.number, f.version)?;
+        v.has_zip().then(|| v.zip_sha256().into_owned())
+    };
+    let mut missing: Vec<&FoundBundle> = found
+        .iter()
+        .filter(|f| sha(f).is_none_or(|s| kept_row_of_zip(known, f, &s).is_none()))
+        .collect();
+    if !missing.is_empty() {
+        import_rows(client, known, &state_dir, spool.path()).await;
+        missing.retain(|f| sha(f).is_none_or(|s| kept_row_of_zip(known, f, &s).is_none()));
+    }
+    if !missing.is_empty() {
+        tracing::info!(
+            zips = missing.len(),
+            "downloading the zips whose inventory row this work dir lacks"
+        );
+    }
+    let mut unread = BTreeMap::new();
+    let mut read = BTreeMap::new();
+    for f in missing {
+        let path = f.location.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let key = format!("{}{}", listing.prefix, name.unwrap_or_default());
+        match client.download(&key, path).await {
+            Ok(sum) => match inventory::row_of_zip(f, &sum) {
+                Ok(row) => {
+                    known.add(f.number, f.version, &row);
+                    // Only a digest the journal does not give is held.
+                    if sha(f).as_ref() != Some(&sum) {
+                        read.insert(f.number, sum);
+                    }
+                }
+                Err(why) => {
+                    unread.insert(f.number, why);
+                }
+            },
+            Err(e) => {
+                unread.insert(f.number, e.to_string());
+            }
+        }
+        let _ = fs_err::remove_file(path);
+    }
+    if let Err(e) = known.sync() {
+        tracing::warn!("inventory rows not made durable: {e}");
+    }
+    let csv = out.join(CSV);
+    let mut row = |f: &FoundBundle| {
+        if let Some(why) = unread.get(&f.number) {
+            return Err(why.clone());
+        }
+        // Downloaded just now: the digest of those bytes, as `inventory s3://`.
+        let sum = read.get(&f.number).cloned().or_else(|| sha(f));
+        sum.and_then(|s| kept_row_of_zip(known, f, &s))
+            .ok_or_else(|| "its row could not be kept".to_owned())
+    };
+    let report = inventory::write_known_csv(&found, &csv, &mut row).map_err(|e| e.to_string())?;
+    for (n, why) in &report.skipped {
+        tracing::warn!(dossier = n, "not in {CSV}: {why}");
+    }
+    let mut files = vec![csv.clone(), inventory::columns::sidecar_path(&csv)];
+    let rows = state_dir.join(ROWS);
+    let mut added = 0;
+    crate::fsx::write_atomic_if_changed(&rows, |w| {
+        added = known.write_fresh(w)?;
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    if added > 0 {
+        files.push(rows);
+    }
+    Ok(files)
+}
+
+/// Import the rows files other runs uploaded that this work dir has not
+/// imported yet (a fresh work dir: all of them). A file that cannot be read
+/// is only a warning: its rows' zips are downloaded instead.
+async fn import_rows(client: &S3Client, known: &mut KnownRows, state_dir: &Path, spool: &Path) {
+    let keys = match run_files(client, ROWS).await {
+        Ok(keys) => keys,
+        Err(e) => {
+            tracing::warn!("inventory rows of earlier runs not read: {e}");
+            return;
+        }
+    };
+    let record = state_dir.join(IMPORTED);
+    let done: BTreeSet<String> = fs_err::read_to_string(&record)
+        .map(|s| s.lines().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let tmp = spool.join(ROWS);
+    for key in keys.into_iter().filter(|k| !done.contains(k)) {
+        let imported = match client.download(&key, &tmp).await {
+            Ok(_) => fs_err::File::open(&tmp)
+                .and_then(|f| known.import(std::io::BufReader::new(f)))
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let _ = fs_err::remove_file(&tmp);
+        match imported {
+            Ok(n) => {
+                tracing::info!(key, rows = n, "inventory rows of an earlier run imported");
+                let noted = fs_err::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&record)
+                    .and_then(|mut f| writeln!(f, "{key}"));
+                if let Err(e) = noted {
+                    tracing::warn!("`{}` not updated: {e}", record.display());
+                }
+            }
+            Err(e) => tracing::warn!(key, "inventory rows of an earlier run not read: {e}"),
+        }
+    }
+}
