@@ -69,3 +69,36 @@ pub fn row_of_bundle(
     let (row, cols) = full_row(number, metadata, dossier, zip);
     KnownRow::new(row, cols)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bagit::bundles::BundleLocation;
+
+    #[test]
+    fn a_kept_row_counts_only_for_the_zip_it_was_made_from() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut known = KnownRows::in_dir(dir.path());
+        let zip = dir.path().join("dossier-7.v2.zip");
+        let found = FoundBundle {
+            number: 7,
+            version: 2,
+            location: BundleLocation::Zip(zip.clone()),
+            zip: Some(zip),
+        };
+        let zip_of = |name: &str, sha: &str| Some((name.to_owned(), sha.to_owned()));
+        let (meta, dossier) = (serde_json::json!({}), serde_json::json!({}));
+        let ours = row_of_bundle(7, &meta, &dossier, zip_of("dossier-7.v2.zip", "aa"));
+        known.add(7, 2, &ours);
+        assert_eq!(kept_row_of_zip(&mut known, &found, "aa"), Some(ours));
+        // Other bytes under that name (another worker's upload won).
+        assert_eq!(kept_row_of_zip(&mut known, &found, "bb"), None);
+        // A row made for another name.
+        known.add(
+            7,
+            2,
+            &row_of_bundle(7, &meta, &dossier, zip_of("dossier-7.zip", "aa")),
+        );
+        assert_eq!(kept_row_of_zip(&mut known, &found, "aa"), None);
+    }
+}

@@ -342,6 +342,10 @@ mod tests {
         assert_eq!(set.latest(7).map(|v| v.version), Some(2));
         assert_eq!(set.latest(8).map(|v| v.version), Some(1));
         assert!(set.latest(3000).is_none());
+        // A given version, in the sorted part or in the tail.
+        assert_eq!(set.get(14, 3).map(|v| v.version), Some(3));
+        assert_eq!(set.get(7, 1).map(|v| (v.number, v.version)), Some((7, 1)));
+        assert!(set.get(8, 2).is_none() && set.get(3000, 1).is_none());
         let keys: Vec<(u64, u32)> = set.iter().map(DoneVersion::key).collect();
         let mut sorted = keys.clone();
         sorted.sort_unstable();
