@@ -38,11 +38,27 @@ const ROWS: &str = "dossiers.rows.jsonl";
 const KEPT: &str = "inventory-rows.jsonl";
 /// The keys of the bucket's rows files already imported, one a line.
 const IMPORTED: &str = "inventory-rows-imported.txt";
+/// The start of the name of the folder a zip is downloaded to.
+const SPOOL: &str = ".inventory.";
+
+/// Remove what a killed run's inventory left in `state_dir` (a folder with a
+/// zip being read).
+fn remove_spools(state_dir: &Path) {
+    let Ok(entries) = fs_err::read_dir(state_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(SPOOL) {
+            let _ = fs_err::remove_dir_all(entry.path());
+        }
+    }
+}
 
 /// The rows a run keeps: in the work dir's file for a bucket run, else in an
 /// unnamed temporary file (a folder's bundles are read in place).
 pub(super) fn kept_rows(state_dir: &Path, bucket: bool) -> KnownRows {
     if bucket {
+        remove_spools(state_dir);
         let path = state_dir.join(KEPT);
         match KnownRows::open(&path) {
             Ok(rows) => return rows,
@@ -91,7 +107,7 @@ async fn try_make(
     let listing = Listing::read(client).await.map_err(shown)?;
     let state_dir = out.join(crate::journal::STATE_DIR);
     let spool = tempfile::Builder::new()
-        .prefix(".inventory.")
+        .prefix(SPOOL)
         .tempdir_in(&state_dir)
         .map_err(|e| {
             format!(
