@@ -37,6 +37,7 @@ pub(super) async fn download_all(
         if pending.is_empty() {
             break;
         }
+        let pending_len = pending.len();
         let outcomes: Vec<(usize, Result<Downloaded, DownloadError>)> =
             futures_util::stream::iter(pending)
                 .map(|i| {
@@ -44,7 +45,14 @@ pub(super) async fn download_all(
                     let att = &attachments[i];
                     async move { (i, download_with_retry(ctx, att, &dest).await) }
                 })
-                .buffer_unordered(ctx.opts.concurrency.max(1))
+                // Every file of the dossier queues for a download slot at
+                // once: the slots are handed out first come, first served,
+                // so the dossiers started first finish first and are zipped
+                // and committed while later ones download. Polling only
+                // `concurrency` of them sent a dossier's fifth file to the
+                // back of the queue, behind every other dossier's first
+                // four: all the bags then finished together at the end.
+                .buffer_unordered(pending_len.max(1))
                 .collect()
                 .await;
         let mut refused = false;
