@@ -226,6 +226,22 @@ pub fn move_file_new(tmp: &Path, final_path: &Path) -> Result<()> {
     }
 }
 
+/// Ask the kernel to start writing `path` back to disk now, without
+/// waiting (best effort: `posix_fadvise(DONTNEED)` on Linux, which starts
+/// the write-back of its dirty pages and drops those already clean; nothing
+/// elsewhere). For staged files that are complete and will be flushed by the
+/// next commit: the disk then works while the next dossiers download,
+/// instead of receiving every byte at the commit's flush (below the kernel's
+/// background threshold, nothing is written until then).
+pub fn start_writeback(path: &Path) {
+    #[cfg(target_os = "linux")]
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = path;
+}
+
 /// Flush everything written to the filesystem that holds `dir_handle` (an
 /// open folder) in one call, where the platform can (`syncfs(2)` on Linux):
 /// one writeback and one disk cache flush for many staged bags, where

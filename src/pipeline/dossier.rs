@@ -224,6 +224,15 @@ async fn build(
     } else {
         String::new()
     };
+    // A large bundle's bytes go to the disk now, while the next dossiers
+    // download, rather than all at the commit's flush (small ones are left
+    // to the group commit: a hint per file would cost more than it saves).
+    let bytes: u64 = payload.iter().map(|(_, d)| d.size).sum();
+    let large = bytes >= WRITEBACK_FROM;
+    if large && ctx.opts.keep.zip() {
+        let zip = staged_zip.clone();
+        let _ = tokio::task::spawn_blocking(move || crate::fsx::start_writeback(&zip)).await;
+    }
     let zip = ctx
         .opts
         .keep
@@ -237,6 +246,10 @@ async fn build(
     // makes bag and zip durable, with those of other dossiers, then publishes.
     // --keep zips: the folder was staging only; its zip is read back.
     let bag = if ctx.opts.keep.folder() {
+        if large {
+            let dir = staging.clone();
+            let _ = tokio::task::spawn_blocking(move || start_writeback_tree(&dir)).await;
+        }
         Some(staging)
     } else {
         let dir = staging.clone();
@@ -256,11 +269,25 @@ async fn build(
             name: name.to_owned(),
             zip_sha256,
             files: payload.len() as u64,
-            bytes: payload.iter().map(|(_, d)| d.size).sum(),
+            bytes,
             run_id: ctx.run_id.clone(),
         },
     };
     Ok((staged, row))
+}
+
+/// Bundles of at least this many bytes have their staged files' write-back
+/// started as soon as they are zipped ([`crate::fsx::start_writeback`]).
+const WRITEBACK_FROM: u64 = 8 << 20;
+
+/// [`crate::fsx::start_writeback`] for every file of a staged bag (`--keep
+/// both|folders`: it is published). Best effort.
+fn start_writeback_tree(dir: &std::path::Path) {
+    for item in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if item.file_type().is_file() {
+            crate::fsx::start_writeback(item.path());
+        }
+    }
 }
 
 /// Remove `url` from every `File` object: signed, short-lived, and different
