@@ -13,7 +13,8 @@
 //! 1. *flush*: check that no final name is taken, write their `publishing`
 //!    lines to the journal, then one flush of everything written
 //!    (`syncfs(2)` on Linux, see [`fsx::sync_filesystem`], which covers the
-//!    staged bags, zips and those journal lines; elsewhere every bag and zip
+//!    staged bags, zips and those journal lines; elsewhere, and for a batch
+//!    of large zips without bag folders (`--keep zips`), every bag and zip
 //!    and the journal are fsynced);
 //! 2. *publish*: the target ([`crate::store::Target`]) publishes them (a
 //!    folder: rename each bag and zip into it, one fsync of it; a bucket:

@@ -7,7 +7,10 @@
 //! ([`crate::bagit::bundles`]), so a zips-only archive is a full archive.
 //! With [`Keep::Zips`] the bag folder is built in staging as usual, checked,
 //! zipped, the zip read back, and the folder removed before the commit
-//! flushes: its bytes are then mostly never written to disk at all.
+//! flushes; that flush syncs large zips one by one rather than the whole
+//! filesystem ([`super::commit`]), so the folder's bytes are mostly never
+//! written to disk at all (unless the kernel's own write-back, driven by
+//! everything else dirty on the machine, takes them first).
 
 use clap::ValueEnum;
 
