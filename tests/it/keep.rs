@@ -188,3 +188,87 @@ fn sips_from_bag_folders_and_from_the_same_bags_zips_are_the_same_bytes() {
         assert!(bytes == &from_zips[name], "{name} differs");
     }
 }
+
+/// Entries whose bytes depend on when the run happened (`archived_at`, the
+/// bagging date, the dossier's PDF, which DS makes at each request, and
+/// `dossier.json` and the manifests, which list its date or their digests).
+fn dated(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    file == "bag-info.txt"
+        || file == "dossier.json"
+        || name.contains("/data/dossier/")
+        || file.starts_with("metadata.")
+        || file.starts_with("manifest-")
+        || file.starts_with("tagmanifest-")
+}
+
+#[test]
+fn keep_zips_writes_the_zips_keep_both_writes() {
+    use ds_archive::fake::{Dataset, FakeConfig};
+    // Two dossiers of two 9 MiB files (large enough for the streamed zip and
+    // for flushing zip by zip), one of them text, so that Stored and
+    // Deflated entries are both compared.
+    let fake = crate::common::Fake::with(FakeConfig {
+        token: crate::common::TOKEN.into(),
+        rate_limit_window_secs: crate::common::RATE_WINDOW_SECS,
+        dataset: Dataset::generated(1, 2, 2, 9 << 20),
+        ..FakeConfig::default()
+    });
+    let numbers = fake.server.dataset().dossier_numbers();
+    let mut csv = String::from("numero;ville;montant\n");
+    for i in 0..300_000_u64 {
+        csv += &format!(
+            "{};Ville {};{}.{:02}\n",
+            100_000 + i,
+            i % 97,
+            i * 7 % 9973,
+            i % 100
+        );
+    }
+    fake.server
+        .dataset()
+        .update_dossier(numbers[0], move |d| {
+            d["champs"][1]["files"][1]["filename"] = "export.csv".into();
+            d["champs"][1]["files"][1]["content"] = format!("text:{csv}").into();
+        })
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (both, zips) = (tmp.path().join("both"), tmp.path().join("zips"));
+    for (out, keep) in [(&both, "both"), (&zips, "zips")] {
+        let run = fake.archive(out, &["--keep", keep]);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    }
+
+    let mut deflated = 0;
+    for n in &numbers {
+        let open = |dir: &Path| {
+            let file = std::fs::File::open(dir.join(format!("dossier-{n}.zip"))).unwrap();
+            zip::ZipArchive::new(file).unwrap()
+        };
+        let (mut a, mut b) = (open(&both), open(&zips));
+        assert_eq!(a.len(), b.len(), "dossier {n}");
+        for i in 0..a.len() {
+            let mut ea = a.by_index_raw(i).unwrap();
+            let mut eb = b.by_index_raw(i).unwrap();
+            let name = ea.name().to_owned();
+            assert_eq!(name, eb.name(), "dossier {n}, entry {i}");
+            assert_eq!(ea.compression(), eb.compression(), "{name}");
+            if dated(&name) {
+                continue;
+            }
+            assert_eq!(ea.crc32(), eb.crc32(), "{name}");
+            assert_eq!(ea.last_modified(), eb.last_modified(), "{name}");
+            assert_eq!(ea.unix_mode(), eb.unix_mode(), "{name}");
+            let (mut ra, mut rb) = (Vec::new(), Vec::new());
+            std::io::Read::read_to_end(&mut ea, &mut ra).unwrap();
+            std::io::Read::read_to_end(&mut eb, &mut rb).unwrap();
+            assert!(ra == rb, "{name}: stored bytes differ");
+            if ea.compression() == zip::CompressionMethod::Deflated && ea.size() > 1 << 20 {
+                deflated += 1;
+            }
+        }
+    }
+    assert_eq!(deflated, 1, "the CSV export is deflated in both");
+    let verify = run(&["verify"], &zips);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+}
