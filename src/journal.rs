@@ -15,10 +15,12 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+mod compact;
 mod done;
 mod state;
 mod tally;
-pub use done::{DoneSet, DoneVersion};
+pub use compact::{CompactMap, CompactSet};
+pub use done::{Counts, DoneSet, DoneVersion, Key};
 pub use state::{Event, RunInfo, State};
 pub use tally::RunTally;
 
@@ -74,7 +76,7 @@ impl Journal {
             .map_err(|e| Error::io("write lock", &lock_path, e))?;
 
         let path = dir.join("journal.jsonl");
-        let state = replay_and_repair(&path)?;
+        let state = replay_and_repair(&path, &dir)?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -161,13 +163,14 @@ impl Journal {
 /// When the journal exists but cannot be read, or a line before its last is
 /// damaged.
 pub fn read_state(out: &Path) -> Result<Option<State>> {
-    let path = out.join(STATE_DIR).join("journal.jsonl");
+    let dir = out.join(STATE_DIR);
+    let path = dir.join("journal.jsonl");
     let file = match std::fs::File::open(&path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io("read journal", &path, e)),
     };
-    Ok(Some(replay(std::io::BufReader::new(file), &path)?.0))
+    Ok(Some(replay(std::io::BufReader::new(file), &path, &dir)?.0))
 }
 
 /// Replay the journal's lines as they are read (the journal itself is never
@@ -179,9 +182,9 @@ pub fn read_state(out: &Path) -> Result<Option<State>> {
 /// only line a crash can leave unreadable is the last one (cut short, or
 /// blocks the filesystem had not written yet). Any other unreadable line is
 /// damage, and an error: skipping it could forget a dossier or a deletion.
-fn replay(mut reader: impl BufRead, path: &Path) -> Result<(State, u64)> {
+fn replay(mut reader: impl BufRead, path: &Path, dir: &Path) -> Result<(State, u64)> {
     let read_error = |e| Error::io("read journal", path, e);
-    let mut state = State::default();
+    let mut state = State::in_dir(dir);
     let mut good_len = 0;
     let mut line = Vec::new();
     for number in 1.. {
@@ -210,17 +213,17 @@ fn replay(mut reader: impl BufRead, path: &Path) -> Result<(State, u64)> {
 }
 
 /// Replay the journal and cut a torn last line, so new lines start clean.
-fn replay_and_repair(path: &Path) -> Result<State> {
+fn replay_and_repair(path: &Path, dir: &Path) -> Result<State> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::in_dir(dir)),
         Err(e) => return Err(Error::io("read journal", path, e)),
     };
     let len = file
         .metadata()
         .map_err(|e| Error::io("read journal", path, e))?
         .len();
-    let (state, good_len) = replay(std::io::BufReader::new(file), path)?;
+    let (state, good_len) = replay(std::io::BufReader::new(file), path, dir)?;
     if good_len != len {
         tracing::warn!(journal = %path.display(), "cutting a journal line torn by a crash");
         let f = std::fs::OpenOptions::new()

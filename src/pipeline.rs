@@ -23,7 +23,6 @@ mod runs;
 mod summary;
 mod whole_run;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -167,8 +166,8 @@ pub async fn archive(
         .state()
         .done
         .iter()
-        .map(|v| v.name().into_owned())
-        .collect();
+        .map(|v| v.map(|v| v.name().into_owned()))
+        .collect::<Result<_>>()?;
     let found = opts.target.recorded(&known).await?;
     if !found.is_empty() {
         tracing::info!(
@@ -236,7 +235,7 @@ pub async fn archive(
     } else {
         ctx.opts.states.iter().copied().map(Some).collect()
     };
-    let mut seen = BTreeSet::new();
+    let mut seen = crate::journal::CompactSet::default();
     for state in listings {
         let listing = Listing {
             demarche: ctx.opts.demarche,
@@ -266,7 +265,7 @@ pub async fn archive(
     summary.updated_since = updated_since;
     let mut journal = ctx.journal.lock().await;
     whole_run::extend_to_whole_run(&mut summary, journal.state(), &part_started);
-    summary.archive_dossiers = journal.state().done.len();
+    summary.archive_dossiers = journal.state().done.counts()?.dossiers;
     // A run that could not list every dossier or the deletions stays
     // unfinished: the next run resumes it from its last saved cursor and with
     // the same `deletedSince`, instead of starting after it and never hearing

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde::ser::{Serialize, SerializeMap as _, Serializer};
+use serde::ser::{Serialize, SerializeMap as _, SerializeSeq as _, Serializer};
 use serde_json::{json, Value};
 
 use super::fatal;
@@ -48,14 +48,18 @@ pub fn run(args: &StatusArgs) -> u8 {
         }
         Err(e) => return fatal(&e.to_string(), None),
     };
-    let versions = state.done.versions();
+    let counts = match state.done.counts() {
+        Ok(c) => c,
+        Err(e) => return fatal(&e.to_string(), None),
+    };
+    let versions = counts.versions;
     let last = state.last_run.as_ref();
     if args.json {
         // Everything but the list of dossiers, which is written as it is
         // read from the state: the output grows with the archive, the
         // memory must not (docs/benchmarks.md, "Memory").
         let head = json!({
-            "archived": state.done.len(),
+            "archived": counts.dossiers,
             "versions": versions,
             "failed": state.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
             "deleted": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
@@ -78,7 +82,7 @@ pub fn run(args: &StatusArgs) -> u8 {
     } else {
         console::out(format!(
             "archived dossiers: {} ({versions} bundle versions)",
-            state.done.len()
+            counts.dossiers
         ));
         console::out(format!("failed: {}", state.failed.len()));
         for (n, r) in &state.failed {
@@ -89,7 +93,11 @@ pub fn run(args: &StatusArgs) -> u8 {
             let kind = if *pending { "in DS's trash" } else { "purged" };
             console::out(format!("  dossier {n}: {reason} on {date} ({kind})"));
         }
-        for (n, v) in state.done.several() {
+        for several in state.done.several() {
+            let (n, v) = match several {
+                Ok(several) => several,
+                Err(e) => return fatal(&e.to_string(), None),
+            };
             let names: Vec<String> = v.iter().map(|x| x.name().into_owned()).collect();
             console::out(format!(
                 "  dossier {n}: {} versions: {}",
@@ -143,11 +151,14 @@ struct Dossiers<'a>(&'a journal::DoneSet);
 
 impl Serialize for Dossiers<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.by_dossier().map(|(n, v)| {
-            json!({
+        let mut seq = s.serialize_seq(None)?;
+        for dossier in self.0.by_dossier() {
+            let (n, v) = dossier.map_err(serde::ser::Error::custom)?;
+            seq.serialize_element(&json!({
                 "number": n,
                 "versions": v.iter().map(|x| json!({"version": x.version, "name": x.name(), "updated_at": x.updated_at()})).collect::<Vec<_>>(),
-            })
-        }))
+            }))?;
+        }
+        seq.end()
     }
 }

@@ -1,27 +1,27 @@
-//! The complete dossier versions a journal replays into, held compactly
-//! (issue #16: memory flat in the number of dossiers).
+//! The complete dossier versions a journal replays into (issue #16: memory
+//! flat in the number of dossiers).
 //!
 //! A heap profile of `archive` on 2·10⁴ generated dossiers (docs/benchmarks.md,
 //! "Memory") put the largest per-dossier holder here: a `BTreeMap` of a `Vec`
 //! of versions, each with three `String`s, about 540 heap bytes and five small
-//! allocations a dossier. Small long-lived allocations interleaved with the
-//! run's short-lived ones also keep the allocator from giving pages back, so
-//! they cost more RSS than their bytes.
-//!
-//! Here a version is one fixed-size record with no allocation of its own in
-//! the usual case: the zip's SHA-256 as 32 bytes, DS's date inline, the bag
-//! name left out when it is the one [`crate::bag::bundle_name`] gives. The
-//! records live in one `Vec` sorted by (number, version), with a short
-//! unsorted tail for the latest additions that is sorted in when it fills:
-//! lookups stay a binary search, and the one large buffer is handed back to
-//! the system whole when it moves. What a line said is given back exactly
-//! (dates, names and digests that do not fit the compact forms are kept as
-//! written).
+//! allocations a dossier. A version is now one fixed-size record in the usual
+//! case ([`REC`] bytes: the zip's SHA-256 as 32 bytes, DS's date inline, the
+//! bag name left out when it is the one [`crate::bag::bundle_name`] gives),
+//! and the records live on disk ([`DoneSet`], in `set`). What a line said is
+//! given back exactly: dates, names and digests that do not fit the record
+//! are kept as written, in memory (this program never writes such lines).
 
 use std::borrow::Cow;
 
-/// Additions kept unsorted before they are sorted into the rest.
-const TAIL: usize = 1024;
+mod run;
+mod set;
+pub use set::{Counts, DoneSet};
+
+/// A version's place: (dossier number, version).
+pub type Key = (u64, u32);
+
+/// Bytes of a version's record on disk.
+const REC: usize = 96;
 
 /// A complete dossier version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,138 +91,77 @@ impl DoneVersion {
         !matches!(self.zip_sha256, Sha::None)
     }
 
-    fn key(&self) -> (u64, u32) {
+    /// (number, version).
+    #[must_use]
+    pub fn key(&self) -> Key {
         (self.number, self.version)
     }
-}
 
-/// Every complete version of every dossier.
-#[derive(Debug, Default, Clone)]
-pub struct DoneSet {
-    /// Sorted by (number, version), no key twice.
-    sorted: Vec<DoneVersion>,
-    /// Latest additions, not in `sorted`, no key twice.
-    tail: Vec<DoneVersion>,
-    dossiers: usize,
-    versions: usize,
-}
+    /// Whether the version fits a fixed-size record.
+    fn is_compact(&self) -> bool {
+        self.name.is_none()
+            && matches!(self.updated_at, Short::Inline(..))
+            && !matches!(self.zip_sha256, Sha::Other(_))
+    }
 
-impl DoneSet {
-    /// Record a version; one with the same number and version replaces it.
-    pub fn insert(&mut self, v: DoneVersion) {
-        let key = v.key();
-        if let Ok(i) = self.sorted.binary_search_by_key(&key, DoneVersion::key) {
-            self.sorted[i] = v;
-            return;
+    /// The record of a compact version: number, version, files, bytes
+    /// (little-endian), the date's length and bytes, whether there is a zip
+    /// and its digest.
+    fn encode(&self, rec: &mut [u8; REC]) {
+        rec.fill(0);
+        rec[0..8].copy_from_slice(&self.number.to_le_bytes());
+        rec[8..12].copy_from_slice(&self.version.to_le_bytes());
+        rec[12..20].copy_from_slice(&self.files.to_le_bytes());
+        rec[20..28].copy_from_slice(&self.bytes.to_le_bytes());
+        if let Short::Inline(len, bytes) = &self.updated_at {
+            rec[28] = *len;
+            rec[29..29 + INLINE].copy_from_slice(bytes);
         }
-        if let Some(old) = self.tail.iter_mut().find(|t| t.key() == key) {
-            *old = v;
-            return;
-        }
-        if self.latest(v.number).is_none() {
-            self.dossiers += 1;
-        }
-        self.versions += 1;
-        self.tail.push(v);
-        if self.tail.len() >= TAIL {
-            self.sorted.append(&mut self.tail);
-            // Two sorted runs, or nearly sorted: in place, no second buffer.
-            self.sorted.sort_unstable_by_key(DoneVersion::key);
+        if let Sha::Bytes(sha) = &self.zip_sha256 {
+            rec[59] = 1;
+            rec[60..92].copy_from_slice(sha);
         }
     }
 
-    /// The highest version of a dossier.
-    #[must_use]
-    pub fn latest(&self, number: u64) -> Option<&DoneVersion> {
-        let end = self.sorted.partition_point(|v| v.number <= number);
-        let sorted = end
-            .checked_sub(1)
-            .map(|i| &self.sorted[i])
-            .filter(|v| v.number == number);
-        let tail = self
-            .tail
-            .iter()
-            .filter(|v| v.number == number)
-            .max_by_key(|v| v.version);
-        match (sorted, tail) {
-            (Some(a), Some(b)) => Some(if b.version > a.version { b } else { a }),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// Version `version` of dossier `number`.
-    #[must_use]
-    pub fn get(&self, number: u64, version: u32) -> Option<&DoneVersion> {
-        let key = (number, version);
-        match self.sorted.binary_search_by_key(&key, DoneVersion::key) {
-            Ok(i) => Some(&self.sorted[i]),
-            Err(_) => self.tail.iter().find(|v| v.key() == key),
-        }
-    }
-
-    /// Dossiers with at least one version.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.dossiers
-    }
-
-    /// No version at all.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.dossiers == 0
-    }
-
-    /// Versions of every dossier.
-    #[must_use]
-    pub fn versions(&self) -> usize {
-        self.versions
-    }
-
-    /// Every version, by number then version.
-    pub fn iter(&self) -> impl Iterator<Item = &DoneVersion> + '_ {
-        let mut tail: Vec<&DoneVersion> = self.tail.iter().collect();
-        tail.sort_unstable_by_key(|v| v.key());
-        Merge {
-            a: self.sorted.iter().peekable(),
-            b: tail.into_iter().peekable(),
-        }
-    }
-
-    /// Every dossier with its versions (oldest first), by number.
-    pub fn by_dossier(&self) -> impl Iterator<Item = (u64, Vec<&DoneVersion>)> + '_ {
-        let mut all = self.iter().peekable();
-        std::iter::from_fn(move || {
-            let first = all.next()?;
-            let mut versions = vec![first];
-            while let Some(v) = all.next_if(|v| v.number == first.number) {
-                versions.push(v);
-            }
-            Some((first.number, versions))
+    /// A record [`Self::encode`] wrote.
+    fn decode(rec: &[u8]) -> std::io::Result<Self> {
+        let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged done record");
+        let u64_at = |at: usize| -> std::io::Result<u64> {
+            Ok(u64::from_le_bytes(
+                rec.get(at..at + 8)
+                    .ok_or_else(bad)?
+                    .try_into()
+                    .map_err(|_| bad())?,
+            ))
+        };
+        let version = u32::from_le_bytes(
+            rec.get(8..12)
+                .ok_or_else(bad)?
+                .try_into()
+                .map_err(|_| bad())?,
+        );
+        let len = *rec.get(28).ok_or_else(bad)?;
+        let date = rec.get(29..29 + usize::from(len)).ok_or_else(bad)?;
+        let date = std::str::from_utf8(date).map_err(|_| bad())?;
+        let zip_sha256 = match rec.get(59) {
+            Some(0) => Sha::None,
+            Some(1) => Sha::Bytes(
+                rec.get(60..92)
+                    .ok_or_else(bad)?
+                    .try_into()
+                    .map_err(|_| bad())?,
+            ),
+            _ => return Err(bad()),
+        };
+        Ok(Self {
+            number: u64_at(0)?,
+            version,
+            files: u64_at(12)?,
+            bytes: u64_at(20)?,
+            updated_at: Short::new(date),
+            name: None,
+            zip_sha256,
         })
-    }
-
-    /// Dossiers with more than one version, by number.
-    pub fn several(&self) -> impl Iterator<Item = (u64, Vec<&DoneVersion>)> + '_ {
-        self.by_dossier().filter(|(_, v)| v.len() > 1)
-    }
-}
-
-/// Two sorted iterators as one.
-struct Merge<'a, A: Iterator<Item = &'a DoneVersion>, B: Iterator<Item = &'a DoneVersion>> {
-    a: std::iter::Peekable<A>,
-    b: std::iter::Peekable<B>,
-}
-
-impl<'a, A: Iterator<Item = &'a DoneVersion>, B: Iterator<Item = &'a DoneVersion>> Iterator
-    for Merge<'a, A, B>
-{
-    type Item = &'a DoneVersion;
-    fn next(&mut self) -> Option<Self::Item> {
-        match (self.a.peek(), self.b.peek()) {
-            (Some(a), Some(b)) if b.key() < a.key() => self.b.next(),
-            (Some(_), _) => self.a.next(),
-            (None, _) => self.b.next(),
-        }
     }
 }
 
@@ -294,19 +233,6 @@ impl Sha {
 mod tests {
     use super::*;
 
-    fn v(number: u64, version: u32) -> DoneVersion {
-        let name = crate::bag::bundle_name(number, version);
-        DoneVersion::new(
-            number,
-            version,
-            "2024-01-01T00:00:00+01:00",
-            &name,
-            "",
-            1,
-            2,
-        )
-    }
-
     #[test]
     fn gives_back_what_the_line_said() {
         let sha = "ab".repeat(32);
@@ -326,38 +252,34 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_latest_version_across_the_sorted_part_and_the_tail() {
-        let mut set = DoneSet::default();
-        // Descending numbers: every addition lands before the sorted part.
-        for n in (0..3000u64).rev() {
-            set.insert(v(n, 1));
+    fn a_record_gives_back_the_version() {
+        let sha = "0f".repeat(32);
+        for v in [
+            DoneVersion::new(
+                u64::MAX,
+                u32::MAX,
+                "2024-01-01T00:00:00.123+01:00",
+                "x",
+                "",
+                0,
+                0,
+            ),
+            DoneVersion::new(
+                7,
+                2,
+                "2024-01-01T00:00:00+01:00",
+                "dossier-7.v2",
+                &sha,
+                3,
+                u64::MAX,
+            ),
+            DoneVersion::new(7, 1, "", "dossier-7", "", 0, 0),
+        ] {
+            let v = DoneVersion { name: None, ..v };
+            assert!(v.is_compact());
+            let mut rec = [0; REC];
+            v.encode(&mut rec);
+            assert_eq!(DoneVersion::decode(&rec).unwrap(), v);
         }
-        for n in (0..3000u64).step_by(7) {
-            set.insert(v(n, 2));
-        }
-        set.insert(v(14, 3));
-        assert_eq!(set.len(), 3000);
-        assert_eq!(set.versions(), 3000 + 429 + 1);
-        assert_eq!(set.latest(14).map(|v| v.version), Some(3));
-        assert_eq!(set.latest(7).map(|v| v.version), Some(2));
-        assert_eq!(set.latest(8).map(|v| v.version), Some(1));
-        assert!(set.latest(3000).is_none());
-        // A given version, in the sorted part or in the tail.
-        assert_eq!(set.get(14, 3).map(|v| v.version), Some(3));
-        assert_eq!(set.get(7, 1).map(|v| (v.number, v.version)), Some((7, 1)));
-        assert!(set.get(8, 2).is_none() && set.get(3000, 1).is_none());
-        let keys: Vec<(u64, u32)> = set.iter().map(DoneVersion::key).collect();
-        let mut sorted = keys.clone();
-        sorted.sort_unstable();
-        assert_eq!(keys, sorted, "iteration is by number then version");
-        assert_eq!(set.several().count(), 429);
-        let (n, versions) = set.several().find(|(n, _)| *n == 14).unwrap();
-        assert_eq!(
-            (n, versions.iter().map(|v| v.version).collect::<Vec<_>>()),
-            (14, vec![1, 2, 3])
-        );
-        // The same version again replaces it, counts nothing new.
-        set.insert(v(14, 3));
-        assert_eq!((set.len(), set.versions()), (3000, 3430));
     }
 }

@@ -112,9 +112,9 @@ pub enum Event {
 }
 
 /// What the journal says, replayed.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct State {
-    /// Every complete version of each dossier.
+    /// Every complete version of each dossier (on disk, see `DoneSet`).
     pub done: DoneSet,
     /// The latest failure of dossiers not done since.
     pub failed: BTreeMap<u64, String>,
@@ -156,6 +156,15 @@ pub struct RunInfo {
 }
 
 impl State {
+    /// An empty state whose done versions are written aside in `dir`.
+    #[must_use]
+    pub fn in_dir(dir: &std::path::Path) -> Self {
+        Self {
+            done: DoneSet::in_dir(dir),
+            ..Self::default()
+        }
+    }
+
     /// Apply one event.
     pub fn apply(&mut self, event: &Event) {
         match event {
@@ -192,7 +201,7 @@ impl State {
             } => {
                 if let Some(run) = self.last_run.as_mut().filter(|r| r.run_id == *run_id) {
                     run.cursors.insert(listing.clone(), cursor.clone());
-                    run.tally.unchanged.extend(unchanged);
+                    run.tally.unchanged.extend(unchanged.iter().copied());
                 }
             }
             Event::Publishing { number, name } => {
@@ -211,8 +220,12 @@ impl State {
                 if let Some(run) = self.this_run(run_id) {
                     run.tally.archived(*number, *version);
                 }
-                self.publishing.remove(name);
-                self.failed.remove(number);
+                if !self.publishing.is_empty() {
+                    self.publishing.remove(name);
+                }
+                if !self.failed.is_empty() {
+                    self.failed.remove(number);
+                }
                 self.done.insert(DoneVersion::new(
                     *number, *version, updated_at, name, zip_sha256, *files, *bytes,
                 ));
@@ -235,7 +248,7 @@ impl State {
                 run_id,
             } => {
                 if let Some(run) = run_id.as_deref().and_then(|id| self.this_run(id)) {
-                    run.tally.deleted.insert(*number);
+                    run.tally.deleted.add(*number);
                 }
                 self.deleted
                     .insert(*number, (reason.clone(), date.clone(), *pending));
@@ -261,8 +274,10 @@ impl State {
     }
 
     /// The latest complete version of a dossier.
-    #[must_use]
-    pub fn latest(&self, number: u64) -> Option<&DoneVersion> {
+    ///
+    /// # Errors
+    /// When the versions written aside cannot be read back.
+    pub fn latest(&self, number: u64) -> crate::error::Result<Option<DoneVersion>> {
         self.done.latest(number)
     }
 

@@ -4,21 +4,26 @@
 //! "unchanged" because the second part found their bundles already there.
 //!
 //! Everything here is replayed from journal lines that carry the run id, so
-//! it survives `kill -9` as well as an orderly stop.
+//! it survives `kill -9` as well as an orderly stop. The per-dossier parts
+//! are compact sorted buffers (`super::compact`): 8 to 16 bytes a dossier,
+//! no small allocation of their own.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use super::compact::{CompactMap, CompactSet};
 
 /// The dossiers one run settled so far, from its journal lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunTally {
     /// Dossiers this run archived: number → version made (1: new).
-    pub archived: BTreeMap<u64, u32>,
-    /// Dossiers that failed in this run and were not archived since.
+    pub archived: CompactMap<u64, u32>,
+    /// Dossiers that failed in this run and were not archived since (few:
+    /// a map of their reasons).
     pub failed: BTreeMap<u64, String>,
     /// Dossiers found unchanged on pages whose cursor was saved.
-    pub unchanged: BTreeSet<u64>,
+    pub unchanged: CompactSet<u64>,
     /// Deletions this run recorded.
-    pub deleted: BTreeSet<u64>,
+    pub deleted: CompactSet<u64>,
     /// When each later part started (real clock), oldest first: empty for a
     /// run that was never resumed.
     pub resumed_at: Vec<String>,
@@ -28,7 +33,9 @@ impl RunTally {
     /// A dossier version was archived by this run.
     pub(super) fn archived(&mut self, number: u64, version: u32) {
         self.archived.insert(number, version);
-        self.failed.remove(&number);
+        if !self.failed.is_empty() {
+            self.failed.remove(&number);
+        }
     }
 
     /// A dossier failed in this run.
@@ -39,7 +46,7 @@ impl RunTally {
     /// Whether this run archived `number` (in any of its parts).
     #[must_use]
     pub fn has_archived(&self, number: u64) -> bool {
-        self.archived.contains_key(&number)
+        self.archived.contains(number)
     }
 }
 
@@ -94,10 +101,10 @@ mod tests {
         let t = &run.tally;
         assert_eq!(
             t.archived.iter().collect::<Vec<_>>(),
-            [(&1, &1), (&2, &1), (&9, &2)]
+            [(1, 1), (2, 1), (9, 2)]
         );
         assert!(t.failed.is_empty(), "dossier 2 made it in the second part");
-        assert_eq!(t.unchanged.iter().collect::<Vec<_>>(), [&9]);
+        assert_eq!(t.unchanged.keys().collect::<Vec<_>>(), [9]);
         assert_eq!(t.resumed_at, ["2025-02-01T11:30:00Z"]);
         assert!(
             s.finished_runs[0].tally.archived.is_empty(),

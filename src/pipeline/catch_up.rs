@@ -3,20 +3,19 @@
 //! incremental listing does not return them), and the dossiers deleted at
 //! DS, recorded in the journal so that the archive says what became of them.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::{dossier, runs, tally, Ctx, Summary};
 use crate::ds_list;
 use crate::error::Result;
-use crate::journal::Event;
+use crate::journal::{CompactSet, Event};
 use crate::model::{self, DossierState};
 
 /// Dossiers that failed in an earlier run and were not listed in this one
 /// (an incremental listing only returns what changed): ask DS for each again.
 pub(super) async fn retry_failed(
     ctx: &Arc<Ctx>,
-    seen: &BTreeSet<u64>,
+    seen: &CompactSet<u64>,
     summary: &mut Summary,
 ) -> Result<()> {
     let failed: Vec<u64> = {
@@ -25,7 +24,7 @@ pub(super) async fn retry_failed(
             .failed
             .keys()
             .copied()
-            .filter(|n| !seen.contains(n))
+            .filter(|n| !seen.contains(*n))
             .collect()
     };
     for number in failed {

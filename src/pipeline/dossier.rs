@@ -74,7 +74,10 @@ async fn archive_dossier(ctx: &Ctx, number: u64, mut node: Value) -> Handled {
         Ok(d) => d,
         Err(reason) => return fail(ctx, number, reason).await,
     };
-    let latest = ctx.journal.lock().await.state().latest(number).cloned();
+    let latest = match ctx.journal.lock().await.state().latest(number) {
+        Ok(latest) => latest,
+        Err(e) => return Handled::Fatal(e),
+    };
     if let Some(done) = &latest {
         if done.updated_at() == dossier.updated_at {
             return Handled::Unchanged(number);

@@ -10,7 +10,7 @@
 //! the pages before it is settled ([`Settled`]), which is what makes a killed
 //! run resume without skipping anything.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use futures_util::stream::FuturesUnordered;
@@ -21,7 +21,7 @@ use tokio_util::task::AbortOnDropHandle;
 use super::{dossier, run_error, tally, Ctx, Summary};
 use crate::ds_list::{self, Listing, Pager};
 use crate::error::{Error, Result};
-use crate::journal::Event;
+use crate::journal::{CompactSet, Event};
 
 /// A page as handed over by the page task: its dossiers and the cursor to
 /// resume after it.
@@ -30,7 +30,7 @@ type Fetched = Result<Option<(ds_list::Page, Option<String>)>>;
 pub(super) async fn list_and_archive(
     ctx: &Arc<Ctx>,
     listing: Listing,
-    seen: &mut BTreeSet<u64>,
+    seen: &mut CompactSet<u64>,
     summary: &mut Summary,
 ) -> Result<()> {
     let key = listing.key();
@@ -96,7 +96,7 @@ pub(super) async fn list_and_archive(
                     let nodes: Vec<ds_list::Listed> = page
                         .nodes
                         .into_iter()
-                        .filter(|l| seen.insert(l.number))
+                        .filter(|l| seen.add(l.number))
                         .collect();
                     let seq = settled.page(nodes.len(), cursor);
                     queue.extend(nodes.into_iter().map(|n| (seq, n)));

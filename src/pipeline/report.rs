@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 use super::{Ctx, Summary};
 use crate::error::{Error, Result};
 use crate::inventory::known::KnownRows;
-use crate::journal::{DoneVersion, State, STATE_DIR};
+use crate::journal::{State, STATE_DIR};
 use crate::{fsx, model};
 
 /// Now, RFC 3339 in UTC.
@@ -103,18 +103,22 @@ fn demarche_lines(path: &Path) -> String {
         .collect()
 }
 
-/// The run-level manifest's entries: every version with a zip, sorted by
-/// zip name. Borrowed from the state, so 8 bytes a version (issue #16: memory
-/// flat in the number of dossiers).
-#[must_use]
-pub fn run_manifest_entries(state: &State) -> Vec<&DoneVersion> {
-    let mut entries: Vec<&DoneVersion> = state.done.iter().filter(|v| v.has_zip()).collect();
-    // By zip name: `dossier-1-v2.zip` sorts before `dossier-1.zip`.
-    entries.sort_by(|a, b| {
-        let (a, b) = (a.name(), b.name());
-        a.bytes().chain(*b".zip").cmp(b.bytes().chain(*b".zip"))
-    });
-    entries
+/// The run-level manifest's lines (`<sha256>  <name>.zip`): every version
+/// with a zip, sorted by zip name. The versions are read back from where the
+/// state keeps them one at a time; only their keys are held, 16 bytes a
+/// version (issue #16: memory flat in the number of dossiers).
+///
+/// # Errors
+/// When the state's versions cannot be read back.
+fn run_manifest_lines(state: &State) -> Result<impl Iterator<Item = Result<String>> + '_> {
+    let keys = state.done.in_zip_order()?;
+    Ok(keys.into_iter().filter_map(|(number, version)| {
+        state
+            .done
+            .get(number, version)
+            .transpose()
+            .map(|v| v.map(|v| format!("{}  {}.zip", v.zip_sha256(), v.name())))
+    }))
 }
 
 pub(crate) fn write_run_files(
@@ -125,19 +129,20 @@ pub(crate) fn write_run_files(
 ) -> Result<()> {
     // No zip (--no-zip), no manifest: an empty one makes `sha256sum -c` fail.
     let manifest_path = out.join("manifest-sha256.txt");
-    let entries = run_manifest_entries(state);
+    let zips = state.done.in_zip_order()?.len();
     // The démarche's documents (DIR/demarche/), with the SHA-256 recorded
     // when they were first listed: only their lines of the old manifest are
     // read, the rest grows with the dossiers.
     let docs = super::demarche_docs::manifest_lines(out, &demarche_lines(&manifest_path));
     let write = |w: &mut dyn std::io::Write| {
-        for v in &entries {
-            writeln!(w, "{}  {}.zip", v.zip_sha256(), v.name())?;
+        let lines = run_manifest_lines(state).map_err(std::io::Error::other)?;
+        for line in lines {
+            writeln!(w, "{}", line.map_err(std::io::Error::other)?)?;
         }
         docs.iter()
             .try_for_each(|(name, sum)| writeln!(w, "{sum}  {name}"))
     };
-    let empty = entries.is_empty() && docs.is_empty();
+    let empty = zips == 0 && docs.is_empty();
     // A manifest with a token keeps it: the old pair moves aside first. Only
     // then is the whole manifest held in memory, to compare it.
     if out.join(crate::timestamp::TSR).exists() {
@@ -153,8 +158,7 @@ pub(crate) fn write_run_files(
     } else {
         fsx::write_atomic_if_changed(&manifest_path, write)?;
     }
-    drop(entries);
-    let report = report_json(ctx, state, summary);
+    let report = report_json(ctx, state, summary)?;
     let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
     bytes.push(b'\n');
     let runs = out.join(STATE_DIR).join("runs");
@@ -214,14 +218,16 @@ fn write_inventory(out: &Path, csv: &Path, known: &mut KnownRows) -> Result<()> 
     }
 }
 
-fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
+fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Result<Value> {
     // Only dossiers with several versions: the full list is `status --json`'s
     // job, and the report must stay small on a 10^5-dossier archive.
+    let counts = state.done.counts()?;
     let versions: Vec<Value> = state
         .done
         .several()
-        .map(|(number, versions)| {
-            json!({
+        .map(|several| {
+            let (number, versions) = several?;
+            Ok(json!({
                 "number": number,
                 "versions": versions.iter().map(|v| json!({
                     "version": v.version,
@@ -232,10 +238,10 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
                     "files": v.files,
                     "bytes": v.bytes,
                 })).collect::<Vec<_>>(),
-            })
+            }))
         })
-        .collect();
-    json!({
+        .collect::<Result<_>>()?;
+    Ok(json!({
         "software": concat!("ds-archive ", env!("CARGO_PKG_VERSION")),
         "run_id": ctx.run_id,
         "demarche": {
@@ -268,15 +274,15 @@ fn report_json(ctx: &Ctx, state: &State, s: &Summary) -> Value {
         "bytes_downloaded": s.bytes,
         "requests": {"graphql": s.requests, "retries": s.api_retries, "rate_limited": s.rate_limited},
         "archive": {
-            "dossiers": state.done.len(),
+            "dossiers": counts.dossiers,
             "failed": state.failed.iter().map(|(n, r)| json!({"number": n, "reason": r})).collect::<Vec<_>>(),
             "deleted_at_ds": state.deleted.iter().map(|(n, (reason, date, pending))| json!({
                 "number": n, "reason": reason, "date": date, "pending": pending,
             })).collect::<Vec<_>>(),
-            "versions": state.done.versions(),
+            "versions": counts.versions,
             "dossiers_with_several_versions": versions,
         },
-    })
+    }))
 }
 
 #[cfg(test)]

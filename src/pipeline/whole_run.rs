@@ -7,7 +7,7 @@
 //! what only this process knows (failures that left no journal line, its
 //! deletions) is added to them. Every list comes out sorted by number.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -27,21 +27,21 @@ pub(super) fn extend_to_whole_run(summary: &mut Summary, state: &State, part_sta
         tally
             .archived
             .iter()
-            .filter(|(_, version)| (**version == 1) == first)
-            .map(|(number, _)| *number)
+            .filter(|(_, version)| (*version == 1) == first)
+            .map(|(number, _)| number)
             .collect::<Vec<_>>()
     };
     summary.new = made(true);
     summary.updated = made(false);
 
-    let unchanged: BTreeSet<u64> = tally
-        .unchanged
-        .iter()
-        .copied()
-        .chain(summary.unchanged.drain(..))
-        .filter(|n| !tally.has_archived(*n))
-        .collect();
-    summary.unchanged = unchanged.into_iter().collect();
+    // One buffer of numbers, sorted in place (a set of them cost ten times
+    // the bytes, in small blocks: docs/benchmarks.md, "Memory").
+    let mut unchanged = std::mem::take(&mut summary.unchanged);
+    unchanged.extend(tally.unchanged.keys());
+    unchanged.retain(|n| !tally.has_archived(*n));
+    unchanged.sort_unstable();
+    unchanged.dedup();
+    summary.unchanged = unchanged;
 
     let mut failed = tally.failed.clone();
     for (number, reason) in summary.failed.drain(..) {
@@ -53,13 +53,13 @@ pub(super) fn extend_to_whole_run(summary: &mut Summary, state: &State, part_sta
 
     let mut deleted: BTreeMap<u64, DeletedDossier> = tally
         .deleted
-        .iter()
+        .keys()
         .filter_map(|n| {
-            let (reason, date, pending) = state.deleted.get(n)?;
+            let (reason, date, pending) = state.deleted.get(&n)?;
             Some((
-                *n,
+                n,
                 DeletedDossier {
-                    number: *n,
+                    number: n,
                     reason: reason.clone(),
                     date: date.clone(),
                     pending: *pending,
