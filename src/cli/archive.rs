@@ -211,6 +211,26 @@ pub(super) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// The runtime of one `archive` run, its blocking pool sized to the run.
+///
+/// Tokio's pool of blocking threads grows to 512 by default, and each thread
+/// that allocates gets an arena of glibc's allocator whose pages stay
+/// resident (docs/benchmarks.md, "Memory"). What runs there at once is known:
+/// a download writer per download slot, a zip per dossier being built (two
+/// per slot), and a few commits and removals; more threads than that only
+/// wait.
+fn runtime_for(concurrency: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(blocking_threads(concurrency))
+        .build()
+}
+
+/// Blocking threads for a run of `concurrency` parallel downloads.
+fn blocking_threads(concurrency: usize) -> usize {
+    concurrency.max(1) * 3 + 4
+}
+
 /// `archive`.
 pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
     let (Some(out), [demarche]) = (&args.out, &args.demarche[..]) else {
@@ -228,7 +248,7 @@ pub fn run_archive(args: &ArchiveArgs, progress: Progress) -> u8 {
         },
         Err(e) => return fatal(&e, None),
     };
-    let Ok(rt) = runtime() else {
+    let Ok(rt) = runtime_for(opts.concurrency) else {
         return fatal("cannot start the async runtime", None);
     };
     rt.block_on(async {
