@@ -155,3 +155,80 @@ fn failure_is_cleared_by_a_later_success() {
     assert!(s.failed.is_empty());
     assert_eq!(s.latest(4).unwrap().map(|v| v.version), Some(1));
 }
+
+/// A `dossier_done` line with a zip digest that marks the line.
+fn done_marked(number: u64, version: u32, mark: u64) -> Event {
+    Event::DossierDone {
+        number,
+        version,
+        updated_at: "2024-01-01T00:00:00+01:00".into(),
+        name: crate::bag::bundle_name(number, version),
+        zip_sha256: format!("{mark:064x}"),
+        files: 1,
+        bytes: mark,
+        run_id: "r1".into(),
+    }
+}
+
+#[test]
+fn versions_written_aside_are_rebuilt_from_the_journal_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // Far more versions than the set keeps in memory: several runs on disk,
+    // merged; some dossiers get a second version much later.
+    {
+        let mut j = Journal::open(dir.path()).unwrap();
+        let first: Vec<Event> = (0..9_000).rev().map(|n| done_marked(n, 1, n)).collect();
+        j.append_all(first).unwrap();
+        let second: Vec<Event> = (0..9_000)
+            .step_by(9)
+            .map(|n| done_marked(n, 2, n + 1))
+            .collect();
+        j.append_all(second).unwrap();
+        let counts = j.state().done.counts().unwrap();
+        assert_eq!((counts.dossiers, counts.versions), (9_000, 10_000));
+    }
+    // Killed while writing a line: the torn line is cut, the rest replayed.
+    let path = journal_path(dir.path());
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(b"{\"event\":\"dossier_done\",\"number\":18,\"vers")
+        .unwrap();
+    drop(f);
+    for reopened in 0..2 {
+        let j = Journal::open(dir.path()).unwrap();
+        let state = j.state();
+        let counts = state.done.counts().unwrap();
+        assert_eq!(
+            (counts.dossiers, counts.versions),
+            (9_000, 10_000),
+            "reopened {reopened}"
+        );
+        let latest = |n| state.latest(n).unwrap().map(|v| (v.version, v.bytes));
+        assert_eq!(
+            latest(18),
+            Some((2, 19)),
+            "the torn line's version is not there"
+        );
+        assert_eq!(latest(19), Some((1, 19)));
+        assert_eq!(latest(8_991), Some((2, 8_992)));
+        assert_eq!(latest(8_999), Some((1, 8_999)));
+        assert_eq!(latest(9_000), None);
+        let status = read_state(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            status.done.counts().unwrap(),
+            counts,
+            "status reads the same"
+        );
+        // The runs are unnamed files: nothing in the state folder outlives
+        // the process, so no stale copy can ever be read instead of the
+        // journal.
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join(STATE_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["journal.jsonl", "lock"]);
+    }
+}
