@@ -31,7 +31,7 @@ mod zip_sums;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::bagit::bundles::{discover, FoundBundle};
+use crate::bagit::bundles::{FolderBundles, FoundBundle};
 use crate::progress::Task;
 use bundle_rows::kept_row;
 pub use bundle_rows::{kept_row_of_zip, row_of_bundle};
@@ -163,12 +163,12 @@ pub fn write_inventory_counted(
     out: &Path,
     progress: &Task,
 ) -> Result<InventoryReport, InventoryError> {
-    let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    let found = FolderBundles::list(archive_dir).map_err(io_err("cannot list", archive_dir))?;
     if found.is_empty() {
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
     let mut read = read::in_folder(archive_dir);
-    let report = write_found(&found, format, out, None, None, progress, &mut read)?;
+    let report = write_found(found.iter(), format, out, None, None, progress, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
 }
@@ -187,13 +187,21 @@ pub fn write_selected(
     out: &Path,
     columns: &[(String, Option<String>)],
 ) -> Result<InventoryReport, InventoryError> {
-    let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    let found = FolderBundles::list(archive_dir).map_err(io_err("cannot list", archive_dir))?;
     if found.is_empty() {
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
     let hidden = Task::hidden();
     let mut read = read::in_folder(archive_dir);
-    let report = write_found(&found, format, out, None, Some(columns), &hidden, &mut read)?;
+    let report = write_found(
+        found.iter(),
+        format,
+        out,
+        None,
+        Some(columns),
+        &hidden,
+        &mut read,
+    )?;
     write_sidecar(out, &report)?;
     Ok(report)
 }
@@ -223,9 +231,17 @@ pub fn write_inventory_with(
     out: &Path,
     known: Option<&mut KnownRows>,
 ) -> Result<InventoryReport, InventoryError> {
-    let found = discover(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    let found = FolderBundles::list(archive_dir).map_err(io_err("cannot list", archive_dir))?;
     let mut read = read::in_folder(archive_dir);
-    write_found(&found, format, out, known, None, &Task::hidden(), &mut read)
+    write_found(
+        found.iter(),
+        format,
+        out,
+        known,
+        None,
+        &Task::hidden(),
+        &mut read,
+    )
 }
 
 /// [`write_inventory_counted`] of a bucket archive (`s3://BUCKET/PREFIX`):
@@ -249,7 +265,8 @@ pub fn write_bucket_inventory(
         return Err(InventoryError::NoBundle(url.to_owned()));
     }
     let mut read = read::from_bucket(&bucket);
-    let report = write_found(bucket.found(), format, out, None, None, progress, &mut read)?;
+    let found = bucket.found().iter().cloned();
+    let report = write_found(found, format, out, None, None, progress, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
 }
@@ -281,7 +298,7 @@ pub fn write_known_csv(
 /// Write the inventory of `found`, each row from `known` or else from
 /// `read` (a folder's bundle in place, a bucket's downloaded).
 fn write_found(
-    found: &[FoundBundle],
+    found: impl ExactSizeIterator<Item = FoundBundle>,
     format: Format,
     out: &Path,
     mut known: Option<&mut KnownRows>,
@@ -313,6 +330,7 @@ fn write_found(
     // DS's extra sheets: a CSV holds none.
     let mut extra = (format != Format::Csv).then(|| sheets::Collector::new(&dir));
     for f in found {
+        let f = &f;
         progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
         let read = match kept {

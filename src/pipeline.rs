@@ -162,13 +162,11 @@ pub async fn archive(
     let target_warnings = opts.target.probe().await?;
     // What the target holds that this journal does not know (a run on
     // another machine, or killed between upload and journal line).
-    let known: Vec<String> = journal
-        .state()
-        .done
-        .iter()
-        .map(|v| v.map(|v| v.name().into_owned()))
-        .collect::<Result<_>>()?;
-    let found = opts.target.recorded(&known).await?;
+    let done = &journal.state().done;
+    let found = opts
+        .target
+        .recorded(&|name| done.contains_name(name))
+        .await?;
     if !found.is_empty() {
         tracing::info!(
             bundles = found.len(),

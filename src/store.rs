@@ -49,6 +49,10 @@ pub enum Outcome {
     Conflict(String),
 }
 
+/// Whether the local journal records a bundle of this name (asked by name:
+/// the journal's versions are on disk, not a list in memory).
+pub type Known<'a> = &'a (dyn Fn(&str) -> Result<bool> + Sync);
+
 /// A place bundles are published to. Methods that talk to a server return
 /// boxed futures so the pipeline can hold any target as `dyn Target`.
 pub trait Target: Send + Sync + std::fmt::Debug {
@@ -59,9 +63,10 @@ pub trait Target: Send + Sync + std::fmt::Debug {
     /// (S3: create-only and checksums honoured); returns warnings to report.
     fn probe(&self) -> BoxFuture<'_, Result<Vec<String>>>;
 
-    /// `dossier_done` events of bundles the target holds that `known` (names
-    /// the local journal has) lacks: how a run resumes on another machine.
-    fn recorded<'a>(&'a self, known: &'a [String]) -> BoxFuture<'a, Result<Vec<Event>>>;
+    /// `dossier_done` events of bundles the target holds that `known` (is
+    /// this bundle name in the local journal?) lacks: how a run resumes on
+    /// another machine.
+    fn recorded<'a>(&'a self, known: Known<'a>) -> BoxFuture<'a, Result<Vec<Event>>>;
 
     /// Refuse, before a batch is announced in the journal, a name the local
     /// folder already has (S3 checks at write time instead).
@@ -115,7 +120,7 @@ impl Target for Local {
         Box::pin(async { Ok(Vec::new()) })
     }
 
-    fn recorded<'a>(&'a self, _known: &'a [String]) -> BoxFuture<'a, Result<Vec<Event>>> {
+    fn recorded<'a>(&'a self, _known: Known<'a>) -> BoxFuture<'a, Result<Vec<Event>>> {
         // The folder's journal is the record.
         Box::pin(async { Ok(Vec::new()) })
     }

@@ -194,7 +194,7 @@ pub fn bucket_state(url: &str, args: &S3Args) -> Result<crate::journal::State, S
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let events = rt
-        .block_on(target.recorded(&[]))
+        .block_on(target.recorded(&|_| Ok(false)))
         .map_err(|e| e.to_string())?;
     let mut state = crate::journal::State::default();
     for e in &events {

@@ -103,22 +103,22 @@ fn demarche_lines(path: &Path) -> String {
         .collect()
 }
 
-/// The run-level manifest's lines (`<sha256>  <name>.zip`): every version
-/// with a zip, sorted by zip name. The versions are read back from where the
-/// state keeps them one at a time; only their keys are held, 16 bytes a
-/// version (issue #16: memory flat in the number of dossiers).
-///
-/// # Errors
-/// When the state's versions cannot be read back.
-fn run_manifest_lines(state: &State) -> Result<impl Iterator<Item = Result<String>> + '_> {
-    let keys = state.done.in_zip_order()?;
-    Ok(keys.into_iter().filter_map(|(number, version)| {
+/// The run-level manifest's line (`<sha256>  <name>.zip`) of each version
+/// in `keys` (every version with a zip, in zip-name order: see
+/// [`crate::journal::DoneSet::in_zip_order`]), read back one at a time from
+/// where the state keeps them: only the keys are held, 16 bytes a version
+/// (issue #16: memory flat in the number of dossiers).
+fn run_manifest_lines<'a>(
+    state: &'a State,
+    keys: &'a [crate::journal::Key],
+) -> impl Iterator<Item = Result<String>> + 'a {
+    keys.iter().filter_map(|&(number, version)| {
         state
             .done
             .get(number, version)
             .transpose()
             .map(|v| v.map(|v| format!("{}  {}.zip", v.zip_sha256(), v.name())))
-    }))
+    })
 }
 
 pub(crate) fn write_run_files(
@@ -129,20 +129,19 @@ pub(crate) fn write_run_files(
 ) -> Result<()> {
     // No zip (--no-zip), no manifest: an empty one makes `sha256sum -c` fail.
     let manifest_path = out.join("manifest-sha256.txt");
-    let zips = state.done.in_zip_order()?.len();
+    let zips = state.done.in_zip_order()?;
     // The démarche's documents (DIR/demarche/), with the SHA-256 recorded
     // when they were first listed: only their lines of the old manifest are
     // read, the rest grows with the dossiers.
     let docs = super::demarche_docs::manifest_lines(out, &demarche_lines(&manifest_path));
     let write = |w: &mut dyn std::io::Write| {
-        let lines = run_manifest_lines(state).map_err(std::io::Error::other)?;
-        for line in lines {
+        for line in run_manifest_lines(state, &zips) {
             writeln!(w, "{}", line.map_err(std::io::Error::other)?)?;
         }
         docs.iter()
             .try_for_each(|(name, sum)| writeln!(w, "{sum}  {name}"))
     };
-    let empty = zips == 0 && docs.is_empty();
+    let empty = zips.is_empty() && docs.is_empty();
     // A manifest with a token keeps it: the old pair moves aside first. Only
     // then is the whole manifest held in memory, to compare it.
     if out.join(crate::timestamp::TSR).exists() {
@@ -158,6 +157,7 @@ pub(crate) fn write_run_files(
     } else {
         fsx::write_atomic_if_changed(&manifest_path, write)?;
     }
+    drop(zips);
     let report = report_json(ctx, state, summary)?;
     let mut bytes = serde_json::to_vec_pretty(&report).unwrap_or_default();
     bytes.push(b'\n');

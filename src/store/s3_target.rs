@@ -17,7 +17,7 @@ use futures_util::future::BoxFuture;
 use futures_util::{StreamExt as _, TryStreamExt as _};
 
 use super::s3::{Body, Created, NewObject, Retention, S3Client, S3Error};
-use super::{blocking, Bundle, Outcome, Target};
+use super::{blocking, Bundle, Known, Outcome, Target};
 use crate::error::{Error, Result};
 use crate::journal::Event;
 
@@ -201,7 +201,7 @@ impl Target for S3Target {
         })
     }
 
-    fn recorded<'a>(&'a self, known: &'a [String]) -> BoxFuture<'a, Result<Vec<Event>>> {
+    fn recorded<'a>(&'a self, known: Known<'a>) -> BoxFuture<'a, Result<Vec<Event>>> {
         Box::pin(async move {
             let prefix = self.key("");
             let keys = self
@@ -209,14 +209,19 @@ impl Target for S3Target {
                 .list(&prefix)
                 .await
                 .map_err(|e| Error::Storage(e.to_string()))?;
-            let names: Vec<String> = keys
-                .into_iter()
-                .filter_map(|(k, _)| {
-                    let name = k.strip_prefix(&prefix)?.strip_suffix(".zip")?;
-                    crate::bagit::bundles::parse_bundle_name(name)?;
-                    (!known.iter().any(|n| n == name)).then(|| name.to_owned())
-                })
-                .collect();
+            let mut names: Vec<String> = Vec::new();
+            for (k, _) in keys {
+                let Some(name) = k
+                    .strip_prefix(&prefix)
+                    .and_then(|k| k.strip_suffix(".zip"))
+                    .filter(|n| crate::bagit::bundles::parse_bundle_name(n).is_some())
+                else {
+                    continue;
+                };
+                if !known(name)? {
+                    names.push(name.to_owned());
+                }
+            }
             let heads = futures_util::stream::iter(names)
                 .map(|name| async move {
                     let key = self.key(&format!("{name}.zip"));

@@ -144,6 +144,19 @@ impl DoneSet {
         Ok(versions.into_iter().find(|v| v.version == version))
     }
 
+    /// Whether a version has the bag name `name`.
+    ///
+    /// # Errors
+    /// When a run cannot be read back.
+    pub fn contains_name(&self, name: &str) -> Result<bool> {
+        if let Some((number, version)) = crate::bagit::bundles::parse_bundle_name(name) {
+            if self.get(number, version)?.is_some_and(|v| v.name() == name) {
+                return Ok(true);
+            }
+        }
+        Ok(self.odd.values().any(|v| v.name() == name))
+    }
+
     /// Every version of a dossier, oldest first.
     fn versions_of(&self, number: u64) -> Result<Vec<DoneVersion>> {
         let mut found: BTreeMap<u32, DoneVersion> = BTreeMap::new();
@@ -370,6 +383,12 @@ mod tests {
         by_name.sort_by_key(|v| format!("{}.zip", v.name()));
         let keys: Vec<Key> = by_name.iter().map(|v| v.key()).collect();
         assert_eq!(set.in_zip_order().unwrap(), keys);
+        // By name, as a bucket's listing asks.
+        for d in model.values().step_by(97) {
+            assert!(set.contains_name(&d.name()).unwrap(), "{}", d.name());
+        }
+        assert!(!set.contains_name("dossier-6007").unwrap());
+        assert!(!set.contains_name("imported-3-9").unwrap());
     }
 
     #[test]
