@@ -290,6 +290,7 @@ pub fn write_known_csv(
         row(f).map(|r| (r.into_parts(), serde_json::Value::Null))
     };
     let hidden = Task::hidden();
+    let found = found.iter().cloned();
     let report = write_found(found, Format::Csv, out, None, None, &hidden, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)

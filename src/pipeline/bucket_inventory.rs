@@ -131,8 +131,15 @@ async fn try_make(
     // The SHA-256 the journal records for a zip (the bucket listed at the
     // start of the run, and what the run uploaded): a zip it does not know
     // came since, and is read.
+    // A digest that cannot be read back counts as unknown: the zip is read.
     let sha = |f: &FoundBundle| {
-        let v = state.done.get(f.number, f.version)?;
+        let v = match state.done.get(f.number, f.version) {
+            Ok(v) => v?,
+            Err(e) => {
+                tracing::warn!(dossier = f.number, "zip read again: {e}");
+                return None;
+            }
+        };
         v.has_zip().then(|| v.zip_sha256().into_owned())
     };
     let mut missing: Vec<&FoundBundle> = found
