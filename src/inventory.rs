@@ -168,7 +168,8 @@ pub fn write_inventory_counted(
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
     let mut read = read::in_folder(archive_dir);
-    let report = write_found(found.iter(), format, out, None, None, progress, &mut read)?;
+    let found = found.iter();
+    let report = write_found(found, format, out, None, None, progress, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
 }
@@ -193,15 +194,8 @@ pub fn write_selected(
     }
     let hidden = Task::hidden();
     let mut read = read::in_folder(archive_dir);
-    let report = write_found(
-        found.iter(),
-        format,
-        out,
-        None,
-        Some(columns),
-        &hidden,
-        &mut read,
-    )?;
+    let found = found.iter();
+    let report = write_found(found, format, out, None, Some(columns), &hidden, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
 }
@@ -233,15 +227,8 @@ pub fn write_inventory_with(
 ) -> Result<InventoryReport, InventoryError> {
     let found = FolderBundles::list(archive_dir).map_err(io_err("cannot list", archive_dir))?;
     let mut read = read::in_folder(archive_dir);
-    write_found(
-        found.iter(),
-        format,
-        out,
-        known,
-        None,
-        &Task::hidden(),
-        &mut read,
-    )
+    let found = found.iter();
+    write_found(found, format, out, known, None, &Task::hidden(), &mut read)
 }
 
 /// [`write_inventory_counted`] of a bucket archive (`s3://BUCKET/PREFIX`):

@@ -145,3 +145,53 @@ impl Iterator for Reader<'_> {
         }
     }
 }
+
+/// One sorted source of versions.
+pub(super) enum Source<'a> {
+    Disk(Reader<'a>),
+    Memory(std::iter::Peekable<std::collections::btree_map::Values<'a, Key, DoneVersion>>),
+}
+
+impl Source<'_> {
+    fn peek_key(&mut self) -> std::io::Result<Option<Key>> {
+        match self {
+            Self::Disk(r) => r.peek_key(),
+            Self::Memory(m) => Ok(m.peek().map(|v| v.key())),
+        }
+    }
+
+    fn take(&mut self) -> Option<std::io::Result<DoneVersion>> {
+        match self {
+            Self::Disk(r) => r.next(),
+            Self::Memory(m) => m.next().cloned().map(Ok),
+        }
+    }
+}
+
+/// Sorted sources as one, oldest source first: where keys meet, the last
+/// source holding the key gives the version, the others' are skipped.
+pub(super) struct Merged<'a> {
+    pub(super) sources: Vec<Source<'a>>,
+}
+
+impl Iterator for Merged<'_> {
+    type Item = std::io::Result<DoneVersion>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut heads = Vec::with_capacity(self.sources.len());
+        for source in &mut self.sources {
+            match source.peek_key() {
+                Ok(key) => heads.push(key),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let min = heads.iter().flatten().min().copied()?;
+        let mut chosen = None;
+        for (source, key) in self.sources.iter_mut().zip(heads) {
+            if key == Some(min) {
+                chosen = source.take();
+            }
+        }
+        chosen
+    }
+}
