@@ -122,3 +122,38 @@ impl FolderBundles {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gives_the_paths_found_newest_version_first_choice() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::create_dir(dir.join("dossier-3")).unwrap();
+        std::fs::write(dir.join("dossier-3.zip"), b"z").unwrap();
+        std::fs::write(dir.join("dossier-3.v2.zip"), b"z").unwrap();
+        // A name `archive` never writes, and a file where a folder belongs.
+        std::fs::create_dir(dir.join("dossier-007")).unwrap();
+        std::fs::write(dir.join("dossier-9"), b"not a bag").unwrap();
+        let found: Vec<FoundBundle> = FolderBundles::list(dir).unwrap().iter().collect();
+        assert_eq!(
+            found,
+            [
+                FoundBundle {
+                    number: 3,
+                    version: 2,
+                    location: BundleLocation::Zip(dir.join("dossier-3.v2.zip")),
+                    zip: Some(dir.join("dossier-3.v2.zip")),
+                },
+                FoundBundle {
+                    number: 7,
+                    version: 1,
+                    location: BundleLocation::Dir(dir.join("dossier-007")),
+                    zip: None,
+                },
+            ]
+        );
+    }
+}
