@@ -19,6 +19,7 @@ mod bundle_rows;
 pub mod cell;
 pub mod columns;
 mod command;
+mod found;
 pub mod known;
 pub mod ods;
 mod read;
@@ -31,12 +32,13 @@ mod zip_sums;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::bagit::bundles::{FolderBundles, FoundBundle};
+use crate::bagit::bundles::FoundBundle;
 use crate::progress::Task;
 use bundle_rows::kept_row;
 pub use bundle_rows::{kept_row_of_zip, row_of_bundle};
 use columns::{ColumnInfo, Gathered};
 pub use command::{command, command_with};
+use found::{listed, Found};
 use known::KnownRows;
 pub use read::row_of_zip;
 use row::Row;
@@ -163,12 +165,11 @@ pub fn write_inventory_counted(
     out: &Path,
     progress: &Task,
 ) -> Result<InventoryReport, InventoryError> {
-    let found = FolderBundles::list(archive_dir).map_err(io_err("cannot list", archive_dir))?;
-    if found.is_empty() {
+    let found = listed(archive_dir)?;
+    if found.count == 0 {
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
     let mut read = read::in_folder(archive_dir);
-    let found = found.iter();
     let report = write_found(found, format, out, None, None, progress, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
@@ -188,13 +189,12 @@ pub fn write_selected(
     out: &Path,
     columns: &[(String, Option<String>)],
 ) -> Result<InventoryReport, InventoryError> {
-    let found = FolderBundles::list(archive_dir).map_err(io_err("cannot list", archive_dir))?;
-    if found.is_empty() {
+    let found = listed(archive_dir)?;
+    if found.count == 0 {
         return Err(InventoryError::NoBundle(archive_dir.to_owned()));
     }
     let hidden = Task::hidden();
     let mut read = read::in_folder(archive_dir);
-    let found = found.iter();
     let report = write_found(found, format, out, None, Some(columns), &hidden, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
@@ -225,9 +225,8 @@ pub fn write_inventory_with(
     out: &Path,
     known: Option<&mut KnownRows>,
 ) -> Result<InventoryReport, InventoryError> {
-    let found = FolderBundles::list(archive_dir).map_err(io_err("cannot list", archive_dir))?;
+    let found = listed(archive_dir)?;
     let mut read = read::in_folder(archive_dir);
-    let found = found.iter();
     write_found(found, format, out, known, None, &Task::hidden(), &mut read)
 }
 
@@ -252,7 +251,7 @@ pub fn write_bucket_inventory(
         return Err(InventoryError::NoBundle(url.to_owned()));
     }
     let mut read = read::from_bucket(&bucket);
-    let found = bucket.found().iter().cloned();
+    let found = Found::of(bucket.found());
     let report = write_found(found, format, out, None, None, progress, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
@@ -277,8 +276,15 @@ pub fn write_known_csv(
         row(f).map(|r| (r.into_parts(), serde_json::Value::Null))
     };
     let hidden = Task::hidden();
-    let found = found.iter().cloned();
-    let report = write_found(found, Format::Csv, out, None, None, &hidden, &mut read)?;
+    let report = write_found(
+        Found::of(found),
+        Format::Csv,
+        out,
+        None,
+        None,
+        &hidden,
+        &mut read,
+    )?;
     write_sidecar(out, &report)?;
     Ok(report)
 }
@@ -286,7 +292,7 @@ pub fn write_known_csv(
 /// Write the inventory of `found`, each row from `known` or else from
 /// `read` (a folder's bundle in place, a bucket's downloaded).
 fn write_found(
-    found: impl ExactSizeIterator<Item = FoundBundle>,
+    found: Found<'_>,
     format: Format,
     out: &Path,
     mut known: Option<&mut KnownRows>,
@@ -294,7 +300,7 @@ fn write_found(
     progress: &Task,
     read: &mut dyn FnMut(&FoundBundle) -> read::Read,
 ) -> Result<InventoryReport, InventoryError> {
-    progress.start(found.len() as u64);
+    progress.start(found.count);
     // Rows are spilled to a temporary file, one JSON line each: the column
     // set is only known after the last bundle, and holding every row of a
     // 10^5-dossier archive in memory is what this avoids.
@@ -317,8 +323,8 @@ fn write_found(
     let mut skipped = Vec::new();
     // DS's extra sheets: a CSV holds none.
     let mut extra = (format != Format::Csv).then(|| sheets::Collector::new(&dir));
-    for f in found {
-        let f = &f;
+    for f in found.bundles {
+        let f = &f?;
         progress.inc();
         let kept = known.as_deref_mut().and_then(|k| kept_row(k, f));
         let read = match kept {

@@ -52,6 +52,7 @@ pub mod option_values;
 pub mod pipeline;
 pub mod progress;
 pub mod seda;
+pub mod spill;
 pub mod store;
 pub mod template;
 pub mod timestamp;

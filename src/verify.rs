@@ -23,6 +23,8 @@ pub mod paths;
 mod problems;
 mod remote;
 mod report;
+mod run_manifest;
+mod spilled;
 pub mod tagfile;
 mod timestamp;
 
@@ -32,7 +34,8 @@ pub use report::{BundleKind, BundleSummary, Finding, Report, Totals};
 
 use crate::bagit::parallel;
 use crate::progress::Task;
-use jobs::{Inputs, Job, Whole};
+use jobs::{Inputs, Job};
+use spilled::{BundleList, ZipDigests};
 
 /// How to verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,10 @@ pub enum Error {
     /// A bucket cannot be listed or read (the message names it).
     #[error("{0}")]
     Remote(String),
+    /// The list of bundles could not be sorted on disk (in the temporary
+    /// folder) or read back.
+    #[error("cannot sort the bundles in the temporary folder: {0}")]
+    Spill(#[source] io::Error),
 }
 
 /// Verify bag folders, zips and archive folders. Every bundle is checked and
@@ -91,26 +98,35 @@ pub fn verify_paths(paths: &[PathBuf], opts: &Options) -> Result<Report, Error> 
 /// [`verify_paths`], counting each bundle checked on `progress`.
 ///
 /// # Errors
-/// As [`verify_paths`].
+/// As [`verify_paths`], and [`Error::Spill`].
 pub fn verify_paths_with(
     paths: &[PathBuf],
     opts: &Options,
     progress: &Task,
 ) -> Result<Report, Error> {
-    verify_all(paths, opts, progress, true)
+    let (mut report, list) = verify_all(paths, opts, progress, true)?;
+    if let Some(list) = list {
+        for b in list.into_sorted().map_err(Error::Spill)? {
+            report.bundles.push(b.map_err(Error::Spill)?);
+        }
+        report.list_bundles = true;
+        report.finish();
+    }
+    Ok(report)
 }
 
-/// [`verify_paths_with`]; `list_bundles` keeps one summary per bundle (the
-/// JSON report lists them), else only their totals. Bundles are checked a
-/// dossier at a time (folder and zip together) and folded into the report
-/// as they end, so memory does not grow with the number of dossiers beyond
-/// their names (docs/benchmarks.md, "Memory").
+/// [`verify_paths_with`]: the report keeps totals and findings; with
+/// `list_bundles`, the summary of every bundle is in the [`BundleList`]
+/// (sorted on disk: the JSON report lists them). Bundles are checked a
+/// dossier at a time (folder and zip together) as the archive folders are
+/// walked, and folded into the report as they end, so memory does not grow
+/// with the number of dossiers (docs/benchmarks.md, "Memory").
 pub(crate) fn verify_all(
     paths: &[PathBuf],
     opts: &Options,
     progress: &Task,
     list_bundles: bool,
-) -> Result<Report, Error> {
+) -> Result<(Report, Option<BundleList>), Error> {
     if paths.is_empty() {
         return Err(Error::NoPath);
     }
@@ -129,37 +145,42 @@ pub(crate) fn verify_all(
         singles: &singles,
         archives: &archives,
     };
-    let (units, bundles) = jobs::units(&inputs);
+    let (_, bundles) = jobs::count(&inputs);
     progress.start(bundles + sips.len() as u64);
-    let mut report = if list_bundles {
-        Report::new(opts.fast)
-    } else {
-        Report::unlisted(opts.fast)
+    let mut report = Report::unlisted(opts.fast);
+    let mut list = list_bundles.then(BundleList::default);
+    let mut add = |report: &mut Report, summary: BundleSummary, findings| {
+        if let Some(list) = list.as_mut() {
+            list.push(&summary);
+        }
+        report.add_bundle(summary, findings);
     };
-    let mut wholes: Vec<Vec<Option<Whole>>> = archives
+    let mut digests: Vec<Option<ZipDigests>> = archives
         .iter()
-        .map(|(_, plan)| vec![None; plan.zips.len()])
+        .map(|(_, plan)| plan.has_run_manifest.then(ZipDigests::default))
         .collect();
-    jobs::run(&inputs, &units, opts.jobs, opts.fast, progress, |out| {
+    jobs::run(&inputs, opts.jobs, opts.fast, progress, |out| {
         for (summary, findings) in out.bundles {
-            report.add_bundle(summary, findings);
+            add(&mut report, summary, findings);
         }
         report.add_bundle_findings(out.findings);
-        if let Some((a, z, whole)) = out.whole {
-            wholes[a][z] = Some(whole);
+        if let Some((a, name, whole)) = out.whole {
+            if let Some(d) = digests[a].as_mut() {
+                d.push(&name, whole.as_ref());
+            }
         }
     });
-    drop(units);
-    for ((dir, plan), wholes) in archives.iter().zip(&wholes) {
-        report.merge(check_archive(dir, plan, wholes, opts.fast));
+    for ((dir, plan), digests) in archives.iter().zip(digests) {
+        let (summary, findings) = check_archive(dir, plan, digests, opts.fast);
+        add(&mut report, summary, findings);
     }
     for sip in sips {
         let (summary, findings) = sip_findings(&sip);
-        report.add_bundle(summary, findings);
+        add(&mut report, summary, findings);
         progress.inc();
     }
     report.finish();
-    Ok(report)
+    Ok((report, list))
 }
 
 /// A zip whose root holds a SEDA manifest rather than one bag folder.
@@ -297,20 +318,26 @@ fn named(findings: Vec<Finding>, bundle: &str) -> Vec<Finding> {
 }
 
 /// Run-level findings of one archive folder (its run manifest against the
-/// zips' digests, `wholes`, indexed like `plan.zips`), plus its summary.
-fn check_archive(dir: &Path, plan: &archive::Plan, wholes: &[Option<Whole>], fast: bool) -> Report {
+/// zips' digests, `digests`, present when it has a run manifest), and its
+/// summary.
+fn check_archive(
+    dir: &Path,
+    plan: &archive::Plan,
+    digests: Option<ZipDigests>,
+    fast: bool,
+) -> (BundleSummary, Vec<Finding>) {
     let name = display_name(dir);
     let mut findings = plan.findings.clone();
     let manifest_path = dir.join(archive::RUN_MANIFEST);
-    if plan.has_run_manifest {
-        let digest = |i: usize| wholes.get(i)?.clone().map(|w| w.map(hex::encode));
+    if let Some(digests) = digests {
         let hash_other = |n: &str| {
             dir.join(n)
                 .is_file()
                 .then(|| jobs::sha256_file(&dir.join(n)))
         };
-        let checked = fs_err::File::open(&manifest_path).and_then(|f| {
-            archive::check_run_manifest(io::BufReader::new(f), &plan.zips, digest, fast, hash_other)
+        let checked = digests.into_sorted().and_then(|zips| {
+            let manifest = io::BufReader::new(fs_err::File::open(&manifest_path)?);
+            run_manifest::check_sorted(manifest, zips, fast, hash_other)
         });
         match checked {
             Ok(found) => findings.extend(found),
@@ -322,7 +349,7 @@ fn check_archive(dir: &Path, plan: &archive::Plan, wholes: &[Option<Whole>], fas
             )),
         }
         findings.extend(timestamp::findings(dir, &name).0);
-    } else if !plan.zips.is_empty() {
+    } else if plan.zips > 0 {
         findings.push(Finding::new(
             Code::NoRunManifest,
             "",
@@ -330,7 +357,6 @@ fn check_archive(dir: &Path, plan: &archive::Plan, wholes: &[Option<Whole>], fas
             "missing: zips not checked as a set",
         ));
     }
-    let mut report = Report::new(fast);
     let summary = BundleSummary {
         name: name.clone(),
         kind: BundleKind::Archive,
@@ -338,6 +364,5 @@ fn check_archive(dir: &Path, plan: &archive::Plan, wholes: &[Option<Whole>], fas
         bytes: 0,
         problems: 0,
     };
-    report.add_bundle(summary, named(findings, &name));
-    report
+    (summary, named(findings, &name))
 }

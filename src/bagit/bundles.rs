@@ -16,9 +16,9 @@ use serde_json::Value;
 
 use super::source::{DirSource, Problem, ProblemKind, ReadError, Session, Source};
 use super::zipsource::ZipSource;
+pub use found::{discover, discover_sorted, Discovered};
 
-mod folder;
-pub use folder::FolderBundles;
+mod found;
 
 /// Where a dossier's bag lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +50,6 @@ pub struct FoundBundle {
     pub location: BundleLocation,
     /// The zip next to the folder, if any (the inventory reports it).
     pub zip: Option<PathBuf>,
-}
-
-/// List the bundles of an archive folder, sorted by dossier number: for each
-/// dossier, its latest version (a dossier changed at DS gets `dossier-N.v2`,
-/// `.v3`... beside the earlier ones, which are kept but describe the past).
-///
-/// # Errors
-/// The folder cannot be listed.
-pub fn discover(archive_dir: &Path) -> std::io::Result<Vec<FoundBundle>> {
-    Ok(FolderBundles::list(archive_dir)?.iter().collect())
 }
 
 /// The newest version of each dossier among `(number, version)` pairs, by
@@ -235,48 +225,6 @@ mod tests {
         ] {
             assert_eq!(parse_bundle_name(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn discover_keeps_the_latest_version_of_each_dossier() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        for d in ["dossier-3", "dossier-3.v2", "dossier-3.v10", "dossier-5"] {
-            fs_err::create_dir(tmp.path().join(d)).expect("dir");
-        }
-        fs_err::write(tmp.path().join("dossier-3.v10.zip"), b"z").expect("zip");
-        fs_err::write(tmp.path().join("dossier-5.zip"), b"z").expect("zip");
-        // Only a zip for the latest version of 5: the zip it is.
-        fs_err::write(tmp.path().join("dossier-5.v2.zip"), b"z").expect("zip");
-        let found = discover(tmp.path()).expect("list");
-        assert_eq!(found.len(), 2);
-        assert_eq!((found[0].number, found[0].version), (3, 10));
-        assert_eq!(
-            found[0].location,
-            BundleLocation::Dir(tmp.path().join("dossier-3.v10"))
-        );
-        assert_eq!(found[0].zip, Some(tmp.path().join("dossier-3.v10.zip")));
-        assert_eq!((found[1].number, found[1].version), (5, 2));
-        assert_eq!(
-            found[1].location,
-            BundleLocation::Zip(tmp.path().join("dossier-5.v2.zip"))
-        );
-    }
-
-    #[test]
-    fn discover_prefers_folders_and_falls_back_to_zips() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        fs_err::create_dir(tmp.path().join("dossier-2")).expect("dir");
-        fs_err::write(tmp.path().join("dossier-2.zip"), b"z").expect("zip");
-        fs_err::write(tmp.path().join("dossier-10.zip"), b"z").expect("zip");
-        fs_err::create_dir(tmp.path().join(".ds-archive")).expect("state");
-        fs_err::write(tmp.path().join("report.json"), b"{}").expect("report");
-        let found = discover(tmp.path()).expect("list");
-        assert_eq!(found.len(), 2);
-        assert_eq!(found[0].number, 2);
-        assert!(matches!(found[0].location, BundleLocation::Dir(_)));
-        assert!(found[0].zip.is_some());
-        assert_eq!(found[1].number, 10);
-        assert!(matches!(found[1].location, BundleLocation::Zip(_)));
     }
 
     fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {

@@ -76,6 +76,45 @@ pub fn parallel_for_each<T, S, R>(
     });
 }
 
+/// [`parallel_for_each`] over items drawn from an iterator as threads free
+/// up (a folder being walked), so that the items are never all held.
+pub fn parallel_for_each_iter<T, S, R>(
+    items: impl Iterator<Item = T> + Send,
+    jobs: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, T) -> R + Sync,
+    mut sink: impl FnMut(R) + Send,
+) {
+    if jobs <= 1 {
+        let mut state = init();
+        for item in items {
+            sink(f(&mut state, item));
+        }
+        return;
+    }
+    let items = Mutex::new(items);
+    let sink = Mutex::new(sink);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                let mut state = init();
+                loop {
+                    let item = items
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .next();
+                    let Some(item) = item else { break };
+                    let r = f(&mut state, item);
+                    let mut sink = sink
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    sink(r);
+                }
+            });
+        }
+    });
+}
+
 /// The default `--jobs`: the cores this process may use.
 #[must_use]
 pub fn default_jobs() -> usize {
@@ -102,6 +141,10 @@ mod tests {
             parallel_for_each(&items, jobs, || (), |(), x| x * 2, |r| seen.push(r));
             seen.sort_unstable();
             assert_eq!(seen, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+            let mut drawn = Vec::new();
+            parallel_for_each_iter(items.iter(), jobs, || (), |(), x| x * 2, |r| drawn.push(r));
+            drawn.sort_unstable();
+            assert_eq!(drawn, seen);
         }
     }
 }

@@ -20,17 +20,17 @@ pub(super) type Read = Result<((Row, Vec<DynColumn>), serde_json::Value), String
 
 /// The reader of the bundles of the folder `archive_dir`.
 pub(super) fn in_folder(archive_dir: &Path) -> impl FnMut(&FoundBundle) -> Read {
-    let zip_sums = ZipSums::read(archive_dir);
-    move |f| read_bundle(f, &zip_sums, None)
+    let mut zip_sums = ZipSums::read(archive_dir);
+    move |f| read_bundle(f, &mut zip_sums, None)
 }
 
 /// The reader of the bundles of `bucket`: each zip downloaded, read, and
 /// removed before the next.
 pub(super) fn from_bucket(bucket: &BucketBundles) -> impl FnMut(&FoundBundle) -> Read + '_ {
-    let none = ZipSums::default();
+    let mut none = ZipSums::default();
     move |f| {
         let zip = bucket.fetch(f)?;
-        read_bundle(f, &none, Some(&zip.sha256))
+        read_bundle(f, &mut none, Some(&zip.sha256))
     }
 }
 
@@ -40,11 +40,11 @@ pub(super) fn from_bucket(bucket: &BucketBundles) -> impl FnMut(&FoundBundle) ->
 /// # Errors
 /// The zip cannot be read as a bundle; the message says why.
 pub fn row_of_zip(f: &FoundBundle, sha256: &str) -> Result<KnownRow, String> {
-    let ((row, columns), _) = read_bundle(f, &ZipSums::default(), Some(sha256))?;
+    let ((row, columns), _) = read_bundle(f, &mut ZipSums::default(), Some(sha256))?;
     Ok(KnownRow::new(row, columns))
 }
 
-fn read_bundle(f: &FoundBundle, zip_sums: &ZipSums, downloaded: Option<&str>) -> Read {
+fn read_bundle(f: &FoundBundle, zip_sums: &mut ZipSums, downloaded: Option<&str>) -> Read {
     let mut bag = BagReader::open(&f.location).map_err(|e| format!("unreadable bag: {e}"))?;
     let (metadata, dossier) = bag.read_metadata_and_dossier()?;
     let zip = match (&f.zip, zip_name(f)) {

@@ -1,46 +1,106 @@
-//! Run-level checks of an archive output folder: which bundles it holds, the
-//! `manifest-sha256.txt` that `archive` writes for `sha256sum -c`, and the
-//! agreement between a bundle folder and its zip.
+//! What an archive output folder holds for `verify`: its bundles, walked
+//! a dossier at a time (a bag folder with the zip of the same name), the
+//! files it skips or warns about, and the agreement between a bundle folder
+//! and its zip. The run manifest's check is in `run_manifest`.
 //!
-//! The listing does I/O; parsing the run manifest and comparing a folder with
-//! its zip are pure.
+//! Why a walk and no list: a list of the names takes memory a dossier, and
+//! `verify` must stay flat at 10⁵ dossiers and more (docs/benchmarks.md,
+//! "Memory"). The folder is read twice in the file system's order: once to
+//! count (progress, threads) and gather the few warnings, once to hand out
+//! the work; a folder finds its zip, and a zip its folder, by name on disk.
+//! Nothing here needs the names in order: the report is sorted at the end.
+//!
+//! The walk does I/O; comparing a folder with its zip is pure.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::codes::Code;
 use super::paths::is_junk;
-use super::problems::code;
 use super::report::Finding;
-use crate::bagit::source::ReadError;
+pub use super::run_manifest::RUN_MANIFEST;
 use crate::digest::{DigestAlg, HexDigests};
-
-/// The run manifest's file name.
-pub const RUN_MANIFEST: &str = "manifest-sha256.txt";
 
 /// The state folder of `archive`, never verified.
 const STATE_DIR: &str = ".ds-archive";
 
-/// What an archive folder holds.
+/// What an archive folder holds, counted.
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// Bundle folders (names).
-    pub folders: Vec<String>,
-    /// Bundle zips (names), every `*.zip` directly in the folder.
-    pub zips: Vec<String>,
+    /// Bundle folders.
+    pub folders: u64,
+    /// Bundle zips: every `*.zip` directly in the folder.
+    pub zips: u64,
+    /// Units of work: folders, and zips without a folder of their name.
+    pub units: u64,
     /// Whether `manifest-sha256.txt` exists.
     pub has_run_manifest: bool,
     /// Warnings found while listing (junk, skipped folders).
     pub findings: Vec<Finding>,
 }
 
-impl Plan {
-    /// The index of the zip named `name` (`zips` is sorted).
-    #[must_use]
-    pub fn zip_index(&self, name: &str) -> Option<usize> {
-        self.zips.binary_search_by(|z| z.as_str().cmp(name)).ok()
+/// One unit of work of an archive folder (names, not paths).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveUnit {
+    /// A bag folder, with the zip of its name when there is one.
+    Folder { name: String, zip: Option<String> },
+    /// A zip without a bag folder of its name.
+    Zip { name: String },
+}
+
+/// What an entry of an archive folder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    State,
+    /// The démarche's documents: checked through the run manifest.
+    Demarche,
+    Folder,
+    /// A folder that is not a bag.
+    Skipped,
+    Zip,
+    RunManifest,
+    Junk,
+    Other,
+}
+
+fn entry(name: &str, path: &Path) -> Entry {
+    if path.is_dir() {
+        if name == STATE_DIR {
+            Entry::State
+        } else if name == "demarche" {
+            Entry::Demarche
+        } else if name.starts_with("dossier-") || looks_like_bag(path) {
+            Entry::Folder
+        } else if !name.starts_with('.') {
+            Entry::Skipped
+        } else {
+            Entry::Other
+        }
+    } else if is_zip_name(name) {
+        Entry::Zip
+    } else if name == RUN_MANIFEST {
+        Entry::RunManifest
+    } else if is_junk(name) {
+        Entry::Junk
+    } else {
+        Entry::Other
     }
+}
+
+/// The zip paired with folder `name`: `<name>.zip`, when it is a zip entry.
+fn zip_of_folder(dir: &Path, name: &str) -> Option<String> {
+    let zip = format!("{name}.zip");
+    let path = dir.join(&zip);
+    let exists = fs_err::symlink_metadata(&path).is_ok();
+    (exists && entry(&zip, &path) == Entry::Zip).then_some(zip)
+}
+
+/// Whether zip `name` belongs to a bag folder of its name (then the folder's
+/// unit checks it).
+fn zip_has_folder(dir: &Path, name: &str) -> bool {
+    name.strip_suffix(".zip")
+        .is_some_and(|stem| entry(stem, &dir.join(stem)) == Entry::Folder)
 }
 
 /// Whether `dir` looks like a bag folder (a `bagit.txt` or a `data/` folder).
@@ -57,182 +117,65 @@ pub fn is_zip_name(name: &str) -> bool {
         && name[name.len() - 4..].eq_ignore_ascii_case(".zip")
 }
 
-/// List an archive folder. `Ok(None)` when nothing in it looks like ours.
+/// Count what an archive folder holds. `Ok(None)` when nothing in it looks
+/// like ours.
 pub fn plan(dir: &Path) -> io::Result<Option<Plan>> {
     let mut plan = Plan::default();
-    let mut entries: Vec<(String, PathBuf)> = fs_err::read_dir(dir)?
-        .map(|e| e.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())))
-        .collect::<io::Result<_>>()?;
-    entries.sort();
     let mut state = false;
-    for (name, path) in entries {
-        if path.is_dir() {
-            if name == STATE_DIR {
-                state = true;
-            } else if name == "demarche" {
-                // The démarche's documents: checked through the run manifest.
-            } else if looks_like_bag(&path) || name.starts_with("dossier-") {
-                plan.folders.push(name);
-            } else if !name.starts_with('.') {
-                plan.findings.push(Finding::new(
-                    Code::Skipped,
-                    "",
-                    name,
-                    "not a bag, not verified",
-                ));
+    for e in fs_err::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        match entry(&name, &e.path()) {
+            Entry::State => state = true,
+            Entry::Folder => {
+                plan.folders += 1;
+                plan.units += 1;
             }
-        } else if is_zip_name(&name) {
-            plan.zips.push(name);
-        } else if name == RUN_MANIFEST {
-            plan.has_run_manifest = true;
-        } else if is_junk(&name) {
-            plan.findings.push(Finding::new(
+            Entry::Skipped => plan.findings.push(Finding::new(
+                Code::Skipped,
+                "",
+                name,
+                "not a bag, not verified",
+            )),
+            Entry::Zip => {
+                plan.zips += 1;
+                plan.units += u64::from(!zip_has_folder(dir, &name));
+            }
+            Entry::RunManifest => plan.has_run_manifest = true,
+            Entry::Junk => plan.findings.push(Finding::new(
                 Code::Junk,
                 "",
                 name,
                 "operating-system junk file",
-            ));
+            )),
+            Entry::Demarche | Entry::Other => {}
         }
     }
-    let ours = state || plan.has_run_manifest || !plan.folders.is_empty() || !plan.zips.is_empty();
+    let ours = state || plan.has_run_manifest || plan.folders > 0 || plan.zips > 0;
     Ok(ours.then_some(plan))
 }
 
-/// Parse one line of `sha256sum` output (`<hex>  <name>` or `<hex> *<name>`,
-/// and the `\`-escaped form for names holding a newline or backslash):
-/// `(name, lowercase hex)`, or a finding about line `n`.
-pub fn parse_run_manifest_line(line: &str, n: usize) -> Result<(String, String), Finding> {
-    let (escaped, body) = match line.strip_prefix('\\') {
-        Some(rest) => (true, rest),
-        None => (false, line),
-    };
-    let parsed = body
-        .get(..64)
-        .zip(body.get(64..66))
-        .zip(body.get(66..))
-        .filter(|((hex, sep), name)| {
-            hex.bytes().all(|b| b.is_ascii_hexdigit())
-                && (*sep == "  " || *sep == " *")
-                && !name.is_empty()
-        });
-    let Some(((hex, _), name)) = parsed else {
-        return Err(Finding::new(
-            Code::RunManifest,
-            "",
-            RUN_MANIFEST,
-            format!("line {n}: not `<sha256>  <file>`"),
-        ));
-    };
-    let name = if escaped {
-        name.replace("\\n", "\n").replace("\\\\", "\\")
-    } else {
-        name.to_owned()
-    };
-    // A file of this folder, or of `demarche/` (the démarche's own
-    // documents, src/pipeline/demarche_docs.rs).
-    let file = name.strip_prefix("demarche/").unwrap_or(&name);
-    if file.contains('/') || file.contains('\\') || matches!(file, ".." | "." | "") {
-        return Err(Finding::new(
-            Code::RunManifest,
-            "",
-            RUN_MANIFEST,
-            format!("line {n}: `{name}` is not a file of this folder"),
-        ));
-    }
-    Ok((name, hex.to_ascii_lowercase()))
-}
-
-/// Check the run manifest, read line by line from `manifest`, against the
-/// zips (`zips` sorted, as [`plan`] lists them). `digest` gives the SHA-256
-/// of the zip at an index (`None` in fast mode or when it could not be
-/// computed); `hash_other` hashes a listed file that is not a zip.
-///
-/// Streams: what it keeps is one flag a zip, and the names of listed files
-/// that are not zips (none in an archive `archive` wrote).
+/// The units of work of an archive folder, as its entries are read.
 ///
 /// # Errors
-/// When `manifest` cannot be read.
-pub fn check_run_manifest(
-    mut manifest: impl io::BufRead,
-    zips: &[String],
-    digest: impl Fn(usize) -> Option<Result<String, ReadError>>,
-    fast: bool,
-    hash_other: impl Fn(&str) -> Option<Result<String, ReadError>>,
-) -> io::Result<Vec<Finding>> {
-    let mut out = Vec::new();
-    let mut listed = vec![false; zips.len()];
-    let mut others: BTreeSet<String> = BTreeSet::new();
-    let mut bytes = Vec::new();
-    for n in 1.. {
-        bytes.clear();
-        if manifest.read_until(b'\n', &mut bytes)? == 0 {
-            break;
-        }
-        // As `str::lines`: the line ending is `\n` or `\r\n`.
-        if bytes.last() == Some(&b'\n') {
-            bytes.pop();
-            if bytes.last() == Some(&b'\r') {
-                bytes.pop();
+/// The folder cannot be listed (an entry that cannot be read is an `Err`
+/// item).
+pub fn units(dir: &Path) -> io::Result<impl Iterator<Item = io::Result<ArchiveUnit>> + '_> {
+    Ok(fs_err::read_dir(dir)?.filter_map(move |e| {
+        let e = match e {
+            Ok(e) => e,
+            Err(err) => return Some(Err(err)),
+        };
+        let name = e.file_name().to_string_lossy().into_owned();
+        match entry(&name, &e.path()) {
+            Entry::Folder => {
+                let zip = zip_of_folder(dir, &name);
+                Some(Ok(ArchiveUnit::Folder { name, zip }))
             }
+            Entry::Zip if !zip_has_folder(dir, &name) => Some(Ok(ArchiveUnit::Zip { name })),
+            _ => None,
         }
-        let Ok(line) = std::str::from_utf8(&bytes) else {
-            let f = Finding::new(Code::RunManifest, "", RUN_MANIFEST, "not UTF-8");
-            return Ok(vec![f]);
-        };
-        if line.is_empty() {
-            continue;
-        }
-        let (name, want) = match parse_run_manifest_line(line, n) {
-            Ok(entry) => entry,
-            Err(finding) => {
-                out.push(finding);
-                continue;
-            }
-        };
-        let zip = zips.binary_search(&name).ok();
-        let first = match zip {
-            Some(i) => !std::mem::replace(&mut listed[i], true),
-            None => others.insert(name.clone()),
-        };
-        if !first {
-            let msg = format!("listed twice in {RUN_MANIFEST}");
-            out.push(Finding::new(Code::RunManifest, "", name, msg));
-            continue;
-        }
-        let got = match zip {
-            Some(i) => digest(i),
-            None => match hash_other(&name) {
-                None => {
-                    out.push(Finding::new(
-                        Code::RunManifest,
-                        "",
-                        name,
-                        format!("listed in {RUN_MANIFEST} but missing"),
-                    ));
-                    continue;
-                }
-                some => some,
-            },
-        };
-        match got {
-            _ if fast => {}
-            Some(Ok(got)) if got != want => {
-                let msg = format!("sha256 expected {want} got {got} ({RUN_MANIFEST})");
-                out.push(Finding::new(Code::RunManifest, "", name, msg));
-            }
-            Some(Err(e)) => out.push(Finding::new(code(e.kind), "", name, e.message)),
-            _ => {}
-        }
-    }
-    for (zip, _) in zips.iter().zip(&listed).filter(|(_, l)| !**l) {
-        out.push(Finding::new(
-            Code::RunManifest,
-            "",
-            zip,
-            format!("not listed in {RUN_MANIFEST}"),
-        ));
-    }
-    Ok(out)
+    }))
 }
 
 /// Compare a bundle folder with its zip, file by file (SHA-256, or size in
@@ -282,72 +225,6 @@ mod tests {
         f.iter()
             .map(|f| (f.code.as_str(), f.path.as_str()))
             .collect()
-    }
-
-    fn check(
-        text: &str,
-        zips: &[String],
-        digests: &BTreeMap<usize, Result<String, ReadError>>,
-        fast: bool,
-    ) -> Vec<Finding> {
-        let digest = |i: usize| digests.get(&i).cloned();
-        check_run_manifest(text.as_bytes(), zips, digest, fast, |_| None).unwrap()
-    }
-
-    #[test]
-    fn run_manifest_lines() {
-        let a = "a".repeat(64);
-        let text = format!(
-            "{a}  dossier-1.zip\n{a} *dossier-2.zip\nbad line\n{a}  ../x.zip\n{a}  dossier-1.zip\n"
-        );
-        let zips = vec!["dossier-1.zip".to_owned(), "dossier-2.zip".to_owned()];
-        let out = check(&text, &zips, &BTreeMap::new(), true);
-        assert_eq!(
-            codes(&out),
-            [
-                ("E_RUN_MANIFEST", RUN_MANIFEST),
-                ("E_RUN_MANIFEST", RUN_MANIFEST),
-                ("E_RUN_MANIFEST", "dossier-1.zip")
-            ]
-        );
-        let line = format!("\\{a}  a\\nb");
-        assert_eq!(parse_run_manifest_line(&line, 1).unwrap().0, "a\nb");
-        let crlf = format!("{a}  dossier-1.zip\r\n{a}  dossier-2.zip\r\n");
-        assert!(check(&crlf, &zips, &BTreeMap::new(), true).is_empty());
-        let bad = b"\xff\n".as_slice();
-        let out = check_run_manifest(bad, &zips, |_| None, true, |_| None).unwrap();
-        assert_eq!(out[0].message, "not UTF-8");
-    }
-
-    #[test]
-    fn run_manifest_against_zips() {
-        let a = "a".repeat(64);
-        let b = "b".repeat(64);
-        let text = format!("{a}  dossier-1.zip\n{a}  dossier-2.zip\n{a}  dossier-9.zip\n");
-        let zips = vec![
-            "dossier-1.zip".to_owned(),
-            "dossier-2.zip".to_owned(),
-            "dossier-3.zip".to_owned(),
-        ];
-        let digests: BTreeMap<usize, Result<String, ReadError>> =
-            [(0, Ok(a.clone())), (1, Ok(b))].into();
-        let out = check(&text, &zips, &digests, false);
-        assert_eq!(
-            codes(&out),
-            [
-                ("E_RUN_MANIFEST", "dossier-2.zip"),
-                ("E_RUN_MANIFEST", "dossier-9.zip"),
-                ("E_RUN_MANIFEST", "dossier-3.zip")
-            ]
-        );
-        let fast = check(&text, &zips, &BTreeMap::new(), true);
-        assert_eq!(
-            codes(&fast),
-            [
-                ("E_RUN_MANIFEST", "dossier-9.zip"),
-                ("E_RUN_MANIFEST", "dossier-3.zip")
-            ]
-        );
     }
 
     #[test]

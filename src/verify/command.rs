@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::{parallel, verify_all, Options, Report};
+use std::io;
+
+use super::spilled::BundleList;
+use super::{parallel, verify_all, Error, Options, Report};
 use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
@@ -68,19 +71,21 @@ pub fn command(args: &VerifyArgs, progress: &Task) -> u8 {
     }
     let remote = paths.iter().any(|p| crate::cli::storage_args::is_s3(p));
     let report = if remote {
-        super::remote::verify_s3_paths(&paths, &args.s3, &opts, progress)
+        super::remote::verify_s3_paths(&paths, &args.s3, &opts, progress).map(|r| (r, None))
     } else {
         // Only the JSON report lists every bundle; the text one needs totals.
         verify_all(&paths, &opts, progress, args.json)
     };
     progress.finish();
-    let mut report = match report {
+    let (mut report, list) = match report {
         Ok(r) => r,
         Err(e) => return console::fatal(&e.to_string(), None),
     };
     timestamps(args, &mut report);
     // A closed pipe (`verify ... | head`) is not a reason to change the verdict.
-    print_report(&report, args.json);
+    if let Err(e) = print_report(&report, list, args.json) {
+        return console::fatal(&e.to_string(), None);
+    }
     if report.is_valid() && views_ok {
         exit::OK
     } else {
@@ -113,7 +118,9 @@ fn timestamps(args: &VerifyArgs, report: &mut Report) {
     report.finish();
 }
 
-fn print_report(report: &Report, json: bool) {
+/// Print the report; `list` holds the bundles of the JSON report when the
+/// report does not (sorted on disk).
+fn print_report(report: &Report, list: Option<BundleList>, json: bool) -> Result<(), Error> {
     for w in report.warnings() {
         let fields = serde_json::json!({
             "code": w.code.as_str(), "bundle": w.bundle, "path": w.path,
@@ -121,8 +128,25 @@ fn print_report(report: &Report, json: bool) {
         console::message("WARN", &w.to_string(), &fields);
     }
     if json {
-        let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
-        console::out(text);
+        // Written as it is made, the bundles read back from their sort.
+        let mut failed = None;
+        match list {
+            Some(list) => {
+                let bundles = list.into_sorted().map_err(Error::Spill)?;
+                console::out_with(|w| {
+                    report.write_json(w, bundles).inspect_err(|e| {
+                        failed = (e.kind() != io::ErrorKind::BrokenPipe).then(|| e.to_string());
+                    })
+                });
+            }
+            None => {
+                let bundles = report.bundles().iter().cloned().map(Ok);
+                console::out_with(|w| report.write_json(w, bundles));
+            }
+        }
+        if let Some(e) = failed {
+            return Err(Error::Spill(io::Error::other(e)));
+        }
     } else {
         for p in report.problems() {
             console::out(p);
@@ -156,6 +180,7 @@ fn print_report(report: &Report, json: bool) {
         "fast": report.is_fast(),
     });
     console::summary(&text, &fields);
+    Ok(())
 }
 
 /// Check export views (docs/templates.md): problems on stdout, a summary

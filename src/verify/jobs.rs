@@ -5,19 +5,20 @@
 //! one dossier: its bag folder and its zip together, so that the two can be
 //! compared file by file (SHA-256) as soon as both are read and the per-file
 //! facts dropped at once. Each unit's summaries and findings go to a sink as
-//! the unit ends; what stays in memory for the whole run is the list of
-//! names, a few bytes of index a unit, and the SHA-256 of each zip that the
-//! run manifest will be checked against. That keeps `verify` of an archive of
-//! 10⁵ dossiers flat (docs/benchmarks.md, "Memory").
+//! the unit ends. Units are drawn from a walk of each archive folder as
+//! threads free up (`archive::units`), and each zip's SHA-256 goes to the
+//! caller, which sorts them on disk for the run manifest check: nothing is
+//! kept a dossier, so `verify` of an archive of 10⁵ dossiers stays flat
+//! (docs/benchmarks.md, "Memory").
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::archive::{self, Plan};
+use super::archive::{self, ArchiveUnit, Plan};
 use super::problems::finding;
 use super::report::{BundleKind, BundleSummary, Finding};
 use super::{bag, display_name, named, Code};
-use crate::bagit::parallel::parallel_for_each;
+use crate::bagit::parallel::parallel_for_each_iter;
 use crate::bagit::source::{DirSource, ProblemKind, ReadError};
 use crate::bagit::zipsource::ZipSource;
 use crate::digest::{hash_reader, DigestAlg};
@@ -34,19 +35,15 @@ pub(super) struct Inputs<'a> {
     pub archives: &'a [(PathBuf, Plan)],
 }
 
-/// One unit of work, by index into [`Inputs`].
-#[derive(Debug, Clone, Copy)]
+/// One unit of work.
+#[derive(Debug)]
 pub(super) enum Unit {
-    /// A bundle given on the command line.
+    /// A bundle given on the command line, by index into [`Inputs`].
     Single(usize),
-    /// A bag folder of an archive, with its zip when there is one.
-    Folder {
-        archive: usize,
-        folder: usize,
-        zip: Option<usize>,
-    },
-    /// A zip of an archive without a folder beside it.
-    Zip { archive: usize, zip: usize },
+    /// A bag folder of an archive with its zip, or a zip alone.
+    Archived { archive: usize, unit: ArchiveUnit },
+    /// The walk of an archive folder failed partway.
+    WalkFailed { archive: usize, error: String },
 }
 
 /// What one unit produced.
@@ -55,52 +52,63 @@ pub(super) struct UnitOutput {
     pub bundles: Vec<(BundleSummary, Vec<Finding>)>,
     /// Findings about a folder and its zip disagreeing.
     pub findings: Vec<Finding>,
-    /// A zip's whole digest: (archive, zip index, digest).
-    pub whole: Option<(usize, usize, Whole)>,
+    /// A zip of an archive with a run manifest: (archive, zip name, its
+    /// digest when computed).
+    pub whole: Option<(usize, String, Option<Whole>)>,
 }
 
-/// Every unit of `inputs`, and how many bundles they hold.
-pub(super) fn units(inputs: &Inputs<'_>) -> (Vec<Unit>, u64) {
-    let mut units: Vec<Unit> = (0..inputs.singles.len()).map(Unit::Single).collect();
-    let mut bundles = units.len() as u64;
-    for (a, (_, plan)) in inputs.archives.iter().enumerate() {
-        let mut paired = vec![false; plan.zips.len()];
-        for (f, name) in plan.folders.iter().enumerate() {
-            let zip = plan.zip_index(&format!("{name}.zip"));
-            if let Some(z) = zip {
-                paired[z] = true;
-            }
-            units.push(Unit::Folder {
-                archive: a,
-                folder: f,
-                zip,
-            });
-        }
-        for z in (0..plan.zips.len()).filter(|z| !paired[*z]) {
-            units.push(Unit::Zip { archive: a, zip: z });
-        }
-        bundles += (plan.folders.len() + plan.zips.len()) as u64;
-    }
-    (units, bundles)
+/// How many units `inputs` hold, and how many bundles.
+pub(super) fn count(inputs: &Inputs<'_>) -> (u64, u64) {
+    let singles = inputs.singles.len() as u64;
+    inputs
+        .archives
+        .iter()
+        .fold((singles, singles), |(units, bundles), (_, plan)| {
+            (units + plan.units, bundles + plan.folders + plan.zips)
+        })
+}
+
+/// Every unit of `inputs`, drawn as the archive folders are walked.
+fn units<'a>(inputs: &'a Inputs<'a>) -> impl Iterator<Item = Unit> + Send + 'a {
+    let singles = (0..inputs.singles.len()).map(Unit::Single);
+    let archived = inputs
+        .archives
+        .iter()
+        .enumerate()
+        .flat_map(|(a, (dir, _))| {
+            let walk: Box<dyn Iterator<Item = io::Result<ArchiveUnit>> + Send> =
+                match archive::units(dir) {
+                    Ok(walk) => Box::new(walk),
+                    Err(e) => Box::new(std::iter::once(Err(e))),
+                };
+            walk.map(move |u| match u {
+                Ok(unit) => Unit::Archived { archive: a, unit },
+                Err(e) => Unit::WalkFailed {
+                    archive: a,
+                    error: e.to_string(),
+                },
+            })
+        });
+    singles.chain(archived)
 }
 
 /// Run every unit, handing each output to `sink` as it ends (in no set
 /// order). Many units: one per thread; one unit: its files over threads.
 pub(super) fn run(
     inputs: &Inputs<'_>,
-    units: &[Unit],
     jobs: usize,
     fast: bool,
     progress: &Task,
     sink: impl FnMut(UnitOutput) + Send,
 ) {
-    let threads = if units.len() > 1 && jobs > 1 { 1 } else { jobs };
-    let pool = if units.len() > 1 { jobs } else { 1 };
-    parallel_for_each(
-        units,
+    let (count, _) = count(inputs);
+    let threads = if count > 1 && jobs > 1 { 1 } else { jobs };
+    let pool = if count > 1 { jobs } else { 1 };
+    parallel_for_each_iter(
+        units(inputs),
         pool,
         || (),
-        |(), unit| run_unit(inputs, *unit, threads, fast, progress),
+        |(), unit| run_unit(inputs, unit, threads, fast, progress),
         sink,
     );
 }
@@ -128,14 +136,12 @@ fn run_unit(
             let (job, result) = one(Job::new(path.clone(), display_name(path), *zip));
             out.bundles.push(job.summary(result.outcome));
         }
-        Unit::Folder {
+        Unit::Archived {
             archive,
-            folder,
-            zip,
+            unit: ArchiveUnit::Folder { name, zip },
         } => {
             let (dir, plan) = &inputs.archives[archive];
-            let name = &plan.folders[folder];
-            let mut fjob = Job::new(dir.join(name), name.clone(), false);
+            let mut fjob = Job::new(dir.join(&name), name, false);
             fjob.sha256_all = zip.is_some();
             let (fjob, fresult) = one(fjob);
             if let Some(z) = zip {
@@ -144,31 +150,47 @@ fn run_unit(
                     archive::compare_pair(&fresult.outcome.facts, &zresult.outcome.facts),
                     &zjob.name,
                 );
-                out.whole = zresult.whole_sha256.map(|d| (archive, z, compact(d)));
+                out.whole = plan
+                    .has_run_manifest
+                    .then(|| (archive, zjob.name.clone(), compact(zresult.whole_sha256)));
                 out.bundles.push(zjob.summary(zresult.outcome));
             }
             out.bundles.push(fjob.summary(fresult.outcome));
         }
-        Unit::Zip { archive, zip } => {
+        Unit::Archived {
+            archive,
+            unit: ArchiveUnit::Zip { name },
+        } => {
             let (dir, plan) = &inputs.archives[archive];
-            let (zjob, zresult) = one(archive_zip(dir, plan, zip, false));
-            out.whole = zresult.whole_sha256.map(|d| (archive, zip, compact(d)));
+            let (zjob, zresult) = one(archive_zip(dir, plan, name, false));
+            out.whole = plan
+                .has_run_manifest
+                .then(|| (archive, zjob.name.clone(), compact(zresult.whole_sha256)));
             out.bundles.push(zjob.summary(zresult.outcome));
+        }
+        Unit::WalkFailed { archive, error } => {
+            let (dir, _) = &inputs.archives[archive];
+            let name = display_name(dir);
+            let msg = format!("listing stopped: {error}");
+            out.findings = vec![Finding::new(Code::Unreadable, name, "", msg)];
         }
     }
     out
 }
 
-fn archive_zip(dir: &Path, plan: &Plan, z: usize, paired: bool) -> Job {
-    let name = &plan.zips[z];
-    let mut job = Job::new(dir.join(name), name.clone(), true);
+fn archive_zip(dir: &Path, plan: &Plan, name: String, paired: bool) -> Job {
+    let mut job = Job::new(dir.join(&name), name, true);
     job.sha256_all = paired;
     job.whole_digest = plan.has_run_manifest;
     job
 }
 
-/// 32 bytes instead of a 64-character string: one is kept per zip.
-fn compact(digest: Result<String, ReadError>) -> Whole {
+/// 32 bytes instead of a 64-character string: one is spilled per zip.
+fn compact(digest: Option<Result<String, ReadError>>) -> Option<Whole> {
+    digest.map(compact_one)
+}
+
+fn compact_one(digest: Result<String, ReadError>) -> Whole {
     let hex = digest?;
     let mut bytes = [0_u8; 32];
     hex::decode_to_slice(&hex, &mut bytes).map_err(|e| ReadError {

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::archive::check_run_manifest;
+use super::run_manifest::check_run_manifest;
 use super::{verify_zip, Error, Options, Report};
 use crate::bagit::source::{ProblemKind, ReadError};
 use crate::cli::storage_args::{s3_client, S3Args};

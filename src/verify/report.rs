@@ -3,12 +3,17 @@
 //!
 //! The text form is one finding per line, `CODE bundle/path: message`, so a
 //! script can `grep` or `cut` it; the JSON form follows
-//! schemas/verify-report.schema.json. Nothing here does I/O.
+//! schemas/verify-report.schema.json. Nothing here does I/O but writing the
+//! JSON form to the writer it is given.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io;
 
-use serde_json::{json, Value};
+use serde::ser::{Error as _, SerializeMap as _, SerializeSeq as _};
+use serde::{Serialize, Serializer};
+use serde_json::{json, Map, Value};
 
 use super::codes::Code;
 
@@ -257,20 +262,44 @@ impl Report {
     /// The machine-readable form (schemas/verify-report.schema.json).
     #[must_use]
     pub fn to_json(&self) -> Value {
+        let mut doc = self.json_head();
         let bundles: Vec<Value> = self
             .bundles
             .iter()
-            .map(|b| {
-                json!({
-                    "name": b.name,
-                    "kind": b.kind.as_str(),
-                    "files": b.files,
-                    "bytes": b.bytes,
-                    "valid": b.problems == 0,
-                })
-            })
+            .map(|b| bundle_json(b, b.problems))
             .collect();
-        json!({
+        doc.insert("bundles".into(), bundles.into());
+        Value::Object(doc)
+    }
+
+    /// [`Report::to_json`] pretty-printed to `out`, its `bundles` drawn from
+    /// `bundles` (sorted by name) as they are written rather than held: an
+    /// archive of 10⁵ dossiers lists 2·10⁵ (docs/benchmarks.md, "Memory").
+    /// The same bytes as printing [`Report::to_json`] of a report holding
+    /// them.
+    ///
+    /// # Errors
+    /// Writing to `out` or reading `bundles` failed.
+    pub(crate) fn write_json(
+        &self,
+        out: &mut dyn io::Write,
+        bundles: impl Iterator<Item = io::Result<BundleSummary>>,
+    ) -> io::Result<()> {
+        let mut problems: BTreeMap<&str, u64> = BTreeMap::new();
+        for p in &self.problems {
+            *problems.entry(p.bundle.as_str()).or_default() += 1;
+        }
+        let doc = Streamed {
+            head: self.json_head(),
+            bundles: RefCell::new(Some(bundles)),
+            problems: &problems,
+        };
+        serde_json::to_writer_pretty(out, &doc).map_err(io::Error::from)
+    }
+
+    /// Every key of the JSON form but `bundles`, in order.
+    fn json_head(&self) -> Map<String, Value> {
+        let head = json!({
             "report_version": 1,
             "valid": self.is_valid(),
             "fast": self.fast,
@@ -283,8 +312,56 @@ impl Report {
             },
             "problems": self.problems.iter().map(Finding::to_json).collect::<Vec<_>>(),
             "warnings": self.warnings.iter().map(Finding::to_json).collect::<Vec<_>>(),
-            "bundles": bundles,
-        })
+        });
+        match head {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+}
+
+fn bundle_json(b: &BundleSummary, problems: u64) -> Value {
+    json!({
+        "name": b.name,
+        "kind": b.kind.as_str(),
+        "files": b.files,
+        "bytes": b.bytes,
+        "valid": problems == 0,
+    })
+}
+
+/// The JSON report with its bundles written one at a time.
+struct Streamed<'a, I> {
+    head: Map<String, Value>,
+    /// Taken when serialized (`serialize` has `&self`).
+    bundles: RefCell<Option<I>>,
+    /// Problems a bundle name.
+    problems: &'a BTreeMap<&'a str, u64>,
+}
+
+impl<I: Iterator<Item = io::Result<BundleSummary>>> Serialize for Streamed<'_, I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for (key, value) in &self.head {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("bundles", &Bundles(self))?;
+        map.end()
+    }
+}
+
+struct Bundles<'s, 'a, I>(&'s Streamed<'a, I>);
+
+impl<I: Iterator<Item = io::Result<BundleSummary>>> Serialize for Bundles<'_, '_, I> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        let bundles = self.0.bundles.borrow_mut().take();
+        for b in bundles.into_iter().flatten() {
+            let b = b.map_err(S::Error::custom)?;
+            let problems = self.0.problems.get(b.name.as_str()).copied().unwrap_or(0);
+            seq.serialize_element(&bundle_json(&b, problems))?;
+        }
+        seq.end()
     }
 }
 
