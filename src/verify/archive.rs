@@ -228,6 +228,61 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_pairs_folders_with_their_zips_by_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        for d in ["dossier-1", "dossier-2", "notes", ".ds-archive", "demarche"] {
+            fs_err::create_dir(dir.join(d)).unwrap();
+        }
+        // A bag by its content, whatever its name.
+        fs_err::create_dir_all(dir.join("odd/data")).unwrap();
+        for f in [
+            "dossier-1.zip",
+            "dossier-3.zip",
+            "dossier-2.ZIP",
+            "odd.zip",
+            "Thumbs.db",
+        ] {
+            fs_err::write(dir.join(f), b"z").unwrap();
+        }
+        fs_err::write(dir.join(RUN_MANIFEST), b"").unwrap();
+        let plan = plan(dir).unwrap().unwrap();
+        assert_eq!((plan.folders, plan.zips, plan.units), (3, 4, 5));
+        assert!(plan.has_run_manifest);
+        let mut found: Vec<_> = plan
+            .findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.path.as_str()))
+            .collect();
+        found.sort_unstable();
+        assert_eq!(found, [("W_JUNK", "Thumbs.db"), ("W_SKIPPED", "notes")]);
+        let mut units: Vec<ArchiveUnit> = units(dir).unwrap().map(Result::unwrap).collect();
+        units.sort_by_key(|u| format!("{u:?}"));
+        let folder = |name: &str, zip: Option<&str>| ArchiveUnit::Folder {
+            name: name.into(),
+            zip: zip.map(Into::into),
+        };
+        let zip = |name: &str| ArchiveUnit::Zip { name: name.into() };
+        assert_eq!(
+            units,
+            [
+                folder("dossier-1", Some("dossier-1.zip")),
+                folder("dossier-2", None),
+                folder("odd", Some("odd.zip")),
+                zip("dossier-2.ZIP"),
+                zip("dossier-3.zip"),
+            ]
+        );
+        assert!(plan_of_nothing_ours());
+    }
+
+    fn plan_of_nothing_ours() -> bool {
+        let tmp = tempfile::tempdir().unwrap();
+        fs_err::write(tmp.path().join("readme.txt"), b"x").unwrap();
+        plan(tmp.path()).unwrap().is_none()
+    }
+
+    #[test]
     fn pair_comparison() {
         let d = |s: &str| HexDigests::from([(DigestAlg::Sha256, s.to_owned())]);
         let folder = BTreeMap::from([

@@ -463,4 +463,48 @@ mod tests {
         bad["problems"][0]["code"] = "W_JUNK".into();
         assert!(!validator.is_valid(&bad));
     }
+
+    #[test]
+    fn json_written_as_it_goes_is_the_json_value_printed() {
+        let mut r = Report::new(false);
+        for (name, kind) in [
+            ("dossier-1", BundleKind::Folder),
+            ("dossier-1.zip", BundleKind::Zip),
+        ] {
+            let summary = BundleSummary {
+                name: name.into(),
+                kind,
+                files: 2,
+                bytes: 7,
+                problems: 0,
+            };
+            r.add_bundle(summary, Vec::new());
+        }
+        r.push(Finding::new(
+            Code::Digest,
+            "dossier-1.zip",
+            "data/a",
+            "sha256",
+        ));
+        r.push(Finding::new(
+            Code::Junk,
+            "dossier-1",
+            "data/.DS_Store",
+            "junk",
+        ));
+        r.finish();
+        let whole = serde_json::to_string_pretty(&r.to_json()).unwrap();
+        let mut streamed = Vec::new();
+        r.write_json(&mut streamed, r.bundles().iter().cloned().map(Ok))
+            .unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), whole);
+        assert!(whole.contains("\"valid\": false"), "{whole}");
+        // No bundle listed: `[]` either way.
+        let mut empty = Report::unlisted(true);
+        empty.finish();
+        let mut streamed = Vec::new();
+        empty.write_json(&mut streamed, std::iter::empty()).unwrap();
+        let whole = serde_json::to_string_pretty(&empty.to_json()).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), whole);
+    }
 }
