@@ -181,6 +181,9 @@ fn read_record(r: &mut impl Read) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
     Ok(Some((key, value)))
 }
 
+/// The next record of a run: key, run index, value.
+type Head = (Vec<u8>, usize, Vec<u8>);
+
 /// The records of a [`Sorter`] in order: `(key, value)`.
 pub struct Sorted {
     source: Source,
@@ -195,7 +198,7 @@ enum Source {
         readers: Vec<BufReader<File>>,
         /// The next record of each run not yet read to its end; the run's
         /// index breaks ties, so equal keys come out in push order.
-        heap: BinaryHeap<Reverse<(Vec<u8>, usize, Vec<u8>)>>,
+        heap: BinaryHeap<Reverse<Head>>,
     },
 }
 

@@ -20,6 +20,9 @@ use crate::spill::Sorter;
 
 type Records = Box<dyn Iterator<Item = io::Result<(Vec<u8>, Vec<u8>)>>>;
 
+/// The lines of one dossier version: (zip name, digest).
+type Lines = Vec<(Vec<u8>, [u8; 32])>;
+
 /// Zip name → SHA-256, from a run manifest, asked in dossier order.
 #[derive(Default)]
 pub(crate) struct ZipSums {
@@ -27,7 +30,7 @@ pub(crate) struct ZipSums {
     /// sorted, from the next one not yet asked for.
     records: Option<Peekable<Records>>,
     /// The lines of the dossier version asked for last.
-    last: Option<([u8; 12], Vec<(Vec<u8>, [u8; 32])>)>,
+    last: Option<([u8; 12], Lines)>,
 }
 
 impl ZipSums {
@@ -67,7 +70,7 @@ impl ZipSums {
     }
 
     /// The lines of `key`, skipping those before it.
-    fn advance_to(&mut self, key: [u8; 12]) -> Vec<(Vec<u8>, [u8; 32])> {
+    fn advance_to(&mut self, key: [u8; 12]) -> Lines {
         let mut lines = Vec::new();
         let Some(records) = self.records.as_mut() else {
             return lines;

@@ -262,7 +262,7 @@ mod tests {
         for i in 0..n {
             let number = (i * 7_919) % n + 1;
             fs_err::write(tmp.path().join(format!("dossier-{number}.zip")), b"").expect("zip");
-            if number % 3 == 0 {
+            if number.is_multiple_of(3) {
                 let name = format!("dossier-{number}.v2.zip");
                 fs_err::write(tmp.path().join(name), b"").expect("zip");
             }
@@ -273,7 +273,7 @@ mod tests {
         for f in found {
             let f = f.expect("read back");
             assert_eq!(f.number, next);
-            let want = if next % 3 == 0 { 2 } else { 1 };
+            let want = if next.is_multiple_of(3) { 2 } else { 1 };
             assert_eq!(f.version, want);
             let name = if want == 2 {
                 format!("dossier-{next}.v2.zip")
