@@ -8,6 +8,7 @@
 //! stdout carries data only (paths, JSON); messages and logs go to stderr.
 
 mod archive;
+pub mod arenas;
 mod batch;
 mod demo;
 mod help;
@@ -89,6 +90,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(usage_error(&e, &raw)),
     };
+    // Only `archive` (and `demo`, which runs it) lives long among many
+    // threads that allocate; the readers gain nothing measurable.
+    if matches!(cli.command, Command::Archive(_) | Command::Demo(_)) {
+        arenas::limit_malloc_arenas();
+    }
     console::set_format(cli.log_format);
     let mode = if cli.quiet {
         Mode::Hidden

@@ -624,3 +624,59 @@ fn seda_names_the_sip_whose_manifest_xmllint_could_not_check() {
         assert!(err.contains(id), "{id} not named: {}", text(&run));
     }
 }
+
+/// The environment of a running `ds-archive archive`, read by the test
+/// from /proc while the run waits for an API that accepted its connection
+/// and never answers, with `env` added to its start.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn environ_of_running(env: &[(&str, &str)]) -> Vec<String> {
+    let api = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api/v2/graphql", api.local_addr().unwrap());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = ds_archive();
+    cmd.args([
+        "archive",
+        "--quiet",
+        "--demarche",
+        "1",
+        "--api-url",
+        &url,
+        "--out",
+    ])
+    .arg(tmp.path().join("a"))
+    .env("DS_API_TOKEN", "t")
+    .env_remove("MALLOC_ARENA_MAX")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    // Connected: the process we started is the one running the archive.
+    let (_held, _) = api.accept().unwrap();
+    let environ = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    environ
+        .split(|&b| b == 0)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn archive_runs_with_few_malloc_arenas_unless_told_otherwise() {
+    // glibc's arenas were most of archive's memory at 10^5 dossiers: the
+    // binary sets MALLOC_ARENA_MAX for itself before it starts any thread.
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let ours = format!(
+        "MALLOC_ARENA_MAX={}",
+        ds_archive::cli::arenas::arenas_for(cores)
+    );
+    let env = environ_of_running(&[]);
+    assert!(env.contains(&ours), "{env:?}");
+    // A value the user set is theirs.
+    let env = environ_of_running(&[("MALLOC_ARENA_MAX", "5")]);
+    assert!(env.contains(&"MALLOC_ARENA_MAX=5".to_owned()), "{env:?}");
+    assert!(!env.contains(&ours) || ours.ends_with("=5"), "{env:?}");
+}
