@@ -23,7 +23,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::Summary;
-use crate::bagit::bundles::{BundleLocation, FoundBundle};
+use crate::bagit::bundles::FoundBundle;
 use crate::inventory::known::KnownRows;
 use crate::inventory::{self, kept_row_of_zip};
 use crate::journal::State;
@@ -115,19 +115,7 @@ async fn try_make(
                 state_dir.display()
             )
         })?;
-    let found: Vec<FoundBundle> = listing
-        .newest_zips()
-        .into_iter()
-        .map(|(number, version, name)| {
-            let path = spool.path().join(name);
-            FoundBundle {
-                number,
-                version,
-                location: BundleLocation::Zip(path.clone()),
-                zip: Some(path),
-            }
-        })
-        .collect();
+    let found: Vec<FoundBundle> = listing.newest_in(spool.path());
     // The SHA-256 the journal records for a zip (the bucket listed at the
     // start of the run, and what the run uploaded): a zip it does not know
     // came since, and is read.

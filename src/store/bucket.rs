@@ -87,6 +87,24 @@ impl Listing {
             .filter_map(|(n, v)| Some((n, v, names.get(&(n, v))?.to_string())))
             .collect()
     }
+
+    /// [`Listing::newest_zips`] as bundles whose zips are to be downloaded
+    /// into `spool` under their own names.
+    #[must_use]
+    pub fn newest_in(&self, spool: &Path) -> Vec<FoundBundle> {
+        self.newest_zips()
+            .into_iter()
+            .map(|(number, version, name)| {
+                let path = spool.join(name);
+                FoundBundle {
+                    number,
+                    version,
+                    location: BundleLocation::Zip(path.clone()),
+                    zip: Some(path),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The keys of the run files named `file` under the prefix of `client`'s
@@ -159,19 +177,7 @@ impl BucketBundles {
             .prefix("ds-archive-bucket.")
             .tempdir()
             .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-        let found = listing
-            .newest_zips()
-            .into_iter()
-            .map(|(number, version, name)| {
-                let path = spool.path().join(name);
-                FoundBundle {
-                    number,
-                    version,
-                    location: BundleLocation::Zip(path.clone()),
-                    zip: Some(path),
-                }
-            })
-            .collect();
+        let found = listing.newest_in(spool.path());
         Ok(Self {
             rt,
             client,
