@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use answer::{classify_graphql, first_error_message, snippet, Outcome};
 pub use query::Operation;
-pub use retry::{Pacer, RetryPolicy};
+pub use retry::{burst_for, Pacer, RetryPolicy};
 
 use crate::error::redact_url;
 

@@ -30,9 +30,11 @@ pub fn small(b: &mut Bench) -> Result<()> {
         String::new(),
     );
     // What DS's rate limit alone imposes: the requests made, evenly spaced
-    // at the 400 a minute ds-archive is told to keep to. A run "limited by
-    // the API, not us" ends within 10 % of that.
-    let floor = gql.saturating_sub(1) as f64 * 60.0 / 400.0;
+    // at the 400 a minute ds-archive is told to keep to, but for the first
+    // few that the pacer lets go at once. A run "limited by the API, not us"
+    // ends within 10 % of that.
+    let spaced = gql.saturating_sub(1 + u64::from(ds_archive::api::burst_for(400)));
+    let floor = spaced as f64 * 60.0 / 400.0;
     let verdict = if b.scale < 1.0 {
         // A few pages: start-up and the last page's dossiers outweigh them.
         "target ≤ 1.10× judged at full scale only"
@@ -42,7 +44,7 @@ pub fn small(b: &mut Bench) -> Result<()> {
         "target ≤ 1.10×: MISSED"
     };
     t.row(
-        "API pacing floor (requests − 1) × 150 ms",
+        "API pacing floor (requests − 1 − burst of 8) × 150 ms",
         secs(floor),
         format!("wall {}", secs(m.secs())),
         format!("{} ({verdict})", ratio(m.secs() / floor, None)),
