@@ -87,11 +87,30 @@ pub fn measure(scratch: &Path, dd_mib: u64) -> Result<Limits> {
     Ok(limits)
 }
 
+/// Write back dirty pages, then drop the page cache: false where that is
+/// refused (not root, some containers).
+pub fn drop_page_cache() -> bool {
+    sync();
+    std::fs::write("/proc/sys/vm/drop_caches", "3\n").is_ok()
+}
+
+/// Read every file once, into nothing: brings them into the page cache.
+///
+/// # Errors
+/// A file cannot be read.
+pub fn read_all(files: &[PathBuf]) -> Result<()> {
+    for f in files {
+        let mut file = std::fs::File::open(f).with_context(|| format!("open {}", f.display()))?;
+        std::io::copy(&mut file, &mut std::io::sink())
+            .with_context(|| format!("read {}", f.display()))?;
+    }
+    Ok(())
+}
+
 /// Drop the page cache (root only; refused in some containers) and read
 /// `file` back with dd.
 fn cold_read(file: &Path, mib: u64, notes: &mut Vec<String>) -> Option<f64> {
-    sync();
-    if std::fs::write("/proc/sys/vm/drop_caches", "3\n").is_err() {
+    if !drop_page_cache() {
         notes.push("page cache cannot be dropped here: no cold read figure".into());
         return None;
     }

@@ -166,6 +166,19 @@ pub fn tree_files(dir: &Path, skip: &str) -> Vec<PathBuf> {
     files
 }
 
+/// This process's own CPU time (user + system), from `/proc/self/stat`;
+/// `None` where there is no such file. Clock ticks are taken as 100 a
+/// second, Linux's `USER_HZ` on every architecture it runs on.
+pub fn own_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces), from field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: f64 = fields.next()?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 /// Remove a folder if it exists.
 pub fn clean(dir: &Path) -> Result<()> {
     if dir.exists() {
