@@ -32,7 +32,7 @@ mod zip_sums;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::bagit::bundles::FoundBundle;
+use crate::bagit::bundles::{Discovered, FoundBundle};
 use crate::progress::Task;
 use bundle_rows::kept_row;
 pub use bundle_rows::{kept_row_of_zip, row_of_bundle};
@@ -245,20 +245,20 @@ pub fn write_bucket_inventory(
     out: &Path,
     progress: &Task,
 ) -> Result<InventoryReport, InventoryError> {
-    let bucket =
+    let mut bucket =
         crate::cli::storage_args::bucket_bundles(url, s3).map_err(InventoryError::Bucket)?;
-    if bucket.found().is_empty() {
+    let Some(found) = bucket.take_found().filter(|f| f.count > 0) else {
         return Err(InventoryError::NoBundle(url.to_owned()));
-    }
+    };
+    let found = Found::read_back(found, url);
     let mut read = read::from_bucket(&bucket);
-    let found = Found::of(bucket.found());
     let report = write_found(found, format, out, None, None, progress, &mut read)?;
     write_sidecar(out, &report)?;
     Ok(report)
 }
 
 /// The CSV inventory of `found` (a bucket's newest zips, as
-/// [`crate::store::bucket::Listing::newest_zips`] gives them), each row from
+/// [`crate::store::bucket::Listing::newest_in`] gives them), each row from
 /// `row` (kept or made by the caller: an `archive --out s3://…` run), and its
 /// `columns.json`: what [`write_bucket_inventory`] writes for the same bucket
 /// when `row` gives the rows of those zips. A bundle `row` has no row for is
@@ -267,7 +267,8 @@ pub fn write_bucket_inventory(
 /// # Errors
 /// The output cannot be written.
 pub fn write_known_csv(
-    found: &[FoundBundle],
+    found: Discovered,
+    source: &Path,
     out: &Path,
     row: &mut dyn FnMut(&FoundBundle) -> Result<known::KnownRow, String>,
 ) -> Result<InventoryReport, InventoryError> {
@@ -277,7 +278,7 @@ pub fn write_known_csv(
     };
     let hidden = Task::hidden();
     let report = write_found(
-        Found::of(found),
+        Found::read_back(found, source),
         Format::Csv,
         out,
         None,

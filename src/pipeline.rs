@@ -290,7 +290,15 @@ pub async fn archive(
         Some(client) => {
             let mut known = std::mem::take(&mut *ctx.known_rows());
             let state = journal.state();
-            bucket_inventory::make(&ctx.opts.out, client, &mut known, state, &summary).await
+            bucket_inventory::make(
+                &ctx.opts.out,
+                client,
+                &mut known,
+                state,
+                &summary,
+                ctx.opts.concurrency,
+            )
+            .await
         }
         None => Vec::new(),
     };

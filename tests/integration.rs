@@ -44,6 +44,8 @@ mod s3;
 mod s3_inventory;
 #[path = "it/s3_moto.rs"]
 mod s3_moto;
+#[path = "it/s3_pages.rs"]
+mod s3_pages;
 #[path = "it/s3_readers.rs"]
 mod s3_readers;
 #[path = "it/s3common.rs"]

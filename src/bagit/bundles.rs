@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::source::{DirSource, Problem, ProblemKind, ReadError, Session, Source};
 use super::zipsource::ZipSource;
-pub use found::{discover, discover_sorted, Discovered};
+pub use found::{discover, discover_sorted, BundleNames, Discovered};
 
 mod found;
 
@@ -50,18 +50,6 @@ pub struct FoundBundle {
     pub location: BundleLocation,
     /// The zip next to the folder, if any (the inventory reports it).
     pub zip: Option<PathBuf>,
-}
-
-/// The newest version of each dossier among `(number, version)` pairs, by
-/// number: the one rule of which bundle describes a dossier now, for a
-/// folder ([`discover`]) and a bucket (`crate::store::bucket`) alike.
-pub fn newest_versions(keys: impl IntoIterator<Item = (u64, u32)>) -> BTreeMap<u64, u32> {
-    let mut latest: BTreeMap<u64, u32> = BTreeMap::new();
-    for (n, v) in keys {
-        let best = latest.entry(n).or_insert(v);
-        *best = (*best).max(v);
-    }
-    latest
 }
 
 /// `dossier-123` → 123.

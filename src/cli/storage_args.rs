@@ -193,12 +193,10 @@ pub fn bucket_state(url: &str, args: &S3Args) -> Result<crate::journal::State, S
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let events = rt
-        .block_on(target.recorded(&|_| Ok(false)))
-        .map_err(|e| e.to_string())?;
+    // Applied as they are read: the done versions sort themselves, and a
+    // list of every event would grow with the bucket.
     let mut state = crate::journal::State::default();
-    for e in &events {
-        state.apply(e);
-    }
+    rt.block_on(target.each_recorded(&|_| Ok(false), &mut |e| state.apply(&e)))
+        .map_err(|e| e.to_string())?;
     Ok(state)
 }

@@ -26,8 +26,14 @@ impl Bundles {
     /// The folder or the bucket cannot be listed, or it holds no bundle.
     pub fn open(args: &SedaArgs) -> Result<(Self, Vec<Skipped>), SedaError> {
         let (bucket, mut found) = if is_s3(&args.from) {
-            let bucket = bucket_bundles(&args.from, &args.s3).map_err(SedaError::Bucket)?;
-            let found = bucket.found().to_vec();
+            let mut bucket = bucket_bundles(&args.from, &args.s3).map_err(SedaError::Bucket)?;
+            // Held as a folder's are (`discover`): `--dossier` and the
+            // batches pick from the whole list.
+            let found: Result<Vec<FoundBundle>, _> =
+                bucket.take_found().into_iter().flatten().collect();
+            let found = found.map_err(|e| {
+                SedaError::Bucket(format!("{}: the listing read back: {e}", bucket.display()))
+            })?;
             (Some(bucket), found)
         } else {
             let found = discover(&args.from).map_err(|source| SedaError::ListArchive {

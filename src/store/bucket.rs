@@ -4,30 +4,39 @@
 //!
 //! [`Listing`] sorts the keys into what the archive holds (bundle zips, run
 //! manifests, the démarche's documents) and ignores the rest (probe
-//! objects, anything foreign). [`BucketBundles`] gives `seda` and
-//! `inventory`, which are synchronous and read bags from local files, the
-//! newest version of each dossier ([`newest_versions`], the rule a folder
-//! follows too) and brings one zip at a time to a temporary file through
-//! [`S3Client::download`] (streamed, hashed on the way); the file is removed
-//! when its [`Fetched`] is dropped, so local disk holds what the caller
-//! keeps, not the archive. Nothing here writes to the bucket.
+//! objects, anything foreign). It reads the listing a page at a time and
+//! puts the zips' names in a sort on disk ([`crate::spill`]): a name a
+//! dossier in memory was what made the bucket readers grow with the archive
+//! (docs/benchmarks.md, "Memory", ninth round); the run manifests and the
+//! démarche's documents are a few a run and stay in memory.
+//! [`BucketBundles`] gives `seda` and `inventory`, which are synchronous
+//! and read bags from local files, the newest version of each dossier
+//! ([`BundleNames`], the rule a folder follows too) and brings one zip at a
+//! time to a temporary file through [`S3Client::download`] (streamed,
+//! hashed on the way); the file is removed when its [`Fetched`] is dropped,
+//! so local disk holds what the caller keeps, not the archive. Nothing here
+//! writes to the bucket.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::s3::{S3Client, S3Error};
-use crate::bagit::bundles::{newest_versions, parse_bundle_name, BundleLocation, FoundBundle};
+use crate::bagit::bundles::{parse_bundle_name, BundleNames, Discovered, FoundBundle};
+use crate::spill::Sorter;
 
 /// Where a run's manifest sits under the prefix:
 /// `runs/<UTC stamp>-<run id>/manifest-sha256.txt`.
 const RUN_MANIFEST: &str = "manifest-sha256.txt";
 
 /// The archive's objects under a prefix, by kind.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Listing {
     /// `PREFIX/` (empty for a whole bucket).
     pub prefix: String,
-    /// Bundle zips, names relative to the prefix (`dossier-3.v2.zip`), sorted.
-    pub zips: Vec<String>,
+    /// Bundle zips, names relative to the prefix (`dossier-3.v2.zip`),
+    /// sorted on disk; read once, by [`Self::zip_names`] or
+    /// [`Self::newest_in`].
+    zips: Sorter,
     /// Run manifests, full keys, sorted: the last one is the newest run's
     /// (the folder name starts with its UTC stamp).
     pub manifests: Vec<String>,
@@ -37,34 +46,52 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// List the prefix of `client`'s URL.
+    /// List the prefix of `client`'s URL, a page at a time.
     ///
     /// # Errors
-    /// The bucket cannot be listed (the error names the prefix and cause).
+    /// The bucket cannot be listed, or the names cannot be spilled to the
+    /// temporary folder (the error names the prefix and cause).
     pub async fn read(client: &S3Client) -> Result<Self, S3Error> {
         let prefix = client.config().key("");
-        let keys = client.list(&prefix).await?;
         let mut listing = Self::default();
-        for (key, _) in keys {
-            let Some(rel) = key.strip_prefix(&prefix) else {
-                continue;
-            };
-            if bundle_of_zip(rel).is_some() {
-                listing.zips.push(rel.to_owned());
-            } else if rel.starts_with("runs/") && rel.ends_with(&format!("/{RUN_MANIFEST}")) {
-                listing.manifests.push(key.clone());
-            } else if rel
-                .strip_prefix(crate::layout::DEMARCHE_DIR)
-                .is_some_and(|r| r.starts_with('/'))
-            {
-                listing.documents.push(rel.to_owned());
-            }
-        }
+        client
+            .list_each(&prefix, |key, _| {
+                listing.add(&prefix, key).map_err(|e| S3Error {
+                    action: "LIST",
+                    key: prefix.clone(),
+                    message: format!("cannot keep the listing in a temporary file: {e}"),
+                    status: None,
+                })
+            })
+            .await?;
         listing.prefix = prefix;
-        listing.zips.sort();
         listing.manifests.sort();
         listing.documents.sort();
         Ok(listing)
+    }
+
+    /// File `key` (listed under `prefix`) by kind.
+    fn add(&mut self, prefix: &str, key: String) -> io::Result<()> {
+        let Some(rel) = key.strip_prefix(prefix) else {
+            return Ok(());
+        };
+        if bundle_of_zip(rel).is_some() {
+            self.zips.push(rel.as_bytes(), &[])?;
+        } else if rel.starts_with("runs/") && rel.ends_with(&format!("/{RUN_MANIFEST}")) {
+            self.manifests.push(key);
+        } else if rel
+            .strip_prefix(crate::layout::DEMARCHE_DIR)
+            .is_some_and(|r| r.starts_with('/'))
+        {
+            self.documents.push(rel.to_owned());
+        }
+        Ok(())
+    }
+
+    /// How many bundle zips (every version of every dossier).
+    #[must_use]
+    pub fn zip_count(&self) -> u64 {
+        self.zips.len()
     }
 
     /// The newest run manifest's key.
@@ -73,37 +100,31 @@ impl Listing {
         self.manifests.last().map(String::as_str)
     }
 
-    /// The zip of the newest version of each dossier, by dossier number:
-    /// (number, version, name).
-    #[must_use]
-    pub fn newest_zips(&self) -> Vec<(u64, u32, String)> {
-        let names: std::collections::BTreeMap<(u64, u32), &String> = self
-            .zips
-            .iter()
-            .filter_map(|z| Some((bundle_of_zip(z)?, z)))
-            .collect();
-        newest_versions(names.keys().copied())
-            .into_iter()
-            .filter_map(|(n, v)| Some((n, v, names.get(&(n, v))?.to_string())))
-            .collect()
+    /// The bundle zips' names, sorted (as `str` sorts), read back from the
+    /// sort on disk; the listing keeps none after.
+    ///
+    /// # Errors
+    /// The sort cannot spill or read back its runs.
+    pub fn zip_names(&mut self) -> io::Result<impl Iterator<Item = io::Result<String>> + Send> {
+        let zips = std::mem::take(&mut self.zips).into_sorted()?;
+        Ok(zips.map(|r| {
+            let (name, _) = r?;
+            String::from_utf8(name).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        }))
     }
 
-    /// [`Listing::newest_zips`] as bundles whose zips are to be downloaded
-    /// into `spool` under their own names.
-    #[must_use]
-    pub fn newest_in(&self, spool: &Path) -> Vec<FoundBundle> {
-        self.newest_zips()
-            .into_iter()
-            .map(|(number, version, name)| {
-                let path = spool.join(name);
-                FoundBundle {
-                    number,
-                    version,
-                    location: BundleLocation::Zip(path.clone()),
-                    zip: Some(path),
-                }
-            })
-            .collect()
+    /// The zip of the newest version of each dossier, by dossier number, as
+    /// bundles whose zips are to be downloaded into `spool` under their own
+    /// names; the listing keeps no zip after.
+    ///
+    /// # Errors
+    /// The sort cannot spill or read back its runs.
+    pub fn newest_in(&mut self, spool: &Path) -> io::Result<Discovered> {
+        let mut names = BundleNames::default();
+        for name in self.zip_names()? {
+            names.push_zip(&name?)?;
+        }
+        names.newest(spool)
     }
 }
 
@@ -142,7 +163,7 @@ pub struct BucketBundles {
     client: S3Client,
     prefix: String,
     spool: tempfile::TempDir,
-    found: Vec<FoundBundle>,
+    found: Option<Discovered>,
 }
 
 /// A zip brought to local disk: removed when dropped.
@@ -170,20 +191,25 @@ impl BucketBundles {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let listing = rt
+        let mut listing = rt
             .block_on(Listing::read(&client))
             .map_err(|e| format!("{}: {e}", client.config().display()))?;
         let spool = tempfile::Builder::new()
             .prefix("ds-archive-bucket.")
             .tempdir()
             .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-        let found = listing.newest_in(spool.path());
+        let found = listing.newest_in(spool.path()).map_err(|e| {
+            format!(
+                "{}: cannot sort the listing in a temporary file: {e}",
+                client.config().display()
+            )
+        })?;
         Ok(Self {
             rt,
             client,
             prefix: listing.prefix,
             spool,
-            found,
+            found: Some(found),
         })
     }
 
@@ -193,12 +219,12 @@ impl BucketBundles {
         self.client.config().display()
     }
 
-    /// The newest bundle of each dossier, by number. Each is a zip at a path
-    /// in a temporary folder where [`Self::fetch`] puts it; nothing is there
-    /// before.
-    #[must_use]
-    pub fn found(&self) -> &[FoundBundle] {
-        &self.found
+    /// The newest bundle of each dossier, by number, read back from the
+    /// sort on disk as they are used (given once: `None` after). Each is a
+    /// zip at a path in a temporary folder where [`Self::fetch`] puts it;
+    /// nothing is there before.
+    pub fn take_found(&mut self) -> Option<Discovered> {
+        self.found.take()
     }
 
     /// Download `f`'s zip to its path (one GET, hashed on the way).
@@ -238,26 +264,41 @@ mod tests {
 
     #[test]
     fn newest_zip_of_each_dossier_as_for_a_folder() {
-        let listing = Listing {
-            zips: [
-                "dossier-3.v10.zip",
-                "dossier-3.v2.zip",
-                "dossier-3.zip",
-                "dossier-5.zip",
-                "dossier-12.v2.zip",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            ..Listing::default()
-        };
+        let mut listing = Listing::default();
+        for key in [
+            "p/dossier-3.v10.zip",
+            "p/dossier-3.v2.zip",
+            "p/dossier-3.zip",
+            "p/dossier-5.zip",
+            "p/runs/20261203T000000Z-r1/manifest-sha256.txt",
+            "p/dossier-12.v2.zip",
+            "p/demarche/notice.pdf",
+            "p/.probe",
+        ] {
+            listing.add("p/", key.to_owned()).expect("add");
+        }
+        assert_eq!(listing.zip_count(), 5);
+        assert_eq!(listing.manifests.len(), 1);
+        assert_eq!(listing.documents, ["demarche/notice.pdf"]);
+        let spool = Path::new("/spool");
+        let newest: Vec<(u64, u32, PathBuf)> = listing
+            .newest_in(spool)
+            .expect("sorted")
+            .map(|f| {
+                let f = f.expect("read back");
+                assert_eq!(f.zip.as_deref(), Some(f.location.path()));
+                (f.number, f.version, f.location.path().to_owned())
+            })
+            .collect();
         assert_eq!(
-            listing.newest_zips(),
+            newest,
             [
-                (3, 10, "dossier-3.v10.zip".to_owned()),
-                (5, 1, "dossier-5.zip".to_owned()),
-                (12, 2, "dossier-12.v2.zip".to_owned()),
+                (3, 10, spool.join("dossier-3.v10.zip")),
+                (5, 1, spool.join("dossier-5.zip")),
+                (12, 2, spool.join("dossier-12.v2.zip")),
             ]
         );
+        assert_eq!(listing.zip_count(), 0, "the names are read once");
     }
 
     #[test]

@@ -176,6 +176,62 @@ impl S3Target {
     }
 }
 
+impl S3Target {
+    /// Hand `each` the `dossier_done` event of every bundle zip of the
+    /// bucket that `known` lacks, in the listing's order: the listing read a
+    /// page at a time, the page's zips HEADed `--concurrency` at a time.
+    /// Memory holds one page, whatever the bucket holds (`status s3://`
+    /// reads every zip's record this way: docs/benchmarks.md, "Memory").
+    ///
+    /// # Errors
+    /// The bucket cannot be listed or a HEAD fails.
+    pub async fn each_recorded(
+        &self,
+        known: Known<'_>,
+        each: &mut (dyn FnMut(Event) + Send),
+    ) -> Result<()> {
+        let prefix = self.key("");
+        let storage = |e: S3Error| Error::Storage(e.to_string());
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_page(&prefix, token.as_deref())
+                .await
+                .map_err(storage)?;
+            let mut names: Vec<String> = Vec::new();
+            for (k, _) in page.objects {
+                let Some(name) = k
+                    .strip_prefix(&prefix)
+                    .and_then(|k| k.strip_suffix(".zip"))
+                    .filter(|n| crate::bagit::bundles::parse_bundle_name(n).is_some())
+                else {
+                    continue;
+                };
+                if !known(name)? {
+                    names.push(name.to_owned());
+                }
+            }
+            let mut heads = futures_util::stream::iter(names)
+                .map(|name| async move {
+                    let key = self.key(&format!("{name}.zip"));
+                    let head = self.client.head(&key).await.map_err(storage)?;
+                    Ok::<_, Error>(head.and_then(|h| done_event(&name, &h.meta)))
+                })
+                .buffered(self.opts.concurrency.max(1));
+            while let Some(event) = heads.try_next().await? {
+                if let Some(e) = event {
+                    each(e);
+                }
+            }
+            match page.next {
+                Some(t) => token = Some(t),
+                None => return Ok(()),
+            }
+        }
+    }
+}
+
 impl Target for S3Target {
     fn describe(&self) -> String {
         self.client.config().display()
@@ -203,39 +259,8 @@ impl Target for S3Target {
 
     fn recorded<'a>(&'a self, known: Known<'a>) -> BoxFuture<'a, Result<Vec<Event>>> {
         Box::pin(async move {
-            let prefix = self.key("");
-            let keys = self
-                .client
-                .list(&prefix)
-                .await
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            let mut names: Vec<String> = Vec::new();
-            for (k, _) in keys {
-                let Some(name) = k
-                    .strip_prefix(&prefix)
-                    .and_then(|k| k.strip_suffix(".zip"))
-                    .filter(|n| crate::bagit::bundles::parse_bundle_name(n).is_some())
-                else {
-                    continue;
-                };
-                if !known(name)? {
-                    names.push(name.to_owned());
-                }
-            }
-            let heads = futures_util::stream::iter(names)
-                .map(|name| async move {
-                    let key = self.key(&format!("{name}.zip"));
-                    let head = self
-                        .client
-                        .head(&key)
-                        .await
-                        .map_err(|e| Error::Storage(e.to_string()))?;
-                    Ok::<_, Error>(head.and_then(|h| done_event(&name, &h.meta)))
-                })
-                .buffered(self.opts.concurrency.max(1))
-                .try_collect::<Vec<_>>()
-                .await?;
-            let mut events: Vec<Event> = heads.into_iter().flatten().collect();
+            let mut events = Vec::new();
+            self.each_recorded(known, &mut |e| events.push(e)).await?;
             events.sort_by_key(|e| match e {
                 Event::DossierDone {
                     number, version, ..

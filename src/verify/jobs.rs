@@ -190,7 +190,7 @@ fn compact(digest: Option<Result<String, ReadError>>) -> Option<Whole> {
     digest.map(compact_one)
 }
 
-fn compact_one(digest: Result<String, ReadError>) -> Whole {
+pub(super) fn compact_one(digest: Result<String, ReadError>) -> Whole {
     let hex = digest?;
     let mut bytes = [0_u8; 32];
     hex::decode_to_slice(&hex, &mut bytes).map_err(|e| ReadError {

@@ -8,7 +8,8 @@
 //! number and version (big-endian, so bytes sort as numbers); the sorted
 //! records are grouped into one bundle a dossier, which are sorted again
 //! (already in order: a sequential write) so that their count is known
-//! before the first is read.
+//! before the first is read. A bucket's listing goes through the same
+//! [`BundleNames`] (`crate::store::bucket`), so both follow one rule.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use crate::spill::Sorter;
 pub struct Discovered {
     /// How many bundles (dossiers) there are.
     pub count: u64,
-    bundles: Box<dyn Iterator<Item = io::Result<FoundBundle>>>,
+    bundles: Box<dyn Iterator<Item = io::Result<FoundBundle>> + Send>,
 }
 
 impl Iterator for Discovered {
@@ -48,72 +49,102 @@ pub fn discover(archive_dir: &Path) -> io::Result<Vec<FoundBundle>> {
 /// The folder cannot be listed, or the sort cannot spill to the temporary
 /// folder.
 pub fn discover_sorted(archive_dir: &Path) -> io::Result<Discovered> {
-    const DIR: u8 = 0;
-    const ZIP: u8 = 1;
-    let mut entries = Sorter::default();
+    let mut names = BundleNames::default();
     for entry in fs_err::read_dir(archive_dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let path = entry.path();
-        let (key, kind) = if let Some(key) = name.strip_suffix(".zip").and_then(parse_bundle_name) {
-            (key, ZIP)
-        } else if let Some(key) = parse_bundle_name(name) {
-            (key, DIR)
-        } else {
-            continue;
-        };
-        let wanted = if kind == ZIP {
-            path.is_file()
-        } else {
-            path.is_dir()
-        };
-        if wanted {
-            let mut value = vec![kind];
-            value.extend_from_slice(name.as_bytes());
-            entries.push(&entry_key(key), &value)?;
-        }
-    }
-    // One bundle a dossier: the newest version, its folder and zip (the
-    // entry listed last when two names give the same number and version).
-    let mut bundles = Sorter::default();
-    let mut current: Option<Group> = None;
-    for record in entries.into_sorted()? {
-        let (key, value) = record?;
-        let ((number, version), (kind, name)) = (parse_key(&key)?, split_value(&value)?);
-        let group = match current.as_mut() {
-            Some(g) if g.number == number => g,
-            _ => {
-                if let Some(done) = current.take() {
-                    done.push_to(&mut bundles)?;
-                }
-                current.insert(Group::new(number))
+        if let Some(key) = name.strip_suffix(".zip").and_then(parse_bundle_name) {
+            if path.is_file() {
+                names.push(key, ZIP, name)?;
             }
-        };
-        if version > group.version {
-            *group = Group::new(number);
-            group.version = version;
+        } else if let Some(key) = parse_bundle_name(name) {
+            if path.is_dir() {
+                names.push(key, DIR, name)?;
+            }
         }
-        let slot = if kind == ZIP {
-            &mut group.zip
-        } else {
-            &mut group.dir
-        };
-        *slot = Some(name.to_owned());
     }
-    if let Some(done) = current {
-        done.push_to(&mut bundles)?;
+    names.newest(archive_dir)
+}
+
+const DIR: u8 = 0;
+const ZIP: u8 = 1;
+
+/// Bundle names gathered in any order (a folder's entries, a bucket's
+/// keys), sorted on disk by dossier number and version, then grouped into
+/// the newest bundle of each dossier: the one rule of which bundle
+/// describes a dossier now, for a folder and a bucket alike.
+#[derive(Debug, Default)]
+pub struct BundleNames {
+    entries: Sorter,
+}
+
+impl BundleNames {
+    /// Add `name` if it is a bundle zip's (`dossier-3.v2.zip`); whether it is.
+    ///
+    /// # Errors
+    /// The sort cannot spill to the temporary folder.
+    pub fn push_zip(&mut self, name: &str) -> io::Result<bool> {
+        match name.strip_suffix(".zip").and_then(parse_bundle_name) {
+            Some(key) => self.push(key, ZIP, name).map(|()| true),
+            None => Ok(false),
+        }
     }
-    let count = bundles.len();
-    let dir = archive_dir.to_path_buf();
-    let found = bundles.into_sorted()?.map(move |r| {
-        let (key, value) = r?;
-        decode(&dir, &key, &value)
-    });
-    Ok(Discovered {
-        count,
-        bundles: Box::new(found),
-    })
+
+    fn push(&mut self, key: (u64, u32), kind: u8, name: &str) -> io::Result<()> {
+        let mut value = vec![kind];
+        value.extend_from_slice(name.as_bytes());
+        self.entries.push(&entry_key(key), &value)
+    }
+
+    /// The newest bundle of each dossier, as paths in `dir`, in the order of
+    /// the dossier numbers.
+    ///
+    /// # Errors
+    /// The sort cannot spill or read back its runs.
+    pub fn newest(self, dir: &Path) -> io::Result<Discovered> {
+        // One bundle a dossier: the newest version, its folder and zip (the
+        // entry listed last when two names give the same number and version).
+        let mut bundles = Sorter::default();
+        let mut current: Option<Group> = None;
+        for record in self.entries.into_sorted()? {
+            let (key, value) = record?;
+            let ((number, version), (kind, name)) = (parse_key(&key)?, split_value(&value)?);
+            let group = match current.as_mut() {
+                Some(g) if g.number == number => g,
+                _ => {
+                    if let Some(done) = current.take() {
+                        done.push_to(&mut bundles)?;
+                    }
+                    current.insert(Group::new(number))
+                }
+            };
+            if version > group.version {
+                *group = Group::new(number);
+                group.version = version;
+            }
+            let slot = if kind == ZIP {
+                &mut group.zip
+            } else {
+                &mut group.dir
+            };
+            *slot = Some(name.to_owned());
+        }
+        if let Some(done) = current {
+            done.push_to(&mut bundles)?;
+        }
+        let count = bundles.len();
+        let dir = dir.to_path_buf();
+        let found = bundles.into_sorted()?.map(move |r| {
+            let (key, value) = r?;
+            decode(&dir, &key, &value)
+        });
+        Ok(Discovered {
+            count,
+            bundles: Box::new(found),
+        })
+    }
 }
 
 /// The newest version of one dossier seen so far.

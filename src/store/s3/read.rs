@@ -12,6 +12,7 @@ use sha2::Digest as _;
 use tokio::io::AsyncWriteExt as _;
 
 use super::{net_error, reqwest_error, status_error, S3Client, S3Error, EMPTY_SHA256};
+use crate::store::xml::ListPage;
 
 /// What HEAD tells.
 #[derive(Debug, Clone)]
@@ -84,43 +85,76 @@ impl S3Client {
     }
 
     /// Every key under `prefix` with its size (ListObjectsV2, all pages).
+    /// For a prefix that holds a few keys (a run's files): an archive's
+    /// listing goes through [`Self::list_each`].
     ///
     /// # Errors
     /// Any failure.
     pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, S3Error> {
         let mut out = Vec::new();
+        self.list_each(prefix, |key, size| {
+            out.push((key, size));
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Hand every key under `prefix` and its size to `each`, a page
+    /// (ListObjectsV2: up to 1 000 keys, in UTF-8 binary order) at a time:
+    /// memory holds one page, whatever the bucket holds. `each` may stop
+    /// the listing with an error of its own.
+    ///
+    /// # Errors
+    /// Any failure, or the first error of `each`.
+    pub async fn list_each(
+        &self,
+        prefix: &str,
+        mut each: impl FnMut(String, u64) -> Result<(), S3Error>,
+    ) -> Result<(), S3Error> {
         let mut token: Option<String> = None;
         loop {
-            let mut query = vec![
-                ("list-type".to_owned(), "2".to_owned()),
-                ("prefix".to_owned(), prefix.to_owned()),
-            ];
-            if let Some(t) = &token {
-                query.push(("continuation-token".to_owned(), t.clone()));
+            let page = self.list_page(prefix, token.as_deref()).await?;
+            for (key, size) in page.objects {
+                each(key, size)?;
             }
-            let resp = self
-                .send(Method::GET, "", &query, Vec::new(), EMPTY_SHA256, None)
-                .await
-                .map_err(|e| net_error("LIST", prefix, &e))?;
-            if !resp.status().is_success() {
-                return Err(status_error("LIST", prefix, resp).await);
-            }
-            let text = resp
-                .text()
-                .await
-                .map_err(|e| reqwest_error("LIST", prefix, &e))?;
-            let page = crate::store::xml::list_page(&text).map_err(|message| S3Error {
-                action: "LIST",
-                key: prefix.to_owned(),
-                message,
-                status: None,
-            })?;
-            out.extend(page.objects);
             match page.next {
                 Some(t) => token = Some(t),
-                None => return Ok(out),
+                None => return Ok(()),
             }
         }
+    }
+
+    /// One page of the keys under `prefix`: the first, or the one after
+    /// `token` (the previous page's `next`).
+    ///
+    /// # Errors
+    /// Any failure.
+    pub async fn list_page(&self, prefix: &str, token: Option<&str>) -> Result<ListPage, S3Error> {
+        let mut query = vec![
+            ("list-type".to_owned(), "2".to_owned()),
+            ("prefix".to_owned(), prefix.to_owned()),
+        ];
+        if let Some(t) = token {
+            query.push(("continuation-token".to_owned(), t.to_owned()));
+        }
+        let resp = self
+            .send(Method::GET, "", &query, Vec::new(), EMPTY_SHA256, None)
+            .await
+            .map_err(|e| net_error("LIST", prefix, &e))?;
+        if !resp.status().is_success() {
+            return Err(status_error("LIST", prefix, resp).await);
+        }
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| reqwest_error("LIST", prefix, &e))?;
+        crate::store::xml::list_page(&text).map_err(|message| S3Error {
+            action: "LIST",
+            key: prefix.to_owned(),
+            message,
+            status: None,
+        })
     }
 
     /// Stream object `key` into a new file `file` (replaced if there),
