@@ -24,7 +24,8 @@ pub struct VerifyArgs {
     /// Check completeness and Payload-Oxum only: no digests, no zip CRCs.
     #[arg(long)]
     pub fast: bool,
-    /// Hashing threads [default: available cores].
+    /// Hashing threads [default: available cores]; for s3:// also the zips
+    /// downloaded and checked at once.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Also check the timestamp token's signature and chain with
