@@ -15,6 +15,7 @@
 //! Rows are spilled to temporary files beside the output until the header
 //! (the union of every dossier's champs) is known, so memory stays flat.
 
+mod bucket;
 mod bundle_rows;
 pub mod cell;
 pub mod columns;
@@ -34,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bagit::bundles::{Discovered, FoundBundle};
 use crate::progress::Task;
+pub use bucket::write_bucket_inventory;
 use bundle_rows::kept_row;
 pub use bundle_rows::{kept_row_of_zip, row_of_bundle};
 use columns::{ColumnInfo, Gathered};
@@ -84,6 +86,11 @@ pub struct InventoryArgs {
     /// How to reach the bucket of an s3:// archive.
     #[command(flatten)]
     pub s3: crate::cli::storage_args::S3Args,
+    /// Zips downloading at once from an s3:// archive (each to a temporary
+    /// file, removed once read).
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 /// What was written.
@@ -228,33 +235,6 @@ pub fn write_inventory_with(
     let found = listed(archive_dir)?;
     let mut read = read::in_folder(archive_dir);
     write_found(found, format, out, known, None, &Task::hidden(), &mut read)
-}
-
-/// [`write_inventory_counted`] of a bucket archive (`s3://BUCKET/PREFIX`):
-/// the newest zip of each dossier is downloaded to a temporary file, read,
-/// and removed before the next; `out` is a local file. The zip's SHA-256
-/// is the one of the bytes downloaded.
-///
-/// # Errors
-/// The bucket cannot be reached or listed ([`InventoryError::Bucket`]),
-/// holds no bundle, or the output cannot be written.
-pub fn write_bucket_inventory(
-    url: &Path,
-    s3: &crate::cli::storage_args::S3Args,
-    format: Format,
-    out: &Path,
-    progress: &Task,
-) -> Result<InventoryReport, InventoryError> {
-    let mut bucket =
-        crate::cli::storage_args::bucket_bundles(url, s3).map_err(InventoryError::Bucket)?;
-    let Some(found) = bucket.take_found().filter(|f| f.count > 0) else {
-        return Err(InventoryError::NoBundle(url.to_owned()));
-    };
-    let found = Found::read_back(found, url);
-    let mut read = read::from_bucket(&bucket);
-    let report = write_found(found, format, out, None, None, progress, &mut read)?;
-    write_sidecar(out, &report)?;
-    Ok(report)
 }
 
 /// The CSV inventory of `found` (a bucket's newest zips, as

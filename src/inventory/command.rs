@@ -29,7 +29,14 @@ pub fn command_with(args: &InventoryArgs, progress: &Task) -> u8 {
                 Some("e.g. --out dossiers.csv"),
             );
         };
-        write_bucket_inventory(&args.dir, &args.s3, args.format, out, progress)
+        write_bucket_inventory(
+            &args.dir,
+            &args.s3,
+            args.format,
+            out,
+            usize::from(args.concurrency),
+            progress,
+        )
     } else {
         let out = args.out.clone().unwrap_or_else(|| {
             args.dir

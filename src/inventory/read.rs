@@ -24,8 +24,8 @@ pub(super) fn in_folder(archive_dir: &Path) -> impl FnMut(&FoundBundle) -> Read 
     move |f| read_bundle(f, &mut zip_sums, None)
 }
 
-/// The reader of the bundles of `bucket`: each zip downloaded, read, and
-/// removed before the next.
+/// The reader of the bundles of `bucket`: each zip downloaded (or its
+/// download started ahead waited for), read, and removed.
 pub(super) fn from_bucket(bucket: &BucketBundles) -> impl FnMut(&FoundBundle) -> Read + '_ {
     let mut none = ZipSums::default();
     move |f| {

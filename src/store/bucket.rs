@@ -11,18 +11,19 @@
 //! démarche's documents are a few a run and stay in memory.
 //! [`BucketBundles`] gives `seda` and `inventory`, which are synchronous
 //! and read bags from local files, the newest version of each dossier
-//! ([`BundleNames`], the rule a folder follows too) and brings one zip at a
-//! time to a temporary file through [`S3Client::download`] (streamed,
-//! hashed on the way); the file is removed when its [`Fetched`] is dropped,
-//! so local disk holds what the caller keeps, not the archive. Nothing here
-//! writes to the bucket.
+//! ([`BundleNames`], the rule a folder follows too) and brings their zips
+//! to local disk. Nothing here writes to the bucket.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::s3::{S3Client, S3Error};
-use crate::bagit::bundles::{parse_bundle_name, BundleNames, Discovered, FoundBundle};
+use crate::bagit::bundles::{parse_bundle_name, BundleNames, Discovered};
 use crate::spill::Sorter;
+
+mod bundles;
+
+pub use bundles::{BucketBundles, Fetched, ReadAhead};
 
 /// Where a run's manifest sits under the prefix:
 /// `runs/<UTC stamp>-<run id>/manifest-sha256.txt`.
@@ -156,110 +157,10 @@ fn bundle_of_zip(rel: &str) -> Option<(u64, u32)> {
     rel.strip_suffix(".zip").and_then(parse_bundle_name)
 }
 
-/// A bucket archive for the synchronous readers: its newest bundles, and
-/// each zip brought to local disk when asked.
-pub struct BucketBundles {
-    rt: tokio::runtime::Runtime,
-    client: S3Client,
-    prefix: String,
-    spool: tempfile::TempDir,
-    found: Option<Discovered>,
-}
-
-/// A zip brought to local disk: removed when dropped.
-#[derive(Debug)]
-pub struct Fetched {
-    path: PathBuf,
-    /// Hex SHA-256 of the bytes downloaded.
-    pub sha256: String,
-}
-
-impl Drop for Fetched {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-impl BucketBundles {
-    /// List the archive at `client`'s URL.
-    ///
-    /// # Errors
-    /// The runtime or the temporary folder cannot be made, or the bucket
-    /// cannot be listed; the message names the bucket and the cause.
-    pub fn open(client: S3Client) -> Result<Self, String> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let mut listing = rt
-            .block_on(Listing::read(&client))
-            .map_err(|e| format!("{}: {e}", client.config().display()))?;
-        let spool = tempfile::Builder::new()
-            .prefix("ds-archive-bucket.")
-            .tempdir()
-            .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-        let found = listing.newest_in(spool.path()).map_err(|e| {
-            format!(
-                "{}: cannot sort the listing in a temporary file: {e}",
-                client.config().display()
-            )
-        })?;
-        Ok(Self {
-            rt,
-            client,
-            prefix: listing.prefix,
-            spool,
-            found: Some(found),
-        })
-    }
-
-    /// `s3://bucket/prefix`, for messages.
-    #[must_use]
-    pub fn display(&self) -> String {
-        self.client.config().display()
-    }
-
-    /// The newest bundle of each dossier, by number, read back from the
-    /// sort on disk as they are used (given once: `None` after). Each is a
-    /// zip at a path in a temporary folder where [`Self::fetch`] puts it;
-    /// nothing is there before.
-    pub fn take_found(&mut self) -> Option<Discovered> {
-        self.found.take()
-    }
-
-    /// Download `f`'s zip to its path (one GET, hashed on the way).
-    ///
-    /// # Errors
-    /// `f` is not one of [`Self::found`], or the download failed; the message
-    /// names the key and the cause.
-    pub fn fetch(&self, f: &FoundBundle) -> Result<Fetched, String> {
-        let path = f.location.path();
-        if path.parent() != Some(self.spool.path()) {
-            return Err(format!("`{}` is not a zip of this bucket", path.display()));
-        }
-        let name = file_name(path);
-        let key = format!("{}{name}", self.prefix);
-        // Made first: a download that fails half-way leaves no file behind.
-        let mut fetched = Fetched {
-            path: path.to_owned(),
-            sha256: String::new(),
-        };
-        fetched.sha256 = self
-            .rt
-            .block_on(self.client.download(&key, path))
-            .map_err(|e| format!("{}: {e}", self.display()))?;
-        Ok(fetched)
-    }
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]

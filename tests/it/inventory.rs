@@ -125,6 +125,7 @@ fn unreadable_bundle_is_left_out_and_reported() {
         format: Format::Csv,
         out: None,
         s3: Default::default(),
+        concurrency: 4,
     };
     assert_eq!(inventory::command(&args), 1);
     let (_, rows) = read_csv(&tmp.path().join("dossiers.csv"));
@@ -140,6 +141,7 @@ fn ods_is_a_valid_opendocument_zip() {
         format: Format::Ods,
         out: None,
         s3: Default::default(),
+        concurrency: 4,
     };
     assert_eq!(inventory::command(&args), 0);
     let path = tmp.path().join("dossiers.ods");
@@ -314,6 +316,7 @@ fn xlsx_read_by_openpyxl_has_the_cells_of_the_csv() {
         format: Format::Xlsx,
         out: Some(xlsx.clone()),
         s3: Default::default(),
+        concurrency: 4,
     };
     assert_eq!(inventory::command(&args), 0);
     // The same columns, listed beside each file.

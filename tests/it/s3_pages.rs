@@ -2,8 +2,8 @@
 //! listing of several pages, against s3s-fs in the test process: they read
 //! the listing a page at a time into sorts on disk (docs/benchmarks.md,
 //! "Memory", ninth round), and must say exactly what they said of the same
-//! bundles listed in one page. `verify` checks several zips at once: a
-//! tampered zip is still the one reported, in the same report.
+//! bundles listed in one page, with one zip or several in flight. A
+//! tampered zip is still the one `verify` reports, in the same report.
 
 use std::path::Path;
 use std::process::Output;
@@ -30,8 +30,8 @@ fn lists(requests: &[String]) -> usize {
         .count()
 }
 
-/// What the readers say of the bucket: `verify --json` at `jobs`, `status
-/// --json`, the inventory's CSV.
+/// What the readers say of the bucket: `verify --json` at `--jobs`, `status
+/// --json`, the inventory's CSV at `--concurrency`, `jobs` zips in flight.
 fn readings(s3: &S3s, url: &str, out: &Path, jobs: &str) -> [String; 3] {
     let verified = run(&s3.endpoint, &["verify", url, "--json", "--jobs", jobs]);
     assert_eq!(verified.status.code(), Some(0), "{}", text(&verified));
@@ -40,7 +40,14 @@ fn readings(s3: &S3s, url: &str, out: &Path, jobs: &str) -> [String; 3] {
     let csv = out.join(format!("inventory-{jobs}.csv"));
     let inventory = run(
         &s3.endpoint,
-        &["inventory", url, "--out", csv.to_str().unwrap()],
+        &[
+            "inventory",
+            url,
+            "--concurrency",
+            jobs,
+            "--out",
+            csv.to_str().unwrap(),
+        ],
     );
     assert_eq!(inventory.status.code(), Some(0), "{}", text(&inventory));
     [
