@@ -90,9 +90,13 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(usage_error(&e, &raw)),
     };
-    // Only `archive` (and `demo`, which runs it) lives long among many
-    // threads that allocate; the readers gain nothing measurable.
-    if matches!(cli.command, Command::Archive(_) | Command::Demo(_)) {
+    // `archive` (and `demo`, which runs it) lives long among many threads
+    // that allocate, and so does `verify` of a bucket (downloads and checks
+    // in flight); the other readers gain nothing measurable.
+    let of_bucket = |paths: &[std::path::PathBuf]| paths.iter().any(|p| storage_args::is_s3(p));
+    if matches!(&cli.command, Command::Archive(_) | Command::Demo(_))
+        || matches!(&cli.command, Command::Verify(v) if of_bucket(&v.paths))
+    {
         arenas::limit_malloc_arenas();
     }
     console::set_format(cli.log_format);

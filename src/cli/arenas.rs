@@ -15,9 +15,13 @@
 //!
 //! A value already in the environment, whatever it is, is the user's and is
 //! kept. Only glibc on Linux reads the variable; elsewhere nothing happens.
-//! `verify`, `status` and `inventory` are left as they are: at 10⁵ dossiers
-//! they peak at 14-26 MiB either way, and `verify`, which hashes on every
-//! core, ran no faster with fewer arenas (docs/benchmarks.md, "Eighth round").
+//! `verify` of a folder, `status` and `inventory` are left as they are: at
+//! 10⁵ dossiers they peak at 14-26 MiB either way, and `verify`, which
+//! hashes on every core, ran no faster with fewer arenas (docs/benchmarks.md,
+//! "Eighth round"). `verify s3://…` is limited too: its downloads and checks
+//! in flight made its RSS grow by about 1 KiB a dossier with glibc's arenas
+//! and not with 2, and it waits on the network, not on the cores
+//! (docs/benchmarks.md, "Ninth round").
 
 /// The variable glibc reads.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -630,29 +630,37 @@ fn seda_names_the_sip_whose_manifest_xmllint_could_not_check() {
 /// and never answers, with `env` added to its start.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn environ_of_running(env: &[(&str, &str)]) -> Vec<String> {
+    environ_of(false, env)
+}
+
+/// The environment of a running `archive` (or of `verify s3://…` when
+/// `bucket`), taken once it has connected to the server it was given.
+fn environ_of(bucket: bool, env: &[(&str, &str)]) -> Vec<String> {
     let api = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/api/v2/graphql", api.local_addr().unwrap());
+    let url = format!("http://{}", api.local_addr().unwrap());
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = ds_archive();
-    cmd.args([
-        "archive",
-        "--quiet",
-        "--demarche",
-        "1",
-        "--api-url",
-        &url,
-        "--out",
-    ])
-    .arg(tmp.path().join("a"))
-    .env("DS_API_TOKEN", "t")
-    .env_remove("MALLOC_ARENA_MAX")
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
+    if bucket {
+        cmd.args(["verify", "--quiet", "s3://b/p"])
+            .env("AWS_ACCESS_KEY_ID", "k")
+            .env("AWS_SECRET_ACCESS_KEY", "s")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", &url);
+    } else {
+        cmd.args(["archive", "--quiet", "--demarche", "1", "--api-url"])
+            .arg(format!("{url}/api/v2/graphql"))
+            .arg("--out")
+            .arg(tmp.path().join("a"))
+            .env("DS_API_TOKEN", "t");
+    }
+    cmd.env_remove("MALLOC_ARENA_MAX")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().unwrap();
-    // Connected: the process we started is the one running the archive.
+    // Connected: the process we started is the one running the command.
     let (_held, _) = api.accept().unwrap();
     let environ = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
     child.kill().unwrap();
@@ -661,6 +669,20 @@ fn environ_of_running(env: &[(&str, &str)]) -> Vec<String> {
         .split(|&b| b == 0)
         .map(|v| String::from_utf8_lossy(v).into_owned())
         .collect()
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn verify_of_a_bucket_runs_with_few_malloc_arenas() {
+    // Its downloads and checks in flight grew glibc's arenas by about 1 KiB a
+    // dossier (docs/benchmarks.md, "Ninth round").
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let ours = format!(
+        "MALLOC_ARENA_MAX={}",
+        ds_archive::cli::arenas::arenas_for(cores)
+    );
+    let env = environ_of(true, &[]);
+    assert!(env.contains(&ours), "{env:?}");
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
