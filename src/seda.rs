@@ -12,8 +12,10 @@
 //! archiving profile's required elements) with [`profile_rng`] (reading them
 //! from the profile's RelaxNG file), `emit` (naming and writing each SIP),
 //! [`names`] (ids, safe
-//! `Content/` names, text rules), [`xml`] (pure: manifest.xml), [`package`]
-//! (writing a SIP zip atomically, batching), [`xsd`] (offline xmllint check
+//! `Content/` names, text rules), [`xml`] (pure: manifest.xml, whole or
+//! piece by piece), [`package`] (what a SIP zip is, batching), `sip`
+//! (writing one a dossier at a time, atomically, with `copies`, the files
+//! it will hold, on disk, so that memory does not grow with the SIP), [`xsd`] (offline xmllint check
 //! with the embedded XSDs), [`error`] (what fails, typed) and `verify_sip` (checking any SIP zip, used by
 //! `verify`). Bags are read, folder or zip alike, through
 //! [`crate::bagit`]. It fetches nothing from DS and never modifies the bundles
@@ -22,6 +24,7 @@
 
 mod blocks;
 pub mod config;
+mod copies;
 mod emit;
 pub mod error;
 pub mod events;
@@ -35,6 +38,7 @@ pub mod plan;
 pub mod profile;
 pub mod profile_rng;
 pub mod rules;
+mod sip;
 mod source;
 pub mod verify_sip;
 pub mod xml;
@@ -201,7 +205,7 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
     }
     // Listed before --out is created: a mistyped or unmounted --from
     // leaves nothing behind.
-    let (bundles, skipped) = source::Bundles::open(args)?;
+    let (bundles, found, skipped) = source::Bundles::open(args)?;
     fs_err::create_dir_all(&args.out).map_err(|source| SedaError::CreateOutput {
         path: args.out.clone(),
         source,
@@ -242,17 +246,22 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
         prefix: &prefix,
     };
 
-    // Bundles are checked and packed as a stream: only the current batch is
-    // held in memory, and from a bucket only its zips are on local disk.
-    let mut pending: Vec<CheckedBundle> = Vec::new();
+    // Bundles are listed, checked and packed as a stream: a SIP's dossiers
+    // go to temporary files as they come (`sip`), and from a bucket only the
+    // current SIP's zips are on local disk.
+    let mut sip = None;
     let mut fetched = Vec::new();
     let mut batcher = Batcher::new(max_objects, max_size);
-    progress.start(bundles.found.len() as u64);
-    for f in &bundles.found {
+    progress.start(bundles.count);
+    for f in found {
+        let f = f.map_err(|source| SedaError::ListArchive {
+            path: args.from.clone(),
+            source,
+        })?;
         progress.inc();
         let admitted = bundles
-            .fetch(f)
-            .and_then(|zip| Ok((admit(f, alg, &config)?, zip)));
+            .fetch(&f)
+            .and_then(|zip| Ok((admit(&f, alg, &config)?, zip)));
         let (checked, zip) = match admitted {
             Ok(c) => c,
             Err(reason) => {
@@ -264,18 +273,22 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
             }
         };
         if !batch {
-            ctx.emit(vec![checked], &mut outcome);
+            let mut one = ctx.open();
+            one.add(&checked, &config);
+            ctx.emit(one, &mut outcome);
             continue;
         }
         if batcher.push(weight(&checked, &config), checked.payload_size()) {
-            ctx.emit(std::mem::take(&mut pending), &mut outcome);
+            if let Some(full) = sip.take() {
+                ctx.emit(full, &mut outcome);
+            }
             fetched.clear();
         }
-        pending.push(checked);
+        sip.get_or_insert_with(|| ctx.open()).add(&checked, &config);
         fetched.extend(zip);
     }
-    if !pending.is_empty() {
-        ctx.emit(pending, &mut outcome);
+    if let Some(last) = sip {
+        ctx.emit(last, &mut outcome);
     }
     drop(fetched);
     outcome.skipped.sort_by_key(|s| s.dossier);

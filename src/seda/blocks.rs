@@ -60,6 +60,58 @@ impl<W: Write> Write for FixedBlocks<W> {
     }
 }
 
+/// Bytes of a stream [`write_as_one`] holds.
+const WINDOW: usize = 6 << 20;
+/// [`write_as_one`] tops its window up when less than this is left to write.
+const LOW: usize = 4 << 20;
+
+/// Copy `input` to `out` as `out.write_all` of all of `input` at once would,
+/// with [`WINDOW`] bytes of memory: each call to `out.write` is offered the
+/// rest of the stream, or at least [`LOW`] bytes of it.
+///
+/// Why: a deflate stream depends on how much input the compressor is offered
+/// at each call (module docs), and a SIP's manifest.xml was deflated from one
+/// buffer. A compressor consumes at most what fills its output buffer per
+/// call (32 KiB for flate2's writer) and looks at most 64 KiB ahead, so with
+/// 4 MiB offered it meets the end of the window only on input that deflates
+/// more than a hundredfold; a manifest, with a digest of hex digits per
+/// object, deflates about fivefold. It is then the same bytes as from one
+/// buffer, without holding a manifest of tens of megabytes.
+///
+/// # Errors
+/// Reading `input` or writing `out` failed.
+pub(super) fn write_as_one(mut input: impl io::Read, out: &mut impl Write) -> io::Result<u64> {
+    let mut buf = vec![0u8; WINDOW];
+    let (mut start, mut end, mut eof, mut total) = (0, 0, false, 0u64);
+    loop {
+        if !eof && end - start < LOW {
+            buf.copy_within(start..end, 0);
+            end -= start;
+            start = 0;
+            while end < WINDOW && !eof {
+                match input.read(&mut buf[end..]) {
+                    Ok(0) => eof = true,
+                    Ok(n) => end += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if start == end {
+            return Ok(total);
+        }
+        match out.write(&buf[start..end]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                start += n;
+                total += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +141,36 @@ mod tests {
             at += p;
         }
         w.finish().unwrap().0
+    }
+
+    /// A consumer taking up to 300 000 bytes a call, noting what it could
+    /// see of what it was offered (as a compressor, up to [`LOW`]).
+    #[derive(Default)]
+    struct Sees(Vec<usize>, Vec<u8>);
+
+    impl Write for Sees {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            self.0.push(data.len().min(LOW));
+            let take = data.len().min(300_000);
+            self.1.extend_from_slice(&data[..take]);
+            Ok(take)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stream_is_offered_as_one_buffer_would_be() {
+        let bytes: Vec<u8> = (0..15_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut whole = Sees::default();
+        whole.write_all(&bytes).unwrap();
+        // Read back in odd pieces, as from chained files.
+        let input = io::Read::chain(&bytes[..1_234_567], &bytes[1_234_567..]);
+        let mut streamed = Sees::default();
+        assert_eq!(write_as_one(input, &mut streamed).unwrap(), 15_000_000);
+        assert_eq!(streamed.0, whole.0);
+        assert!(streamed.1 == bytes);
     }
 
     #[test]

@@ -1,11 +1,11 @@
-//! One SIP from a batch of checked bundles: its MessageIdentifier and
-//! Comment, named after the démarche and the dossiers it holds, then
-//! [`super::package::write_sip`]; a SIP that cannot be written puts its
-//! dossiers on the skip list rather than stopping the run.
+//! One SIP from a batch of dossiers: a [`SipBuilder`] they are added to one
+//! at a time, then its MessageIdentifier and Comment, named after the
+//! démarche and the dossiers it holds, and [`SipBuilder::finish`]; a SIP that
+//! cannot be written puts its dossiers on the skip list rather than stopping
+//! the run.
 
 use super::config::SedaConfig;
-use super::integrity::CheckedBundle;
-use super::package::{self, write_sip};
+use super::sip::SipBuilder;
 use super::xml::SipHeader;
 use super::{names, SedaArgs, SedaOutcome, Skipped};
 
@@ -20,53 +20,61 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Write one SIP of `bundles`, or skip them all with the reason.
-    pub(super) fn emit(&self, bundles: Vec<CheckedBundle>, outcome: &mut SedaOutcome) {
-        let header = self.header(&bundles);
-        match write_sip(&self.args.out, &header, self.config, &bundles, self.xsd) {
+    /// An empty SIP.
+    pub(super) fn open(&self) -> SipBuilder {
+        SipBuilder::new(&self.args.out, self.alg)
+    }
+
+    /// Write the SIP `sip` (nothing if it holds no dossier), or skip its
+    /// dossiers with the reason.
+    pub(super) fn emit(&self, sip: SipBuilder, outcome: &mut SedaOutcome) {
+        if sip.dossiers().is_empty() {
+            return;
+        }
+        let header = self.header(sip.dossiers(), sip.demarche());
+        let dossiers = sip.dossiers().to_vec();
+        match sip.finish(&self.args.out, &header, self.config, self.xsd) {
             Ok(sip) => outcome.sips.push(sip),
-            Err(reason) => outcome.skipped.extend(bundles.iter().map(|b| Skipped {
-                dossier: b.found.number,
-                reason: reason.to_string(),
-            })),
+            Err(reason) => outcome
+                .skipped
+                .extend(dossiers.into_iter().map(|dossier| Skipped {
+                    dossier,
+                    reason: reason.to_string(),
+                })),
         }
     }
 
-    fn header(&self, bundles: &[CheckedBundle]) -> SipHeader {
-        let (units, _) = package::plan_sip(bundles, self.config);
-        let first = units.first();
-        let last = units.last();
-        let demarche = first.and_then(|u| u.demarche_number).map(|d| d.to_string());
+    /// The header of a SIP of `numbers`, the first one's démarche `demarche`.
+    fn header(&self, numbers: &[u64], demarche: Option<u64>) -> SipHeader {
+        let (first, last) = (numbers.first(), numbers.last());
+        let demarche = demarche.map(|d| d.to_string());
         let mut parts: Vec<String> = vec![self.prefix.to_owned()];
         parts.extend(demarche.clone());
         match (first, last) {
-            (Some(f), Some(l)) if units.len() > 1 => {
+            (Some(f), Some(l)) if numbers.len() > 1 => {
                 parts.push("dossiers".to_owned());
-                parts.push(f.number.to_string());
-                parts.push(l.number.to_string());
+                parts.push(f.to_string());
+                parts.push(l.to_string());
             }
             (Some(f), _) => {
                 parts.push("dossier".to_owned());
-                parts.push(f.number.to_string());
+                parts.push(f.to_string());
             }
             _ => {}
         }
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
         let message_identifier = names::message_identifier(&refs);
         let comment = self.config.comment.clone().unwrap_or_else(|| {
-            let numbers = match (first, last) {
-                (Some(f), Some(l)) if units.len() > 1 => format!(
-                    "Dossiers {} à {} ({} dossiers)",
-                    f.number,
-                    l.number,
-                    units.len()
-                ),
-                (Some(f), _) => format!("Dossier {}", f.number),
+            let which = match (first, last) {
+                (Some(f), Some(l)) if numbers.len() > 1 => {
+                    format!("Dossiers {f} à {l} ({} dossiers)", numbers.len())
+                }
+                (Some(f), _) => format!("Dossier {f}"),
                 _ => "Dossiers".to_owned(),
             };
             match demarche {
-                Some(d) => format!("{numbers} de la démarche {d} de demarches-simplifiees.fr"),
-                None => format!("{numbers} de demarches-simplifiees.fr"),
+                Some(d) => format!("{which} de la démarche {d} de demarches-simplifiees.fr"),
+                None => format!("{which} de demarches-simplifiees.fr"),
             }
         });
         SipHeader {

@@ -5,59 +5,79 @@
 //! Either way the newest version of each dossier is the one packaged, so a
 //! bucket gives the same SIPs as a folder holding the same zips.
 
-use crate::bagit::bundles::{discover, FoundBundle};
+use std::io;
+
+use crate::bagit::bundles::{discover_sorted, FoundBundle};
 use crate::cli::storage_args::{bucket_bundles, is_s3};
 use crate::store::bucket::{BucketBundles, Fetched};
 
 use super::{SedaArgs, SedaError, Skipped};
 
-/// The bundles to package, and the bucket they come from, if any.
+/// The newest bundle of each dossier asked for, by number; from a folder,
+/// read back from a sort on disk as they are used ([`discover_sorted`]).
+pub(super) type Found = Box<dyn Iterator<Item = io::Result<FoundBundle>>>;
+
+/// Where the bundles come from: the bucket, if any.
 pub(super) struct Bundles {
     bucket: Option<BucketBundles>,
-    /// The newest bundle of each dossier asked for, by number.
-    pub found: Vec<FoundBundle>,
+    /// How many bundles the listing yields.
+    pub count: u64,
 }
 
 impl Bundles {
     /// List `--from`, keep the dossiers of `--dossier` (those missing are
-    /// returned as skipped).
+    /// returned as skipped): the source, its bundles, the skipped.
     ///
     /// # Errors
     /// The folder or the bucket cannot be listed, or it holds no bundle.
-    pub fn open(args: &SedaArgs) -> Result<(Self, Vec<Skipped>), SedaError> {
-        let (bucket, mut found) = if is_s3(&args.from) {
-            let mut bucket = bucket_bundles(&args.from, &args.s3).map_err(SedaError::Bucket)?;
-            // Held as a folder's are (`discover`): `--dossier` and the
-            // batches pick from the whole list.
-            let found: Result<Vec<FoundBundle>, _> =
-                bucket.take_found().into_iter().flatten().collect();
-            let found = found.map_err(|e| {
-                SedaError::Bucket(format!("{}: the listing read back: {e}", bucket.display()))
-            })?;
-            (Some(bucket), found)
-        } else {
-            let found = discover(&args.from).map_err(|source| SedaError::ListArchive {
-                path: args.from.clone(),
-                source,
-            })?;
-            (None, found)
+    pub fn open(args: &SedaArgs) -> Result<(Self, Found, Vec<Skipped>), SedaError> {
+        let listing = |source| SedaError::ListArchive {
+            path: args.from.clone(),
+            source,
         };
-        if found.is_empty() {
+        let (bucket, count, found): (_, u64, Found) = if is_s3(&args.from) {
+            let mut bucket = bucket_bundles(&args.from, &args.s3).map_err(SedaError::Bucket)?;
+            // Read back from the listing's sort on disk, as a folder's are.
+            let display = bucket.display();
+            let found = bucket.take_found();
+            let count = found.as_ref().map_or(0, |f| f.count);
+            let found = found.into_iter().flatten().map(move |r| {
+                r.map_err(|e| io::Error::other(format!("{display}: the listing read back: {e}")))
+            });
+            (Some(bucket), count, Box::new(found))
+        } else {
+            let found = discover_sorted(&args.from).map_err(listing)?;
+            (None, found.count, Box::new(found))
+        };
+        if count == 0 {
             return Err(SedaError::NoBundle(args.from.clone()));
         }
-        let mut skipped = Vec::new();
-        if !args.dossiers.is_empty() {
-            for n in &args.dossiers {
-                if !found.iter().any(|f| f.number == *n) {
-                    skipped.push(Skipped {
-                        dossier: *n,
-                        reason: format!("no dossier-{n} bundle in `{}`", args.from.display()),
-                    });
-                }
-            }
-            found.retain(|f| args.dossiers.contains(&f.number));
+        if args.dossiers.is_empty() {
+            return Ok((Self { bucket, count }, found, Vec::new()));
         }
-        Ok((Self { bucket, found }, skipped))
+        // A few dossiers asked for by number: those are held.
+        let mut kept = Vec::new();
+        for f in found {
+            let f = f.map_err(listing)?;
+            if args.dossiers.contains(&f.number) {
+                kept.push(f);
+            }
+        }
+        let skipped = args
+            .dossiers
+            .iter()
+            .filter(|n| !kept.iter().any(|f| f.number == **n))
+            .map(|n| Skipped {
+                dossier: *n,
+                reason: format!("no dossier-{n} bundle in `{}`", args.from.display()),
+            })
+            .collect();
+        let count = kept.len() as u64;
+        Ok((
+            Self { bucket, count },
+            Box::new(kept.into_iter().map(Ok)),
+            skipped,
+        ))
     }
 
     /// Make `f` readable at its location: nothing to do in a folder; from a

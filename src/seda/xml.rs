@@ -7,7 +7,7 @@
 //! [`super::names::clean_text`]; only `&` (and `<`/`>`, already replaced)
 //! are escaped, so no value carries `&quot;`-style entities Vitam frowns on.
 
-use std::io;
+use std::io::{self, Write};
 
 use quick_xml::escape::partial_escape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
@@ -19,6 +19,10 @@ use super::names::clean_text_or;
 use super::people::Agent;
 use super::plan::{DossierUnit, SipObject};
 use crate::digest::DigestAlg;
+
+mod parts;
+
+pub use parts::{ObjectsPart, UnitsPart};
 
 /// The SEDA 2.2 namespace.
 pub const SEDA_22_NS: &str = "fr:gouv:culture:archivesdefrance:seda:v2.2";
@@ -56,7 +60,9 @@ pub struct SipHeader {
     pub alg: DigestAlg,
 }
 
-/// Render the manifest.
+/// Render the manifest in memory: [`render_header`], then the objects and
+/// the units through [`ObjectsPart`] and [`UnitsPart`], which is how `seda`
+/// writes it piece by piece (kept whole here for tests and small callers).
 ///
 /// # Errors
 /// Only if writing to memory fails (it does not in practice).
@@ -66,6 +72,26 @@ pub fn render_manifest(
     dossiers: &[DossierUnit],
     objects: &[SipObject],
 ) -> io::Result<Vec<u8>> {
+    let mut bytes = render_header(header, config)?;
+    let mut part = ObjectsPart::new(Vec::new(), header.alg)?;
+    for o in objects {
+        part.push(o)?;
+    }
+    bytes.extend(part.finish()?);
+    let mut part = UnitsPart::new(Vec::new())?;
+    for d in dossiers {
+        part.push(d)?;
+    }
+    bytes.extend(part.finish(config)?);
+    Ok(bytes)
+}
+
+/// The manifest's beginning, from the XML declaration to the opening
+/// `DataObjectPackage` tag: what a SIP's header decides, written last.
+///
+/// # Errors
+/// Only if writing to memory fails (it does not in practice).
+pub fn render_header(header: &SipHeader, config: &SedaConfig) -> io::Result<Vec<u8>> {
     let mut x = Xml(Writer::new_with_indent(Vec::new(), b' ', 2));
     x.0.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     x.open("ArchiveTransfer", &[("xmlns", SEDA_22_NS)])?;
@@ -78,17 +104,15 @@ pub fn render_manifest(
         x.leaf(list, &format!("{list}0"))?;
     }
     x.close("CodeListVersions")?;
-
     x.open("DataObjectPackage", &[])?;
-    for o in objects {
-        write_object(&mut x, o, header.alg)?;
-    }
-    x.open("DescriptiveMetadata", &[])?;
-    for d in dossiers {
-        write_dossier(&mut x, d)?;
-    }
+    Ok(x.0.into_inner())
+}
+
+/// The manifest's end, after the last dossier unit: management metadata and
+/// agencies.
+fn write_footer<W: Write>(x: &mut Xml<W>, config: &SedaConfig) -> io::Result<()> {
     x.close("DescriptiveMetadata")?;
-    write_management(&mut x, config)?;
+    write_management(x, config)?;
     x.close("DataObjectPackage")?;
 
     x.open("ArchivalAgency", &[])?;
@@ -98,12 +122,10 @@ pub fn render_manifest(
     x.leaf("Identifier", &config.transferring_agency_identifier)?;
     x.close("TransferringAgency")?;
     x.close("ArchiveTransfer")?;
-    let mut bytes = x.0.into_inner();
-    bytes.push(b'\n');
-    Ok(bytes)
+    x.0.get_mut().write_all(b"\n")
 }
 
-fn write_object(x: &mut Xml, o: &SipObject, alg: DigestAlg) -> io::Result<()> {
+fn write_object<W: Write>(x: &mut Xml<W>, o: &SipObject, alg: DigestAlg) -> io::Result<()> {
     x.open("DataObjectGroup", &[("id", &o.group_id)])?;
     x.open("BinaryDataObject", &[("id", &o.object_id)])?;
     x.leaf("DataObjectVersion", "BinaryMaster_1")?;
@@ -137,7 +159,7 @@ fn write_object(x: &mut Xml, o: &SipObject, alg: DigestAlg) -> io::Result<()> {
     x.close("DataObjectGroup")
 }
 
-fn write_dossier(x: &mut Xml, d: &DossierUnit) -> io::Result<()> {
+fn write_dossier<W: Write>(x: &mut Xml<W>, d: &DossierUnit) -> io::Result<()> {
     x.open("ArchiveUnit", &[("id", &d.id)])?;
     if !d.rules.is_empty() {
         // ManagementGroup order: AppraisalRule before AccessRule.
@@ -217,7 +239,7 @@ fn write_dossier(x: &mut Xml, d: &DossierUnit) -> io::Result<()> {
 }
 
 /// An `AgentType` element, children in the XSD's order.
-fn write_agent(x: &mut Xml, element: &str, a: &Agent) -> io::Result<()> {
+fn write_agent<W: Write>(x: &mut Xml<W>, element: &str, a: &Agent) -> io::Result<()> {
     x.open(element, &[])?;
     for (name, value) in [
         ("FirstName", &a.first_name),
@@ -236,7 +258,7 @@ fn write_agent(x: &mut Xml, element: &str, a: &Agent) -> io::Result<()> {
     x.close(element)
 }
 
-fn write_event(x: &mut Xml, e: &SipEvent) -> io::Result<()> {
+fn write_event<W: Write>(x: &mut Xml<W>, e: &SipEvent) -> io::Result<()> {
     x.open("Event", &[])?;
     x.leaf("EventTypeCode", &e.code)?;
     x.leaf("EventType", &e.label)?;
@@ -257,8 +279,8 @@ fn write_event(x: &mut Xml, e: &SipEvent) -> io::Result<()> {
     x.close("Event")
 }
 
-fn write_rule(
-    x: &mut Xml,
+fn write_rule<W: Write>(
+    x: &mut Xml<W>,
     element: &str,
     rule: &str,
     start_date: Option<&str>,
@@ -275,7 +297,7 @@ fn write_rule(
     x.close(element)
 }
 
-fn write_management(x: &mut Xml, config: &SedaConfig) -> io::Result<()> {
+fn write_management<W: Write>(x: &mut Xml<W>, config: &SedaConfig) -> io::Result<()> {
     x.open("ManagementMetadata", &[])?;
     if let Some(profile) = &config.archival_profile {
         x.leaf("ArchivalProfile", profile)?;
@@ -312,9 +334,9 @@ fn write_management(x: &mut Xml, config: &SedaConfig) -> io::Result<()> {
 }
 
 /// A thin helper over quick-xml's writer.
-struct Xml(Writer<Vec<u8>>);
+struct Xml<W: Write>(Writer<W>);
 
-impl Xml {
+impl<W: Write> Xml<W> {
     fn open(&mut self, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
         let start = BytesStart::new(name).with_attributes(attrs.iter().copied());
         self.0.write_event(Event::Start(start))

@@ -52,6 +52,12 @@ pub fn xmllint_available() -> bool {
 /// The namespace URI of the root element, if the document parses that far.
 #[must_use]
 pub fn root_namespace(xml: &[u8]) -> Option<String> {
+    root_namespace_in(xml)
+}
+
+/// [`root_namespace`], read from the start of `xml` (only as far as the
+/// root element).
+fn root_namespace_in(xml: impl std::io::BufRead) -> Option<String> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     loop {
@@ -87,11 +93,34 @@ pub fn seda_version(namespace: &str) -> Option<&'static str> {
 /// Validate a manifest against the SEDA XSD of its root namespace.
 #[must_use]
 pub fn validate_manifest(xml: &[u8]) -> XsdOutcome {
-    let namespace = root_namespace(xml).unwrap_or_default();
+    let written = tempfile::tempdir().and_then(|tmp| {
+        fs_err::write(tmp.path().join(MANIFEST), xml)?;
+        Ok(tmp)
+    });
+    match written {
+        Ok(tmp) => validate_manifest_in(tmp.path()),
+        Err(e) => XsdOutcome::Unavailable(format!("cannot write a temporary manifest: {e}")),
+    }
+}
+
+/// The name [`validate_manifest_in`] and [`validate_relaxng_in`] read in
+/// their folder.
+pub const MANIFEST: &str = "manifest.xml";
+
+/// [`validate_manifest`] of the [`MANIFEST`] file of `dir`, a temporary
+/// folder of the caller's (the schemas are written beside it, and xmllint's
+/// messages name files relative to it): a manifest too big to hold in memory
+/// is checked whole all the same.
+#[must_use]
+pub fn validate_manifest_in(dir: &Path) -> XsdOutcome {
+    let namespace = fs_err::File::open(dir.join(MANIFEST))
+        .ok()
+        .and_then(|f| root_namespace_in(std::io::BufReader::new(f)))
+        .unwrap_or_default();
     let Some(version) = seda_version(&namespace) else {
         return XsdOutcome::UnknownNamespace(namespace);
     };
-    match run_xmllint(xml, version) {
+    match run_xmllint(dir, version) {
         Ok(None) => XsdOutcome::Valid { version },
         Ok(Some(message)) => XsdOutcome::Invalid { version, message },
         Err(e) => XsdOutcome::Unavailable(e),
@@ -99,25 +128,21 @@ pub fn validate_manifest(xml: &[u8]) -> XsdOutcome {
 }
 
 /// `Ok(None)` valid, `Ok(Some(msg))` invalid, `Err` could not run.
-fn run_xmllint(xml: &[u8], version: &'static str) -> Result<Option<String>, String> {
-    let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
-    write_schemas(tmp.path()).map_err(|e| format!("cannot write the schemas: {e}"))?;
-    let manifest = tmp.path().join("manifest.xml");
-    fs_err::write(&manifest, xml).map_err(|e| e.to_string())?;
-    let xsd = tmp
-        .path()
+fn run_xmllint(dir: &Path, version: &'static str) -> Result<Option<String>, String> {
+    write_schemas(dir).map_err(|e| format!("cannot write the schemas: {e}"))?;
+    let xsd = dir
         .join(format!("seda-{version}"))
         .join(format!("seda-{version}-main.xsd"));
     let output = Command::new("xmllint")
-        .env("XML_CATALOG_FILES", tmp.path().join("catalog.xml"))
+        .env("XML_CATALOG_FILES", dir.join("catalog.xml"))
         .arg("--nonet")
         .arg("--noout")
         .arg("--schema")
         .arg(&xsd)
-        .arg(&manifest)
+        .arg(dir.join(MANIFEST))
         .output()
         .map_err(|e| format!("xmllint cannot run: {e}"))?;
-    failures(&output, tmp.path())
+    failures(&output, dir)
 }
 
 /// Validate a manifest against an archiving profile's RelaxNG schema
@@ -128,19 +153,27 @@ fn run_xmllint(xml: &[u8], version: &'static str) -> Result<Option<String>, Stri
 /// xmllint cannot run, or the temporary files cannot be written.
 pub fn validate_relaxng(xml: &[u8], rng: &str) -> Result<Option<String>, String> {
     let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
-    let manifest = tmp.path().join("manifest.xml");
-    let profile = tmp.path().join("profile.rng");
-    fs_err::write(&manifest, xml).map_err(|e| e.to_string())?;
+    fs_err::write(tmp.path().join(MANIFEST), xml).map_err(|e| e.to_string())?;
+    validate_relaxng_in(tmp.path(), rng)
+}
+
+/// [`validate_relaxng`] of the [`MANIFEST`] file of `dir` (as
+/// [`validate_manifest_in`]).
+///
+/// # Errors
+/// xmllint cannot run, or the profile cannot be written beside the manifest.
+pub fn validate_relaxng_in(dir: &Path, rng: &str) -> Result<Option<String>, String> {
+    let profile = dir.join("profile.rng");
     fs_err::write(&profile, rng).map_err(|e| e.to_string())?;
     let output = Command::new("xmllint")
         .arg("--nonet")
         .arg("--noout")
         .arg("--relaxng")
         .arg(&profile)
-        .arg(&manifest)
+        .arg(dir.join(MANIFEST))
         .output()
         .map_err(|e| format!("xmllint cannot run: {e}"))?;
-    failures(&output, tmp.path())
+    failures(&output, dir)
 }
 
 /// xmllint's verdict: `Ok(None)` when it succeeded, else its first messages
