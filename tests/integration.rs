@@ -52,6 +52,8 @@ mod s3_readers;
 mod s3common;
 #[path = "it/seda.rs"]
 mod seda;
+#[path = "it/seda_batch.rs"]
+mod seda_batch;
 #[path = "it/seda_profile.rs"]
 mod seda_profile;
 #[path = "it/seda_units.rs"]

@@ -173,6 +173,50 @@ mod tests {
         assert!(streamed.1 == bytes);
     }
 
+    /// A zip with one deflated entry, fed by `feed`.
+    fn zipped(feed: impl FnOnce(&mut zip::ZipWriter<io::Cursor<Vec<u8>>>)) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default());
+        zip.start_file("manifest.xml", options).unwrap();
+        feed(&mut zip);
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_manifest_bigger_than_the_window_deflates_as_from_one_buffer() {
+        // Manifest-like text (tags, ids, a 128-digit digest each) of 3
+        // windows, cut in pieces as the temporary files give it.
+        let mut text = Vec::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut i = 0u64;
+        while text.len() < 3 * WINDOW {
+            let mut hex = String::new();
+            for _ in 0..8 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                hex.push_str(&format!("{seed:016x}"));
+            }
+            text.extend_from_slice(
+                format!(
+                    "    <DataObjectGroup id=\"DOG-{i}-1\">\n      <BinaryDataObject id=\"BDO-{i}-1\">\n        \
+                     <Uri>Content/BDO-{i}-1.pdf</Uri>\n        <MessageDigest algorithm=\"SHA-512\">{hex}\
+                     </MessageDigest>\n      </BinaryDataObject>\n    </DataObjectGroup>\n"
+                )
+                .as_bytes(),
+            );
+            i += 1;
+        }
+        let whole = zipped(|z| z.write_all(&text).unwrap());
+        let (a, b) = text.split_at(WINDOW + 12_345);
+        let streamed = zipped(|z| {
+            write_as_one(io::Read::chain(a, b), z).unwrap();
+        });
+        assert!(streamed == whole, "the deflated bytes differ");
+    }
+
     #[test]
     fn the_same_bytes_are_handed_on_the_same_way_however_they_come() {
         let whole = cut_as(&[200_000]);
