@@ -75,7 +75,8 @@ const LOW: usize = 4 << 20;
 /// call (32 KiB for flate2's writer) and looks at most 64 KiB ahead, so with
 /// 4 MiB offered it meets the end of the window only on input that deflates
 /// more than a hundredfold; a manifest, with a digest of hex digits per
-/// object, deflates about fivefold. It is then the same bytes as from one
+/// object, deflates about fifteenfold (60 MB to 3.9 MB for 7 142 generated
+/// dossiers). It is then the same bytes as from one
 /// buffer, without holding a manifest of tens of megabytes.
 ///
 /// # Errors

@@ -123,6 +123,15 @@ pub enum SipError {
         #[source]
         source: io::Error,
     },
+    /// A dossier came after a greater or equal number in the same SIP: its
+    /// ids (which carry the number) could repeat another's; a bug of ours.
+    #[error("dossier {dossier} comes after dossier {after} in the same SIP (please report)")]
+    OutOfOrder {
+        /// The dossier number.
+        dossier: u64,
+        /// The number before it.
+        after: u64,
+    },
     /// A payload file's size or digest changed since the integrity check.
     #[error("dossier {dossier}: `{bag_path}` changed after the integrity check")]
     Changed {

@@ -99,6 +99,17 @@ impl SipBuilder {
         if self.dossiers.is_empty() {
             self.demarche = unit.demarche_number;
         }
+        // Ids are unique because each carries its dossier's number and the
+        // numbers rise (the XSD check reads a stream, which does not compare
+        // ids: `xsd::validate_manifest_in`); held, not assumed.
+        if let Some(&after) = self.dossiers.last() {
+            if unit.number <= after && self.parts.is_ok() {
+                self.parts = Err(SipError::OutOfOrder {
+                    dossier: unit.number,
+                    after,
+                });
+            }
+        }
         self.dossiers.push(unit.number);
         self.objects += objects.len();
         self.bytes += objects.iter().map(|o| o.size).sum::<u64>();
@@ -308,4 +319,61 @@ fn write_zip(
         source: e.error,
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::bagit::bundles::{BundleLocation, FoundBundle};
+
+    fn dossier(number: u64) -> CheckedBundle {
+        CheckedBundle {
+            found: FoundBundle {
+                number,
+                version: 1,
+                location: BundleLocation::Dir(format!("dossier-{number}").into()),
+                zip: None,
+            },
+            metadata: json!({}),
+            dossier: json!({"dossier": {}}),
+            files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_dossier_out_of_order_fails_its_sip_before_anything_is_written() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = SedaConfig::parse(
+            "archival_agency_identifier = \"A\"\ntransferring_agency_identifier = \"T\"\n\
+             archival_agreement = \"IC\"\noriginating_agency_identifier = \"O\"\n",
+        )
+        .expect("config");
+        let mut sip = SipBuilder::new(tmp.path(), DigestAlg::Sha512);
+        for n in [3, 5, 5] {
+            sip.add(&dossier(n), &config);
+        }
+        assert_eq!(sip.dossiers(), [3, 5, 5]);
+        let header = SipHeader {
+            message_identifier: "S".to_owned(),
+            comment: "c".to_owned(),
+            date: "2024-05-02T10:15:00Z".to_owned(),
+            alg: DigestAlg::Sha512,
+        };
+        let err = sip
+            .finish(tmp.path(), &header, &config, false)
+            .expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                SipError::OutOfOrder {
+                    dossier: 5,
+                    after: 5
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(fs_err::read_dir(tmp.path()).expect("ls").count(), 0);
+    }
 }
