@@ -271,7 +271,7 @@ async fn package(unit: &Unit, step: SedaStep) -> Result<(usize, usize), String> 
             for s in &outcome.skipped {
                 tracing::warn!("{label}: SEDA: dossier {} skipped: {}", s.dossier, s.reason);
             }
-            Ok((outcome.sips.len(), outcome.skipped.len()))
+            Ok((outcome.sip_count, outcome.skipped.len()))
         }
         Err(e) => {
             tracing::error!("{label}: SEDA packages: {e}");

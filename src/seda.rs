@@ -122,8 +122,13 @@ pub struct Skipped {
 /// What a run produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SedaOutcome {
-    /// SIPs written, in order.
+    /// SIPs written, in order ([`run`]; the command prints each as it is
+    /// written instead, so that a run of a million SIPs keeps none).
     pub sips: Vec<WrittenSip>,
+    /// How many SIPs were written.
+    pub sip_count: usize,
+    /// How many dossiers they hold.
+    pub dossier_count: usize,
     /// Dossiers left out.
     pub skipped: Vec<Skipped>,
 }
@@ -137,13 +142,10 @@ pub fn command(args: &SedaArgs) -> u8 {
 /// [`command`], showing progress on `progress`.
 #[must_use]
 pub fn command_with(args: &SedaArgs, progress: &Task) -> u8 {
-    let result = run_with(args, progress);
+    let result = run_inner(args, progress, true);
     progress.finish();
     match result {
         Ok(outcome) => {
-            for sip in &outcome.sips {
-                console::out(sip.path.display());
-            }
             for s in &outcome.skipped {
                 console::warning(
                     &format!("dossier {} skipped: {}", s.dossier, s.reason),
@@ -152,13 +154,13 @@ pub fn command_with(args: &SedaArgs, progress: &Task) -> u8 {
             }
             let text = format!(
                 "{} SIP(s) written to `{}`, {} dossier(s) skipped",
-                outcome.sips.len(),
+                outcome.sip_count,
                 args.out.display(),
                 outcome.skipped.len()
             );
             let fields = json!({
-                "sips": outcome.sips.len(),
-                "dossiers": outcome.sips.iter().map(|s| s.dossiers.len()).sum::<usize>(),
+                "sips": outcome.sip_count,
+                "dossiers": outcome.dossier_count,
                 "skipped": outcome.skipped.len(),
             });
             console::summary(&text, &fields);
@@ -187,6 +189,12 @@ pub fn run(args: &SedaArgs) -> Result<SedaOutcome, SedaError> {
 /// # Errors
 /// As [`run`].
 pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaError> {
+    run_inner(args, progress, false)
+}
+
+/// [`run_with`]; with `print`, each SIP's path goes to stdout as it is
+/// written and none is kept in [`SedaOutcome::sips`].
+fn run_inner(args: &SedaArgs, progress: &Task, print: bool) -> Result<SedaOutcome, SedaError> {
     let config = SedaConfig::load(&args.config)?;
     let profile = args.profile.or(config.profile).unwrap_or(Profile::Vitam);
     let alg = config.digest_for(profile);
@@ -244,6 +252,7 @@ pub fn run_with(args: &SedaArgs, progress: &Task) -> Result<SedaOutcome, SedaErr
         alg,
         xsd,
         prefix: &prefix,
+        print,
     };
 
     // Bundles are listed, checked and packed as a stream: a SIP's dossiers

@@ -17,6 +17,8 @@ pub(super) struct Ctx<'a> {
     pub(super) alg: crate::digest::DigestAlg,
     pub(super) xsd: bool,
     pub(super) prefix: &'a str,
+    /// Print each SIP's path as it is written instead of keeping it.
+    pub(super) print: bool,
 }
 
 impl Ctx<'_> {
@@ -34,7 +36,15 @@ impl Ctx<'_> {
         let header = self.header(sip.dossiers(), sip.demarche());
         let dossiers = sip.dossiers().to_vec();
         match sip.finish(&self.args.out, &header, self.config, self.xsd) {
-            Ok(sip) => outcome.sips.push(sip),
+            Ok(sip) => {
+                outcome.sip_count += 1;
+                outcome.dossier_count += sip.dossiers.len();
+                if self.print {
+                    crate::console::out(sip.path.display());
+                } else {
+                    outcome.sips.push(sip);
+                }
+            }
             Err(reason) => outcome
                 .skipped
                 .extend(dossiers.into_iter().map(|dossier| Skipped {
