@@ -77,6 +77,7 @@ fn measure_with_time(job: &Job<'_>, scratch: &Path) -> Result<Measured> {
         .with_context(|| format!("run {}", job.program.display()))?;
     let wall = start.elapsed();
     check_status(job, output.status, &output.stderr)?;
+    keep_log(job, &output.stderr)?;
     let text = std::fs::read_to_string(&out).context("read /usr/bin/time output")?;
     // The last line holds the figures (a failing command adds one before).
     let line = text.lines().last().unwrap_or_default();
@@ -120,6 +121,29 @@ fn measure_polling(job: &Job<'_>) -> Result<Measured> {
         cpu_secs: None,
         written: Some(written),
     })
+}
+
+/// Where `BENCH_LOG` asks the runs' logs to be kept, if it does.
+pub fn log_dir() -> Option<PathBuf> {
+    std::env::var_os("BENCH_LOG").map(PathBuf::from)
+}
+
+/// With `BENCH_LOG=DIR`, keep a run's stderr as `DIR/NNN-<subcommand>.log`,
+/// numbered in the order the runs were made (the timelines of the runs
+/// measured: `archive` adds `-vv --log-format json` then).
+fn keep_log(job: &Job<'_>, stderr: &[u8]) -> Result<()> {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Some(dir) = log_dir() else {
+        return Ok(());
+    };
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let what = job.args.first().map_or_else(
+        || job.program.to_string_lossy().into_owned(),
+        |a| a.to_string_lossy().into_owned(),
+    );
+    let name = format!("{n:03}-{}.log", what.replace(['/', '.'], "_"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    std::fs::write(dir.join(&name), stderr).with_context(|| format!("write {name}"))
 }
 
 fn proc_field(pid: u32, file: &str, key: &str) -> Option<u64> {

@@ -58,6 +58,9 @@ pub fn archive(b: &Bench, server: &FakeServer, out: &Path, extra: &[&str]) -> Re
         server.graphql_url().into(),
     ]);
     args.extend(extra.iter().map(OsString::from));
+    if run::log_dir().is_some() {
+        args.extend(["-vv", "--log-format", "json"].map(OsString::from));
+    }
     let job = Job {
         program: &b.bin,
         args,
