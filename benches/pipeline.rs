@@ -15,7 +15,7 @@
 //! RSS of archive, verify and status at `BENCH_DOSSIERS` dossiers, default
 //! 10 000 and 100 000, without measuring the machine's limits); `BENCH_LOG=DIR`
 //! keeps every measured run's stderr there, the large and mixed scenarios'
-//! `archive` runs with `-vv --log-format json` (a timeline of each dossier's
+//! `archive` runs at debug level as JSON (a timeline of each dossier's
 //! stages and of the commits; logging costs a little time). Prints a Markdown report and writes
 //! it to `<target dir>/bench-report.md`. docs/benchmarks.md explains it.
 

@@ -21,7 +21,8 @@ pub struct Limits {
     /// Single-core openssl rates, by algorithm name (`md5`, `sha256`, `sha512`).
     pub openssl: BTreeMap<String, f64>,
     /// Single-core rates of the digest crates ds-archive is built with
-    /// (`md-5`, `sha2`), by the same names: what its own hashing can reach.
+    /// (`md-5`, `sha2`), by the same names: what its own hashing can reach;
+    /// and `crc32`, the zip's checksum (crc32fast, through flate2).
     pub crates: BTreeMap<String, f64>,
     /// `sha256sum` of a file in the page cache, one core.
     pub sha256sum_cached: Option<f64>,
@@ -36,6 +37,15 @@ impl Limits {
             secs_per_byte += 1.0 / self.openssl.get(*a)?;
         }
         Some(1.0 / secs_per_byte)
+    }
+
+    /// Seconds of one core a payload byte costs ds-archive whatever its
+    /// content, at the crates' rates: the three digests, the zip's CRC-32
+    /// twice (written, then checked by the read-back) and the read-back's
+    /// SHA-256 of the zip (a stored entry is as many bytes).
+    pub fn per_byte_cpu(&self) -> Option<f64> {
+        let three = self.combined_crates(&["md5", "sha256", "sha512"])?;
+        Some(1.0 / three + 2.0 / self.crates.get("crc32")? + 1.0 / self.crates.get("sha256")?)
     }
 
     /// The same with the crates' rates.
@@ -181,7 +191,21 @@ fn crate_speed() -> BTreeMap<String, f64> {
         ("md5".to_owned(), rate::<md5::Md5>(&buf)),
         ("sha256".to_owned(), rate::<sha2::Sha256>(&buf)),
         ("sha512".to_owned(), rate::<sha2::Sha512>(&buf)),
+        ("crc32".to_owned(), crc32_rate(&buf)),
     ])
+}
+
+/// The zip's CRC-32 (crc32fast, what the zip crate computes), one core.
+fn crc32_rate(buf: &[u8]) -> f64 {
+    let mut warm = flate2::Crc::new();
+    warm.update(&buf[..buf.len() / 8]);
+    let start = Instant::now();
+    let mut crc = flate2::Crc::new();
+    for chunk in buf.chunks(1 << 20) {
+        crc.update(chunk);
+    }
+    std::hint::black_box((crc.sum(), warm.sum()));
+    buf.len() as f64 / start.elapsed().as_secs_f64()
 }
 
 /// `sha256sum` over `files` in one process: (bytes, seconds).

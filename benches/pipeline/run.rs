@@ -130,7 +130,7 @@ pub fn log_dir() -> Option<PathBuf> {
 
 /// With `BENCH_LOG=DIR`, keep a run's stderr as `DIR/NNN-<subcommand>.log`,
 /// numbered in the order the runs were made (the timelines of the runs
-/// measured: `archive` adds `-vv --log-format json` then).
+/// measured: `archive` logs at debug level, as JSON, then).
 fn keep_log(job: &Job<'_>, stderr: &[u8]) -> Result<()> {
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let Some(dir) = log_dir() else {
