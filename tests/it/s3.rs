@@ -297,6 +297,8 @@ fn killed_mid_run_then_resumed_from_a_fresh_work_dir_gives_a_clean_runs_bucket()
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
+    // What S3 had received in full is stored, metadata and all.
+    s3.settle();
     fake.server.faults().hold_dossier_pdf(None);
     let uploaded = zips_in_bucket();
     assert!(

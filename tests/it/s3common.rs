@@ -23,6 +23,8 @@ pub struct S3s {
     requests: Arc<Mutex<Vec<String>>>,
     /// How many of the next requests get 503 SlowDown instead of an answer.
     shed: Arc<std::sync::atomic::AtomicUsize>,
+    /// Requests being handled: each runs to its end in a task of its own.
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -52,6 +54,8 @@ impl S3s {
         let log = Arc::clone(&requests);
         let shed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let shedding = Arc::clone(&shed);
+        let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let handling = Arc::clone(&in_flight);
         rt.spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
@@ -59,6 +63,7 @@ impl S3s {
                 };
                 let (service, log) = (service.clone(), Arc::clone(&log));
                 let shedding = Arc::clone(&shedding);
+                let handling = Arc::clone(&handling);
                 let logged = hyper::service::service_fn(
                     move |req: hyper::Request<hyper::body::Incoming>| {
                         use std::sync::atomic::Ordering;
@@ -70,6 +75,10 @@ impl S3s {
                             .unwrap()
                             .push(if shed { format!("503 {line}") } else { line });
                         let service = service.clone();
+                        let handling = Arc::clone(&handling);
+                        if !shed {
+                            handling.fetch_add(1, Ordering::SeqCst);
+                        }
                         async move {
                             if shed {
                                 // What S3 answers a client it wants slower.
@@ -79,7 +88,20 @@ impl S3s {
                                 *resp.status_mut() = hyper::StatusCode::SERVICE_UNAVAILABLE;
                                 return Ok(resp);
                             }
-                            hyper::service::Service::call(&service, req).await
+                            // A request S3 has received is carried out even
+                            // if its client goes away: an object and its
+                            // metadata appear together or not at all. s3s-fs
+                            // renames the object into place, then writes its
+                            // metadata; cancelled between the two (hyper drops
+                            // a connection's work when the client is killed),
+                            // it would leave an object no real S3 would.
+                            let done = handling;
+                            let task = tokio::spawn(async move {
+                                let answer = hyper::service::Service::call(&service, req).await;
+                                done.fetch_sub(1, Ordering::SeqCst);
+                                answer
+                            });
+                            task.await.expect("S3 request task")
                         }
                     },
                 );
@@ -95,7 +117,21 @@ impl S3s {
             root,
             requests,
             shed,
+            in_flight,
             rt,
+        }
+    }
+
+    /// Wait until every request received has been carried out (after a
+    /// client was killed: what it sent in full is stored, as S3 would).
+    pub fn settle(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while self.in_flight.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "S3 requests never ended"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
     }
 
