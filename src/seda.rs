@@ -12,7 +12,7 @@
 //! archiving profile's required elements) with [`profile_rng`] (reading them
 //! from the profile's RelaxNG file), `emit` (naming and writing each SIP),
 //! [`names`] (ids, safe
-//! `Content/` names, text rules), [`xml`] (pure: manifest.xml, whole or
+//! `Content/` names, text rules), [`xml`] (pure: manifest.xml,
 //! piece by piece), [`package`] (what a SIP zip is, batching), `sip`
 //! (writing one a dossier at a time, atomically, with `copies`, the files
 //! it will hold, on disk, so that memory does not grow with the SIP), [`xsd`] (offline xmllint check
@@ -56,8 +56,9 @@ use crate::console;
 use crate::error::exit;
 use crate::progress::Task;
 use emit::Ctx;
-use integrity::{check_bundle, CheckedBundle};
-use package::{weight, Batcher, WrittenSip};
+use integrity::check_bundle;
+use package::{Batcher, WrittenSip};
+use plan::PlannedDossier;
 
 /// Default `--max-objects`: Vitam's advice (units + objects per SIP).
 pub const DEFAULT_MAX_OBJECTS: u64 = 100_000;
@@ -271,7 +272,7 @@ fn run_inner(args: &SedaArgs, progress: &Task, print: bool) -> Result<SedaOutcom
         let admitted = bundles
             .fetch(&f)
             .and_then(|zip| Ok((admit(&f, alg, &config)?, zip)));
-        let (checked, zip) = match admitted {
+        let (dossier, zip) = match admitted {
             Ok(c) => c,
             Err(reason) => {
                 outcome.skipped.push(Skipped {
@@ -283,17 +284,17 @@ fn run_inner(args: &SedaArgs, progress: &Task, print: bool) -> Result<SedaOutcom
         };
         if !batch {
             let mut one = ctx.open();
-            one.add(&checked, &config);
+            one.add(&dossier);
             ctx.emit(one, &mut outcome);
             continue;
         }
-        if batcher.push(weight(&checked, &config), checked.payload_size()) {
+        if batcher.push(dossier.weight(), dossier.checked.payload_size()) {
             if let Some(full) = sip.take() {
                 ctx.emit(full, &mut outcome);
             }
             fetched.clear();
         }
-        sip.get_or_insert_with(|| ctx.open()).add(&checked, &config);
+        sip.get_or_insert_with(|| ctx.open()).add(&dossier);
         fetched.extend(zip);
     }
     if let Some(last) = sip {
@@ -305,18 +306,17 @@ fn run_inner(args: &SedaArgs, progress: &Task, print: bool) -> Result<SedaOutcom
 }
 
 /// A bundle that passes the integrity gate and, checked here so that it is
-/// skipped alone rather than with its whole batch, the archiving profile.
+/// skipped alone rather than with its whole batch, the archiving profile;
+/// planned once for the SIP.
 fn admit(
     found: &crate::bagit::bundles::FoundBundle,
     alg: crate::digest::DigestAlg,
     config: &SedaConfig,
-) -> Result<CheckedBundle, String> {
+) -> Result<PlannedDossier, String> {
     let checked = check_bundle(found, alg).map_err(|e| e.to_string())?;
-    if !config.required_elements.is_empty() {
-        let (unit, _) = plan::plan_dossier(&checked, 0, config);
-        profile::check_dossier(&unit, config).map_err(|e| e.to_string())?;
-    }
-    Ok(checked)
+    let dossier = PlannedDossier::new(checked, config);
+    profile::check_dossier(&dossier.unit, config).map_err(|e| e.to_string())?;
+    Ok(dossier)
 }
 
 fn now_rfc3339() -> String {

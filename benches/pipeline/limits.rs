@@ -39,13 +39,16 @@ impl Limits {
         Some(1.0 / secs_per_byte)
     }
 
-    /// Seconds of one core a payload byte costs ds-archive whatever its
-    /// content, at the crates' rates: the three digests, the zip's CRC-32
-    /// twice (written, then checked by the read-back) and the read-back's
-    /// SHA-256 of the zip (a stored entry is as many bytes).
-    pub fn per_byte_cpu(&self) -> Option<f64> {
+    /// Seconds of one core that the work no implementation can skip costs
+    /// for `payload` bytes zipped into `zipped` bytes, at the crates' rates:
+    /// the three digests (MD5 against DS, SHA-256 and SHA-512 for the
+    /// manifests) and the zip's CRC-32 twice (written, then checked by the
+    /// read-back) of every payload byte, and the read-back's SHA-256 of the
+    /// zips. Deflating is the caller's to add: it depends on the content.
+    pub fn required_cpu(&self, payload: u64, zipped: u64) -> Option<f64> {
         let three = self.combined_crates(&["md5", "sha256", "sha512"])?;
-        Some(1.0 / three + 2.0 / self.crates.get("crc32")? + 1.0 / self.crates.get("sha256")?)
+        let (crc, sha256) = (self.crates.get("crc32")?, self.crates.get("sha256")?);
+        Some(payload as f64 * (1.0 / three + 2.0 / crc) + zipped as f64 / sha256)
     }
 
     /// The same with the crates' rates.
@@ -162,20 +165,14 @@ fn openssl_speed() -> Result<BTreeMap<String, f64>> {
 }
 
 /// One core hashing 256 MiB (in memory, after a warm-up) with each digest
-/// crate ds-archive uses: bytes/s, keyed like `openssl speed`.
+/// crate ds-archive uses, and the zip's CRC-32 (crc32fast, through flate2):
+/// bytes/s, keyed like `openssl speed`.
 fn crate_speed() -> BTreeMap<String, f64> {
-    use sha2::Digest as _;
-    fn rate<D: sha2::Digest>(buf: &[u8]) -> f64 {
+    fn digest<D: sha2::Digest>(buf: &[u8]) -> f64 {
         let mut h = D::new();
-        h.update(&buf[..buf.len() / 8]);
-        let start = Instant::now();
-        let mut h2 = D::new();
-        for chunk in buf.chunks(1 << 20) {
-            h2.update(chunk);
-        }
-        std::hint::black_box(h2.finalize());
+        let r = rate(buf, |c| h.update(c));
         std::hint::black_box(h.finalize());
-        buf.len() as f64 / start.elapsed().as_secs_f64()
+        r
     }
     let mut x = 0x9e37_79b9_7f4a_7c15_u64;
     let buf: Vec<u8> = (0..256 << 20)
@@ -186,25 +183,25 @@ fn crate_speed() -> BTreeMap<String, f64> {
             x as u8
         })
         .collect();
-    let _ = sha2::Sha256::digest(b"");
+    let mut crc = flate2::Crc::new();
+    let crc32 = rate(&buf, |c| crc.update(c));
+    std::hint::black_box(crc.sum());
     BTreeMap::from([
-        ("md5".to_owned(), rate::<md5::Md5>(&buf)),
-        ("sha256".to_owned(), rate::<sha2::Sha256>(&buf)),
-        ("sha512".to_owned(), rate::<sha2::Sha512>(&buf)),
-        ("crc32".to_owned(), crc32_rate(&buf)),
+        ("md5".to_owned(), digest::<md5::Md5>(&buf)),
+        ("sha256".to_owned(), digest::<sha2::Sha256>(&buf)),
+        ("sha512".to_owned(), digest::<sha2::Sha512>(&buf)),
+        ("crc32".to_owned(), crc32),
     ])
 }
 
-/// The zip's CRC-32 (crc32fast, what the zip crate computes), one core.
-fn crc32_rate(buf: &[u8]) -> f64 {
-    let mut warm = flate2::Crc::new();
-    warm.update(&buf[..buf.len() / 8]);
+/// One core feeding `buf` to `update` in 1 MiB pieces, after an eighth of
+/// it as a warm-up: bytes/s.
+fn rate(buf: &[u8], mut update: impl FnMut(&[u8])) -> f64 {
+    update(&buf[..buf.len() / 8]);
     let start = Instant::now();
-    let mut crc = flate2::Crc::new();
     for chunk in buf.chunks(1 << 20) {
-        crc.update(chunk);
+        update(chunk);
     }
-    std::hint::black_box((crc.sum(), warm.sum()));
     buf.len() as f64 / start.elapsed().as_secs_f64()
 }
 

@@ -320,22 +320,14 @@ pub fn mixed(b: &mut Bench) -> Result<()> {
     run::clean(&zips_dir)?;
 
     // Floors: the disk's for the bytes the run wrote; the CPU's for the
-    // work no implementation can skip, over the cores: the three digests
-    // and the zip's CRC-32 (written, then checked by the read-back) of
-    // every byte, the read-back's SHA-256 of the zips, the text deflated
-    // and inflated back, at the rates of the crates ds-archive uses.
+    // work no implementation can skip, over the cores: what every byte
+    // needs (`Limits::required_cpu`), and the text deflated and inflated
+    // back.
     let cores = b.limits.cores.max(1) as f64;
-    let hash = b.limits.combined_crates(&["md5", "sha256", "sha512"]);
-    let (crc, sha256) = (b.limits.crates.get("crc32"), b.limits.crates.get("sha256"));
-    let cpu_floor = match (hash, crc, sha256) {
-        (Some(h), Some(crc), Some(sha256)) => Some(
-            (total as f64 * (1.0 / h + 2.0 / crc)
-                + zip_sizes as f64 / sha256
-                + text_bytes as f64 * (1.0 / deflate + 1.0 / inflate))
-                / cores,
-        ),
-        _ => None,
-    };
+    let cpu_floor = b
+        .limits
+        .required_cpu(total, zip_sizes)
+        .map(|required| (required + text_bytes as f64 * (1.0 / deflate + 1.0 / inflate)) / cores);
     for (label, m) in [("--keep both", &both), ("--keep zips", &zips)] {
         // Bytes that must reach the disk: all written with `both`; only the
         // zips with `zips` (the count of bytes written includes the staged

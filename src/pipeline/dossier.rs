@@ -265,7 +265,7 @@ async fn build(
             .map_err(|e| Stop::Failed(format!("remove task failed: {e}")))??;
         None
     };
-    // Where a dossier's time goes, for an operator's `-vv` and for traces
+    // Where a dossier's time goes, for an operator's `-v` and for traces
     // of a run (each stage from the end of the previous one).
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     tracing::debug!(

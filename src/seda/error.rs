@@ -8,7 +8,6 @@ use std::io;
 use std::path::PathBuf;
 
 use super::config::ConfigError;
-use super::profile::ProfileError;
 use crate::digest::DigestAlg;
 
 /// Why the `seda` command cannot run at all.
@@ -58,9 +57,6 @@ pub enum SedaError {
 /// Why one SIP could not be written; its dossiers are skipped with this reason.
 #[derive(Debug, thiserror::Error)]
 pub enum SipError {
-    /// A dossier lacks an element the archiving profile requires.
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
     /// manifest.xml could not be rendered.
     #[error("cannot render manifest.xml: {0}")]
     Render(#[source] io::Error),

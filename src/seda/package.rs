@@ -12,10 +12,6 @@
 
 use std::path::PathBuf;
 
-use super::config::SedaConfig;
-use super::integrity::CheckedBundle;
-use super::plan::plan_dossier;
-
 /// What a written SIP holds.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct WrittenSip {
@@ -29,13 +25,6 @@ pub struct WrittenSip {
     pub objects: usize,
     /// Payload bytes.
     pub bytes: u64,
-}
-
-/// ArchiveUnits + BinaryDataObjects that a bundle adds to a SIP.
-#[must_use]
-pub fn weight(bundle: &CheckedBundle, config: &SedaConfig) -> u64 {
-    let (unit, objects) = plan_dossier(bundle, 0, config);
-    unit.unit_count() + objects.len() as u64
 }
 
 /// The zip entry time for an RFC 3339 transfer date (1980-01-01 when out of

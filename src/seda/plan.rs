@@ -24,8 +24,6 @@ use super::rules::{DossierDates, UnitRules};
 /// One file of the SIP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SipObject {
-    /// Index of the bundle it comes from, in the batch.
-    pub bundle: usize,
     /// Path in the bag.
     pub bag_path: String,
     /// `DataObjectGroup/@id`.
@@ -128,13 +126,40 @@ const SECTIONS: &[(&str, &str, &str)] = &[
 ];
 const OTHER_SECTION: (&str, &str) = ("autres", "Autres documents");
 
-/// Plan one checked bundle as the `bundle`-th of a SIP.
+/// A dossier on its way into a SIP: its checked bundle and its plan, made
+/// once (the profile check, the batch's weight and the SIP all read it).
+#[derive(Debug)]
+pub struct PlannedDossier {
+    /// The bundle, as checked.
+    pub checked: CheckedBundle,
+    /// Its `File` unit.
+    pub unit: DossierUnit,
+    /// Its files.
+    pub objects: Vec<SipObject>,
+}
+
+impl PlannedDossier {
+    /// Plan `checked`.
+    #[must_use]
+    pub fn new(checked: CheckedBundle, config: &SedaConfig) -> Self {
+        let (unit, objects) = plan_dossier(&checked, config);
+        Self {
+            checked,
+            unit,
+            objects,
+        }
+    }
+
+    /// ArchiveUnits + BinaryDataObjects that it adds to a SIP.
+    #[must_use]
+    pub fn weight(&self) -> u64 {
+        self.unit.unit_count() + self.objects.len() as u64
+    }
+}
+
+/// Plan one checked bundle.
 #[must_use]
-pub fn plan_dossier(
-    checked: &CheckedBundle,
-    bundle: usize,
-    config: &SedaConfig,
-) -> (DossierUnit, Vec<SipObject>) {
+pub fn plan_dossier(checked: &CheckedBundle, config: &SedaConfig) -> (DossierUnit, Vec<SipObject>) {
     let n = checked.found.number;
     let meta = &checked.metadata;
     let dossier = checked.dossier.get("dossier").unwrap_or(&checked.dossier);
@@ -228,7 +253,6 @@ pub fn plan_dossier(
             }),
         }
         objects.push(SipObject {
-            bundle,
             bag_path: file.bag_path.clone(),
             content_name: content_name(&object_id, original),
             group_id,
@@ -350,7 +374,7 @@ mod tests {
             json!({"initiated_at": "2024-05-02T23:30:00+02:00", "processed_at": "2024-04-01T00:00:00Z"}),
             &[],
         );
-        let (u, _) = plan_dossier(&b, 0, &config());
+        let (u, _) = plan_dossier(&b, &config());
         assert_eq!(u.start_date.as_deref(), Some("2024-05-02"));
         assert_eq!(u.end_date.as_deref(), Some("2024-05-02"));
     }
@@ -372,7 +396,7 @@ mod tests {
                 "data/weird/x",
             ],
         );
-        let (u, objects) = plan_dossier(&b, 0, &config());
+        let (u, objects) = plan_dossier(&b, &config());
         let ids: Vec<&str> = u.groups.iter().map(|g| g.id.as_str()).collect();
         assert_eq!(
             ids,

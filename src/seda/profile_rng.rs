@@ -6,7 +6,7 @@
 //! elements in the configuration (`required_elements`); naming the profile
 //! file (`archival_profile_file`) instead keeps the list in step with the
 //! profile the SAE applies. xmllint then validates each finished manifest
-//! against the same file ([`super::xsd::validate_relaxng`]): the Rust
+//! against the same file ([`super::xsd::validate_relaxng_in`]): the Rust
 //! reading below decides early and per dossier, xmllint has the last word.
 //!
 //! What is read: from `start`, the elements every valid manifest must hold,

@@ -1,8 +1,8 @@
 //! Writing one SIP zip a dossier at a time, with memory that does not grow
 //! with the SIP.
 //!
-//! Each dossier added is planned and its part of manifest.xml rendered at
-//! once: its objects to one unnamed temporary file, its units to another
+//! Each dossier added (planned once, when it was admitted) has its part of
+//! manifest.xml rendered at once: its objects to one unnamed temporary file, its units to another
 //! ([`super::xml::ObjectsPart`], [`super::xml::UnitsPart`]), the files to copy
 //! to a third ([`super::copies`]); then its checked bundle is dropped. What
 //! stays in memory is the dossier numbers (8 bytes each, the SIP's report and
@@ -22,10 +22,8 @@ use super::blocks::FixedBlocks;
 use super::config::SedaConfig;
 use super::copies::{Copies, Copy};
 use super::error::SipError;
-use super::integrity::CheckedBundle;
 use super::package::{zip_time, WrittenSip};
-use super::plan::plan_dossier;
-use super::profile::check_dossier;
+use super::plan::PlannedDossier;
 use super::xml::{render_header, ObjectsPart, SipHeader, UnitsPart};
 use super::xsd::{validate_manifest_in, validate_relaxng_in, XsdOutcome, MANIFEST};
 use crate::bagit::bundles::BagReader;
@@ -91,11 +89,10 @@ impl SipBuilder {
         self.demarche
     }
 
-    /// Add a dossier: it must carry the elements the archiving profile
-    /// requires; a failure here fails the whole SIP, as it did when a SIP
-    /// was written in one go.
-    pub(super) fn add(&mut self, bundle: &CheckedBundle, config: &SedaConfig) {
-        let (unit, objects) = plan_dossier(bundle, self.dossiers.len(), config);
+    /// Add a dossier (admitted: it carries the elements the archiving
+    /// profile requires); a failure to write its part fails the whole SIP.
+    pub(super) fn add(&mut self, dossier: &PlannedDossier) {
+        let (unit, objects) = (&dossier.unit, &dossier.objects);
         if self.dossiers.is_empty() {
             self.demarche = unit.demarche_number;
         }
@@ -116,26 +113,22 @@ impl SipBuilder {
         let Ok(parts) = self.parts.as_mut() else {
             return;
         };
-        let added = check_dossier(&unit, config)
-            .map_err(SipError::from)
-            .and_then(|()| {
-                parts.units.push(&unit).map_err(SipError::Render)?;
-                for o in &objects {
-                    parts.objects.push(o).map_err(SipError::Render)?;
-                    parts
-                        .copies
-                        .push(&Copy {
-                            dossier: unit.number,
-                            location: bundle.found.location.clone(),
-                            bag_path: o.bag_path.clone(),
-                            content_name: o.content_name.clone(),
-                            size: o.size,
-                            digest: o.digest.clone(),
-                        })
-                        .map_err(SipError::Render)?;
-                }
-                Ok(())
-            });
+        let added = (|| {
+            parts.units.push(unit)?;
+            for o in objects {
+                parts.objects.push(o)?;
+                parts.copies.push(&Copy {
+                    dossier: unit.number,
+                    location: dossier.checked.found.location.clone(),
+                    bag_path: o.bag_path.clone(),
+                    content_name: o.content_name.clone(),
+                    size: o.size,
+                    digest: o.digest.clone(),
+                })?;
+            }
+            Ok(())
+        })()
+        .map_err(SipError::Render);
         if let Err(e) = added {
             self.parts = Err(e);
         }
@@ -327,6 +320,7 @@ mod tests {
 
     use super::*;
     use crate::bagit::bundles::{BundleLocation, FoundBundle};
+    use crate::seda::integrity::CheckedBundle;
 
     fn dossier(number: u64) -> CheckedBundle {
         CheckedBundle {
@@ -352,7 +346,7 @@ mod tests {
         .expect("config");
         let mut sip = SipBuilder::new(tmp.path(), DigestAlg::Sha512);
         for n in [3, 5, 5] {
-            sip.add(&dossier(n), &config);
+            sip.add(&PlannedDossier::new(dossier(n), &config));
         }
         assert_eq!(sip.dossiers(), [3, 5, 5]);
         let header = SipHeader {

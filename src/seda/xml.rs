@@ -60,34 +60,10 @@ pub struct SipHeader {
     pub alg: DigestAlg,
 }
 
-/// Render the manifest in memory: [`render_header`], then the objects and
-/// the units through [`ObjectsPart`] and [`UnitsPart`], which is how `seda`
-/// writes it piece by piece (kept whole here for tests and small callers).
-///
-/// # Errors
-/// Only if writing to memory fails (it does not in practice).
-pub fn render_manifest(
-    header: &SipHeader,
-    config: &SedaConfig,
-    dossiers: &[DossierUnit],
-    objects: &[SipObject],
-) -> io::Result<Vec<u8>> {
-    let mut bytes = render_header(header, config)?;
-    let mut part = ObjectsPart::new(Vec::new(), header.alg)?;
-    for o in objects {
-        part.push(o)?;
-    }
-    bytes.extend(part.finish()?);
-    let mut part = UnitsPart::new(Vec::new())?;
-    for d in dossiers {
-        part.push(d)?;
-    }
-    bytes.extend(part.finish(config)?);
-    Ok(bytes)
-}
-
 /// The manifest's beginning, from the XML declaration to the opening
-/// `DataObjectPackage` tag: what a SIP's header decides, written last.
+/// `DataObjectPackage` tag: what a SIP's header decides, written last; the
+/// objects and the units follow, written by [`ObjectsPart`] and
+/// [`UnitsPart`] as the SIP's dossiers come.
 ///
 /// # Errors
 /// Only if writing to memory fails (it does not in practice).

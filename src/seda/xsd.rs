@@ -49,15 +49,10 @@ pub fn xmllint_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The namespace URI of the root element, if the document parses that far.
+/// The namespace URI of the root element, if the document parses that far
+/// (read from the start of `xml`, only as far as the root element).
 #[must_use]
-pub fn root_namespace(xml: &[u8]) -> Option<String> {
-    root_namespace_in(xml)
-}
-
-/// [`root_namespace`], read from the start of `xml` (only as far as the
-/// root element).
-fn root_namespace_in(xml: impl std::io::BufRead) -> Option<String> {
+pub fn root_namespace(xml: impl std::io::BufRead) -> Option<String> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     loop {
@@ -124,7 +119,7 @@ pub fn validate_manifest_in(dir: &Path) -> XsdOutcome {
 fn validate_at(dir: &Path, stream: bool) -> XsdOutcome {
     let namespace = fs_err::File::open(dir.join(MANIFEST))
         .ok()
-        .and_then(|f| root_namespace_in(std::io::BufReader::new(f)))
+        .and_then(|f| root_namespace(std::io::BufReader::new(f)))
         .unwrap_or_default();
     let Some(version) = seda_version(&namespace) else {
         return XsdOutcome::UnknownNamespace(namespace);
@@ -155,20 +150,10 @@ fn run_xmllint(dir: &Path, version: &'static str, stream: bool) -> Result<Option
     failures(&output, dir)
 }
 
-/// Validate a manifest against an archiving profile's RelaxNG schema
-/// (`xmllint --relaxng`), offline: `Ok(None)` valid, `Ok(Some(msg))` invalid
-/// with xmllint's messages, `Err` when xmllint could not run.
-///
-/// # Errors
-/// xmllint cannot run, or the temporary files cannot be written.
-pub fn validate_relaxng(xml: &[u8], rng: &str) -> Result<Option<String>, String> {
-    let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temp folder: {e}"))?;
-    fs_err::write(tmp.path().join(MANIFEST), xml).map_err(|e| e.to_string())?;
-    validate_relaxng_in(tmp.path(), rng)
-}
-
-/// [`validate_relaxng`] of the [`MANIFEST`] file of `dir` (as
-/// [`validate_manifest_in`]).
+/// Validate the [`MANIFEST`] file of `dir` (as [`validate_manifest_in`])
+/// against an archiving profile's RelaxNG schema (`xmllint --relaxng`),
+/// offline: `Ok(None)` valid, `Ok(Some(msg))` invalid with xmllint's
+/// messages, `Err` when xmllint could not run.
 ///
 /// # Errors
 /// xmllint cannot run, or the profile cannot be written beside the manifest.
@@ -233,15 +218,15 @@ mod tests {
     fn namespaces_are_read_with_or_without_prefix() {
         let plain = br#"<?xml version="1.0"?><!-- c --><ArchiveTransfer xmlns="fr:gouv:culture:archivesdefrance:seda:v2.1"/>"#;
         assert_eq!(
-            root_namespace(plain).as_deref(),
+            root_namespace(&plain[..]).as_deref(),
             Some("fr:gouv:culture:archivesdefrance:seda:v2.1")
         );
         let prefixed = br#"<s:ArchiveTransfer xmlns:s="fr:gouv:culture:archivesdefrance:seda:v2.2"></s:ArchiveTransfer>"#;
         assert_eq!(
-            seda_version(&root_namespace(prefixed).unwrap_or_default()),
+            seda_version(&root_namespace(&prefixed[..]).unwrap_or_default()),
             Some("2.2")
         );
-        assert_eq!(root_namespace(b"not xml <"), None);
+        assert_eq!(root_namespace(&b"not xml <"[..]), None);
     }
 
     #[test]

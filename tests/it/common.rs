@@ -212,3 +212,16 @@ pub fn seda_args(from: &Path, out: &Path, config: &Path) -> ds_archive::seda::Se
         s3: Default::default(),
     }
 }
+
+/// The entries of a zip, name and bytes, in the zip's order.
+pub fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(fs_err::File::open(path).expect("open")).expect("zip");
+    (0..archive.len())
+        .map(|i| {
+            let mut f = archive.by_index(i).expect("entry");
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut buf).expect("read");
+            (f.name().to_owned(), buf)
+        })
+        .collect()
+}

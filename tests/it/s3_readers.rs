@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::{ds_archive, text, tree, Fake, TOKEN};
+use crate::common::{ds_archive, text, tree, zip_entries, Fake, TOKEN};
 use crate::s3common::{files_containing, s3_env, verify, S3s, BUCKET, SECRET_KEY};
 
 const DATE: &str = "2024-06-01T10:00:00+02:00";
@@ -48,18 +48,6 @@ fn seda(endpoint: &str, tmp: &Path, from: &str, out: &Path, config: &Path) -> Ou
         "--no-xsd",
     ];
     run(endpoint, tmp, &args)
-}
-
-fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut f = archive.by_index(i).unwrap();
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut buf).unwrap();
-            (f.name().to_owned(), buf)
-        })
-        .collect()
 }
 
 /// The names of the zips of a local archive folder.

@@ -1,7 +1,7 @@
 //! `ds-archive seda` and `verify_sip` end to end, on synthetic archive folders
 //! built by [`fixture`] the way `ds-archive archive` lays them out.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ds_archive::seda::{self, verify_sip};
@@ -259,23 +259,11 @@ pub mod fixture {
     }
 }
 
-use crate::common::seda_args;
+use crate::common::{seda_args, zip_entries};
 use fixture::{write_bundle, write_config, zip_bundle, BundleSpec, FileSpec};
 
 fn have_xmllint() -> bool {
     crate::common::have_tool("xmllint")
-}
-
-fn zip_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut archive = zip::ZipArchive::new(fs_err::File::open(path).expect("open")).expect("zip");
-    (0..archive.len())
-        .map(|i| {
-            let mut f = archive.by_index(i).expect("entry");
-            let mut buf = Vec::new();
-            f.read_to_end(&mut buf).expect("read");
-            (f.name().to_owned(), buf)
-        })
-        .collect()
 }
 
 fn manifest_of(path: &Path) -> String {

@@ -5,12 +5,11 @@
 //! validates.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use ds_archive::seda::{self, verify_sip};
 
-use crate::common::{have_tool, seda_args};
+use crate::common::{have_tool, seda_args, zip_entries};
 use crate::seda::fixture::{write_bundle, write_config, zip_bundle, BundleSpec};
 
 /// The payload files of a bag folder: bag path → bytes.
@@ -25,19 +24,6 @@ fn payload(bag: &Path) -> BTreeMap<String, Vec<u8>> {
                 rel.to_string_lossy().into_owned(),
                 fs_err::read(e.path()).expect("read"),
             )
-        })
-        .collect()
-}
-
-/// The entries of a zip: name → bytes, in the zip's order.
-fn entries(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut zip = zip::ZipArchive::new(fs_err::File::open(path).expect("open")).expect("zip");
-    (0..zip.len())
-        .map(|i| {
-            let mut f = zip.by_index(i).expect("entry");
-            let mut bytes = Vec::new();
-            f.read_to_end(&mut bytes).expect("read");
-            (f.name().to_owned(), bytes)
         })
         .collect()
 }
@@ -90,7 +76,7 @@ fn batched_sips_hold_every_dossier_once_with_exactly_its_files() {
         if have_tool("xmllint") {
             assert_eq!(report.xsd_valid, Some(true), "{:?}", sip.path);
         }
-        let zipped = entries(&sip.path);
+        let zipped = zip_entries(&sip.path);
         assert_eq!(zipped[0].0, "manifest.xml");
         let manifest = String::from_utf8(zipped[0].1.clone()).expect("utf-8");
         let numbers: Vec<String> = sip.dossiers.iter().map(u64::to_string).collect();
